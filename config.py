@@ -1,0 +1,129 @@
+"""Configuration, read from environment variables only here.
+
+FORUM_ENV picks the variant: development (default), testing or production.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every variant."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'forum.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Where mail goes: smtp://user:pass@host:port, smtps://..., or file:///path (one .eml each).
+    MAIL_URL = os.environ.get("MAIL_URL", f"file://{INSTANCE / 'mail'}")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "forum@localhost")
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SITE_NAME = os.environ.get("SITE_NAME", "Quiet Forum")
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    POSTS_PER_PAGE = _int("POSTS_PER_PAGE", 20)
+    TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
+    IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
+    # Requests larger than this are refused with 413 before any view runs.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # The session lives as long as the browser session unless a member asks to be remembered.
+    REMEMBER_COOKIE_NAME = "remember_token"
+    WTF_CSRF_TIME_LIMIT = None
+    TEMPLATES_AUTO_RELOAD = False
+
+
+class DevelopmentConfig(Config):
+    """Laptop: SQLite in instance/, mail written to files, a key kept in instance/."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    TEMPLATES_AUTO_RELOAD = True
+
+
+class TestingConfig(Config):
+    """The test suite: a database given by TEST_DATABASE_URL or a temporary SQLite file."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key-not-for-production"  # noqa: S105 (tests only)
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+
+
+class ProductionConfig(Config):
+    """Behind a reverse proxy over HTTPS; every secret comes from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    PROXY_COUNT = _int("PROXY_COUNT", 1)
+
+
+VARIANTS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None) -> dict:
+    """Return the settings of the variant FORUM_ENV (or `name`) as a dict, checked."""
+    name = name or os.environ.get("FORUM_ENV", "development")
+    if name not in VARIANTS:
+        raise ConfigError(f"FORUM_ENV must be one of {', '.join(VARIANTS)}, got {name!r}")
+    cls = VARIANTS[name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    if not settings["SECRET_KEY"]:
+        if name == "production":
+            raise ConfigError("SECRET_KEY is not set: production needs a long random SECRET_KEY")
+        settings["SECRET_KEY"] = _development_key()
+    elif name == "production" and len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY is too short: production needs at least 32 characters")
+    return settings
+
+
+def _development_key() -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE.mkdir(exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

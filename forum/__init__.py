@@ -1,0 +1,89 @@
+"""A small forum that knows as little about you as it can."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+
+from . import cli, security, templating
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: settings from FORUM_ENV and the environment, overridden by `config`."""
+    overrides = dict(config or {})
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+        instance_path=str(settings.INSTANCE),
+    )
+    app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None)))
+    app.config.from_mapping(overrides)
+    db.init_app(app)
+    _configure_database(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    _configure_login(app)
+    templating.init_app(app)
+
+    from .views import errors, forum, members
+
+    app.register_blueprint(forum.bp)
+    app.register_blueprint(members.bp)
+    app.register_error_handler(HTTPException, errors.handle_http_error)
+
+    app.after_request(security.set_security_headers)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.after_request(security.set_hsts)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    cli.init_app(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        return
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers go on while one writer writes; the busy timeout queues writers.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _configure_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import abort
+
+        abort(401, "Writing needs a member account; reading does not.")

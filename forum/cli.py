@@ -1,0 +1,79 @@
+"""Flask commands: seed-demo, seed-bench, create-user."""
+
+import click
+from flask import Flask
+
+from .extensions import db
+from .models import ROLES
+from .services import ServiceError
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bench_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if the database already has categories.")
+def seed_demo_command(force: bool) -> None:
+    """Fill an empty database with a small, realistic forum."""
+    from . import seed
+
+    if seed.has_content() and not force:
+        click.echo("The database already has content; nothing seeded (use --force).")
+        return
+    counts = seed.seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Seeded {counts['categories']} categories, {counts['users']} members, "
+        f"{counts['topics']} topics and {counts['posts']} posts."
+    )
+
+
+@click.command("seed-bench")
+@click.option("--topics", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--posts-per-topic", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--users", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--categories", type=click.IntRange(1), default=8, show_default=True)
+@click.option(
+    "--long-topic",
+    type=click.IntRange(0),
+    default=0,
+    help="Also make one topic with this many posts.",
+)
+def seed_bench_command(
+    topics: int, posts_per_topic: int, users: int, categories: int, long_topic: int
+) -> None:
+    """Fill a database fast with a large synthetic forum, for benchmarks."""
+    from . import seed
+
+    total = topics * posts_per_topic + long_topic
+    with click.progressbar(length=total, label="Posts") as bar:
+        seed.seed_bench(
+            topics=topics,
+            posts_per_topic=posts_per_topic,
+            users=users,
+            categories=categories,
+            long_topic=long_topic,
+            progress=bar.update,
+        )
+    click.echo(f"Seeded {total:,} posts in {topics + (1 if long_topic else 0):,} topics.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+def create_user_command(username: str, email: str, role: str) -> None:
+    """Create a confirmed member with this username, email and role."""
+    from .models import utcnow
+    from .services.members import create_user
+
+    try:
+        user = create_user(username, email, role)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    click.echo(f"Created {role} {user.username}.")

@@ -1,0 +1,1 @@
+"""Form classes: they validate input and never write to the database."""

@@ -1,0 +1,33 @@
+"""Forms for writing topics and posts."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..services.forum import TITLE_MAX, TITLE_MIN
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Your reply", validators=[DataRequired(message="A post needs some text.")])
+    submit = SubmitField("Post reply")
+
+
+class TopicForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired(message="A topic needs a title."),
+            Length(
+                min=TITLE_MIN,
+                max=TITLE_MAX,
+                message=f"A title is {TITLE_MIN} to {TITLE_MAX} characters long.",
+            ),
+        ],
+    )
+    body = TextAreaField("Message", validators=[DataRequired(message="A post needs some text.")])
+    submit = SubmitField("Start topic")
+
+
+class EditPostForm(FlaskForm):
+    body = TextAreaField("Post", validators=[DataRequired(message="A post needs some text.")])
+    submit = SubmitField("Save changes")

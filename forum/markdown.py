@@ -1,0 +1,74 @@
+"""Markdown to safe HTML: markdown-it-py renders, nh3 keeps only an allow-list.
+
+Posts are rendered once, when written, and the HTML is stored.
+"""
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+
+# Raw HTML in the source is shown as text (html=False), and whatever the renderer
+# produces still passes the sanitizer: two locks, not one.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
+    ["table", "strikethrough", "linkify"]
+)
+
+
+_default_image = _md.renderer.rules["image"]
+
+
+def _image(renderer, tokens, idx, options, env):
+    """Images from other sites become links: a page never makes a third-party request."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if src.startswith("/") and not src.startswith("//"):
+        return _default_image(tokens, idx, options, env)
+    text = escapeHtml(token.content) or "image"
+    return f'<a href="{escapeHtml(src)}">{text}</a>'
+
+
+_md.add_render_rule("image", _image)
+# Deeply nested quotes or lists stop nesting here instead of costing time and stack.
+_md.options["maxNesting"] = 20
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
+    # Only the renderer's language-xyz classes survive on code.
+    if tag == "code" and attr == "class":
+        return value if value.startswith("language-") and value[9:].isalnum() else None
+    if tag in ("td", "th") and attr == "align":
+        return value if value in ("left", "right", "center") else None
+    return value
+
+
+def sanitize(html: str) -> str:
+    """Keep only allowed tags, attributes and URL schemes; mark links as user content."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+        attribute_filter=_filter_attribute,
+        strip_comments=True,
+    )
+
+
+def render(source: str) -> str:
+    """Render Markdown source to sanitized HTML."""
+    return sanitize(_md.render(source))

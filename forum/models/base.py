@@ -1,0 +1,25 @@
+"""Helpers shared by the models: time, and the personal-data declaration."""
+
+from datetime import UTC, datetime
+
+ROLES_STAFF = ("moderator", "admin")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as every timestamp column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def personal(category: str, purpose: str, retention: str, seen_by: str) -> dict:
+    """Declare a column as personal data: the privacy pages are generated from this.
+
+    Pass the result as `info=` to mapped_column().
+    """
+    return {
+        "personal": {
+            "category": category,
+            "purpose": purpose,
+            "retention": retention,
+            "seen_by": seen_by,
+        }
+    }

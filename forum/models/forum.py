@@ -1,0 +1,101 @@
+"""The forum itself: categories hold topics, topics hold posts."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import personal, utcnow
+from .user import User
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # Counters kept on the row so the index page is one query.
+    topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_at: Mapped[datetime | None]
+    last_topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topics.id", ondelete="SET NULL", use_alter=True)
+    )
+
+    last_topic: Mapped["Topic | None"] = relationship(
+        foreign_keys=[last_topic_id], post_update=True, lazy="raise"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+    __table_args__ = (
+        # The category page: pinned first, then by latest activity.
+        Index("ix_topics_category_listing", "category_id", "pinned", "last_post_at"),
+        Index("ix_topics_last_post_at", "last_post_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Visible posts, for display; last_position numbers every post ever made, for paging.
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    category: Mapped[Category] = relationship(foreign_keys=[category_id], lazy="raise")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id], lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.id} {self.slug}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # Pages of a topic are ranges of positions: no OFFSET scan, whatever the page.
+        UniqueConstraint("topic_id", "position", name="uq_posts_topic_position"),
+        Index("ix_posts_author_created", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "content",
+            "the post you wrote, shown to everyone",
+            "until you or a moderator delete it, or you delete your account",
+            "everyone (hidden posts: staff only)",
+        ),
+    )
+    # Rendered and sanitized once, when the post is written.
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    topic: Mapped[Topic] = relationship(lazy="raise")
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in {self.topic_id}>"

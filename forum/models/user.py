@@ -1,0 +1,55 @@
+"""Members: the only personal data the forum asks for is a username and an email address."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import ROLES_STAFF, personal, utcnow
+
+ROLES = ("member", "moderator", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(
+        String(32),
+        info=personal(
+            "identity",
+            "shown beside your posts and on your profile",
+            "until you delete your account",
+            "everyone",
+        ),
+    )
+    # The lower-cased username: uniqueness is case-insensitive, lookups use this.
+    username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(
+        String(254),
+        unique=True,
+        info=personal(
+            "contact",
+            "sign-in links and, if you ask for them, announcements",
+            "until you delete your account",
+            "you; staff who accepted the confidentiality agreement, each look logged",
+        ),
+    )
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ROLES_STAFF
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

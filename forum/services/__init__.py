@@ -1,0 +1,18 @@
+"""Business logic: plain functions with explicit arguments, never reading the request."""
+
+
+class ServiceError(Exception):
+    """A request the service refuses; `field` names the form field it concerns, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist, or the viewer may not know it exists."""
+
+
+class Forbidden(ServiceError):
+    """The viewer may see the thing but not do this to it."""

@@ -1,0 +1,261 @@
+"""Reading and writing the forum: categories, topics and posts.
+
+Writers flush and leave the commit to their caller; readers issue a fixed, small
+number of queries whatever the size of the forum.
+"""
+
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import markdown
+from ..extensions import db
+from ..models import Category, Post, Topic, User, utcnow
+from . import Forbidden, NotFound, ServiceError
+from .text import clean_body, clean_line, slugify
+
+TITLE_MIN, TITLE_MAX = 3, 200
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, with what the pager needs."""
+
+    items: list
+    number: int
+    count: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def _is_staff(viewer: User | None) -> bool:
+    return bool(viewer and viewer.is_authenticated and viewer.is_staff)
+
+
+def _page_count(items: int, per_page: int) -> int:
+    return max(1, math.ceil(items / per_page))
+
+
+def parse_page(raw: str | None, last: int | None = None) -> int:
+    """A page number from a URL parameter: digits, or 'last' where the last is known."""
+    if raw is None or raw == "":
+        return 1
+    if raw == "last" and last is not None:
+        return last
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        raise NotFound("There is no such page.")
+    return int(raw)
+
+
+def list_categories() -> list[Category]:
+    """Every category with its latest topic and that topic's last poster (one query)."""
+    return list(
+        db.session.scalars(
+            select(Category)
+            .options(joinedload(Category.last_topic).joinedload(Topic.last_poster))
+            .order_by(Category.position, Category.name)
+        )
+    )
+
+
+def get_category(slug: str) -> Category:
+    """The category with this slug, or NotFound."""
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFound("There is no such category.")
+    return category
+
+
+def category_page(category: Category, raw_page: str | None, viewer: User | None) -> Page:
+    """A page of a category's topics: pinned first, then by latest activity."""
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    query = select(Topic).where(Topic.category_id == category.id)
+    if _is_staff(viewer):
+        total = db.session.scalar(
+            select(func.count()).select_from(Topic).where(Topic.category_id == category.id)
+        )
+    else:
+        query = query.where(Topic.hidden.is_(False))
+        total = category.topic_count
+    pages = _page_count(total, per_page)
+    number = parse_page(raw_page, last=pages)
+    if number > pages:
+        raise NotFound("There is no such page.")
+    topics = db.session.scalars(
+        query.options(joinedload(Topic.author), joinedload(Topic.last_poster))
+        .order_by(Topic.pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+        .offset((number - 1) * per_page)
+        .limit(per_page)
+    )
+    return Page(list(topics), number, pages)
+
+
+def get_topic(topic_id: int, viewer: User | None) -> Topic:
+    """A topic with its category, or NotFound when it does not exist or is hidden from viewer."""
+    topic = db.session.scalar(
+        select(Topic).where(Topic.id == topic_id).options(joinedload(Topic.category))
+    )
+    if topic is None or (topic.hidden and not _is_staff(viewer)):
+        raise NotFound("There is no such topic.")
+    return topic
+
+
+def topic_page_count(topic: Topic) -> int:
+    """How many pages the topic has (positions number every post, so pages are stable)."""
+    return _page_count(topic.last_position, current_app.config["POSTS_PER_PAGE"])
+
+
+def topic_page(topic: Topic, raw_page: str | None, viewer: User | None) -> Page:
+    """A page of a topic's posts with their authors, by position range (one query)."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    pages = topic_page_count(topic)
+    number = parse_page(raw_page, last=pages)
+    if number > pages:
+        raise NotFound("There is no such page.")
+    first = (number - 1) * per_page + 1
+    query = (
+        select(Post)
+        .where(Post.topic_id == topic.id, Post.position.between(first, first + per_page - 1))
+        .options(joinedload(Post.author))
+        .order_by(Post.position)
+    )
+    if not _is_staff(viewer):
+        query = query.where(Post.hidden.is_(False))
+    return Page(list(db.session.scalars(query)), number, pages)
+
+
+def locate_post(post_id: int, viewer: User | None) -> tuple[Post, int]:
+    """A post and the page of its topic it is on, for permalinks."""
+    post = db.session.scalar(select(Post).where(Post.id == post_id).options(joinedload(Post.topic)))
+    if post is None or ((post.hidden or post.topic.hidden) and not _is_staff(viewer)):
+        raise NotFound("There is no such post.")
+    return post, (post.position - 1) // current_app.config["POSTS_PER_PAGE"] + 1
+
+
+def _check_title(title: str) -> str:
+    title = clean_line(title or "")
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise ServiceError(f"A title is {TITLE_MIN} to {TITLE_MAX} characters long.", field="title")
+    return title
+
+
+def _check_body(body: str) -> str:
+    body = clean_body(body or "")
+    limit = current_app.config["MAX_POST_LENGTH"]
+    if not body.strip():
+        raise ServiceError("A post needs some text.", field="body")
+    if len(body) > limit:
+        raise ServiceError(
+            f"A post is at most {limit:,} characters; this one has {len(body):,}.", field="body"
+        )
+    return body
+
+
+def _check_can_write(author: User) -> None:
+    if not (author and author.is_authenticated):
+        raise Forbidden("Only members can write.")
+
+
+def create_topic(category: Category, author: User, title: str, body: str) -> Topic:
+    """Start a topic with its first post; the caller commits."""
+    _check_can_write(author)
+    title, body = _check_title(title), _check_body(body)
+    now = utcnow()
+    topic = Topic(
+        category_id=category.id,
+        author_id=author.id,
+        title=title,
+        slug=slugify(title),
+        created_at=now,
+        last_post_at=now,
+        last_poster_id=author.id,
+        post_count=0,
+        last_position=0,
+    )
+    db.session.add(topic)
+    db.session.flush()
+    db.session.execute(
+        update(Category)
+        .where(Category.id == category.id)
+        .values(topic_count=Category.topic_count + 1)
+    )
+    _add_post(topic, author, body, now)
+    return topic
+
+
+def reply(topic: Topic, author: User, body: str) -> Post:
+    """Add a post at the end of a topic; the caller commits."""
+    _check_can_write(author)
+    if topic.hidden and not author.is_staff:
+        raise NotFound("There is no such topic.")
+    if topic.locked:
+        raise Forbidden("This topic is locked: it takes no more replies.")
+    return _add_post(topic, author, _check_body(body), utcnow())
+
+
+def _add_post(topic: Topic, author: User, body: str, now) -> Post:
+    # One UPDATE ... RETURNING takes the next position: concurrent replies queue on the
+    # topic row instead of racing for the same number.
+    position = db.session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id)
+        .values(
+            last_position=Topic.last_position + 1,
+            post_count=Topic.post_count + 1,
+            last_post_at=now,
+            last_poster_id=author.id,
+        )
+        .returning(Topic.last_position)
+    ).scalar_one()
+    post = Post(
+        topic_id=topic.id,
+        author_id=author.id,
+        position=position,
+        body=body,
+        html=markdown.render(body),
+        created_at=now,
+    )
+    db.session.add(post)
+    db.session.execute(
+        update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
+    )
+    if not topic.hidden:
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id)
+        )
+    db.session.flush()
+    db.session.expire(topic)
+    return post
+
+
+def get_post_for_edit(post_id: int, editor: User) -> Post:
+    """A post its author may edit, with its topic."""
+    post, _ = locate_post(post_id, editor)
+    if post.author_id != editor.id:
+        raise Forbidden("You can edit only your own posts.")
+    if post.topic.locked:
+        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+    return post
+
+
+def edit_post(post: Post, editor: User, body: str) -> Post:
+    """Change a post's text and render it again; the caller commits."""
+    if post.author_id != editor.id:
+        raise Forbidden("You can edit only your own posts.")
+    body = _check_body(body)
+    if body != post.body:
+        post.body = body
+        post.html = markdown.render(body)
+        post.edited_at = utcnow()
+    return post

@@ -1,0 +1,25 @@
+"""Small text helpers shared by the services."""
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def clean_line(text: str) -> str:
+    """One line of user text: no control or direction characters, spaces collapsed."""
+    return " ".join(_CONTROL.sub("", text).split())
+
+
+def clean_body(text: str) -> str:
+    """A multi-line body: control characters removed, line endings normalised."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip("\n")
+
+
+def slugify(text: str, fallback: str = "topic", max_length: int = 60) -> str:
+    """An ASCII slug for URLs; `fallback` when nothing ASCII remains."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or fallback

@@ -1,0 +1,40 @@
+"""Jinja filters and globals: dates as <time>, numbers, and the site's settings."""
+
+from datetime import datetime
+
+from flask import Flask
+from markupsafe import Markup
+
+from .models import utcnow
+
+
+def relative(moment: datetime, now: datetime | None = None) -> str:
+    """'3 hours ago', or a date for anything older than a week."""
+    seconds = int(((now or utcnow()) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("minute", 60), ("hour", 3600), ("day", 86400)):
+        limit = {"minute": 3600, "hour": 86400, "day": 7 * 86400}[unit]
+        if seconds < limit:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def time_tag(moment: datetime | None) -> Markup:
+    """A <time> element: machine-readable UTC, the absolute time as its title."""
+    if moment is None:
+        return Markup("")
+    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    absolute = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso, absolute, relative(moment)
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["time"] = time_tag
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}"
+    app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,1 @@
+"""Blueprints: parse the request, call one service, render or redirect."""

@@ -1,0 +1,131 @@
+"""The public forum: index, categories, topics, posts, and writing them."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.forum import EditPostForm, ReplyForm, TopicForm
+from ..security import member_required
+from ..services import Forbidden, NotFound, ServiceError
+from ..services import forum as service
+
+bp = Blueprint("forum", __name__)
+
+
+def _or_404(call, *args):
+    try:
+        return call(*args)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def topic_url(topic, **kwargs) -> str:
+    return url_for("forum.topic", topic_id=topic.id, slug=topic.slug, **kwargs)
+
+
+@bp.get("/")
+def index():
+    """Every category with its counts and latest activity."""
+    return render_template("forum/index.html", categories=service.list_categories())
+
+
+@bp.get("/c/<slug>")
+def category(slug):
+    """A category's topics, pinned first, then by latest activity."""
+    cat = _or_404(service.get_category, slug)
+    page = _or_404(service.category_page, cat, request.args.get("page"), current_user)
+    return render_template("forum/category.html", category=cat, page=page)
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+@member_required
+def new_topic(slug):
+    """Start a topic in a category."""
+    cat = _or_404(service.get_category, slug)
+    form = TopicForm()
+    if form.validate_on_submit():
+        try:
+            topic = service.create_topic(cat, current_user, form.title.data, form.body.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(topic_url(topic))
+    return render_template("forum/new_topic.html", category=cat, form=form)
+
+
+@bp.get("/t/<int:topic_id>")
+@bp.get("/t/<int:topic_id>/<slug>")
+def topic(topic_id, slug=None):
+    """A page of a topic's posts."""
+    t = _or_404(service.get_topic, topic_id, current_user)
+    if slug != t.slug:
+        page_arg = request.args.get("page")
+        return redirect(topic_url(t, **({"page": page_arg} if page_arg else {})), code=301)
+    page = _or_404(service.topic_page, t, request.args.get("page"), current_user)
+    can_reply = current_user.is_authenticated and not t.locked
+    form = ReplyForm() if can_reply and page.number == page.count else None
+    return render_template("forum/topic.html", topic=t, page=page, form=form)
+
+
+@bp.post("/t/<int:topic_id>/reply")
+@member_required
+def reply(topic_id):
+    """Add a reply at the end of a topic."""
+    t = _or_404(service.get_topic, topic_id, current_user)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = service.reply(t, current_user, form.body.data)
+        except Forbidden as exc:
+            db.session.rollback()
+            abort(403, exc.message)
+        except ServiceError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("forum.post", post_id=post.id))
+    page = _or_404(service.topic_page, t, "last", current_user)
+    return render_template("forum/topic.html", topic=t, page=page, form=form), 422
+
+
+@bp.get("/p/<int:post_id>")
+def post(post_id):
+    """A post's permalink: the page of its topic it is on, scrolled to it."""
+    p, number = _or_404(service.locate_post, post_id, current_user)
+    args = {"page": number} if number > 1 else {}
+    return redirect(topic_url(p.topic, **args, _anchor=f"p{p.id}"))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@member_required
+def edit_post(post_id):
+    """Edit one of your own posts."""
+    try:
+        p = service.get_post_for_edit(post_id, current_user)
+    except NotFound as exc:
+        abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
+    form = EditPostForm(data={"body": p.body} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            service.edit_post(p, current_user, form.body.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your post was saved.")
+            return redirect(url_for("forum.post", post_id=p.id))
+    return render_template("forum/edit_post.html", post=p, form=form)
