@@ -39,6 +39,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(members.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
 
+    app.before_request(security.refuse_nul_characters)
     app.after_request(security.set_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(security.set_hsts)

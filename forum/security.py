@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 # Everything comes from our own origin: no CDN, no fonts, no analytics, no inline script.
@@ -30,6 +30,14 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+def refuse_nul_characters():
+    """before_request hook: NUL never belongs in a URL, and PostgreSQL refuses it in text."""
+    if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1"):
+        abort(400, "Addresses cannot contain NUL characters.")
+    if any("\x00" in value for value in request.args.values()):
+        abort(400, "Addresses cannot contain NUL characters.")
 
 
 def set_security_headers(response):

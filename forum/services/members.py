@@ -50,6 +50,8 @@ def create_user(username: str, email: str, role: str = "member") -> User:
 
 def find_by_username(username: str) -> User | None:
     """The member with this username, whatever its case."""
+    if not USERNAME_RE.fullmatch(username):
+        return None
     return db.session.scalar(select(User).where(User.username_key == username.lower()))
 
 

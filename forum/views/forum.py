@@ -60,7 +60,8 @@ def new_topic(slug):
         else:
             db.session.commit()
             return redirect(topic_url(topic))
-    return render_template("forum/new_topic.html", category=cat, form=form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/new_topic.html", category=cat, form=form), status
 
 
 @bp.get("/t/<int:topic_id>")
@@ -92,6 +93,7 @@ def reply(topic_id):
         except ServiceError as exc:
             db.session.rollback()
             _form_error(form, exc)
+            t = _or_404(service.get_topic, topic_id, current_user)
         else:
             db.session.commit()
             return redirect(url_for("forum.post", post_id=post.id))
@@ -124,8 +126,10 @@ def edit_post(post_id):
         except ServiceError as exc:
             db.session.rollback()
             _form_error(form, exc)
+            p = service.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
             flash("Your post was saved.")
             return redirect(url_for("forum.post", post_id=p.id))
-    return render_template("forum/edit_post.html", post=p, form=form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/edit_post.html", post=p, form=form), status

@@ -1,0 +1,173 @@
+"""Fixtures: a fresh database per test (SQLite, or PostgreSQL from TEST_DATABASE_URL),
+an HTTP client, a signed-in client, domain objects, and a query counter."""
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from forum import create_app
+from forum.extensions import db
+from forum.models import Category, utcnow
+from forum.services import forum as forum_service
+from forum.services.members import create_user
+
+_TMP = tempfile.mkdtemp(prefix="forum-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+
+
+def make_app(**overrides):
+    config = {"FORUM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": DATABASE_URL}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """Build the schema once per run, through the migrations, as production does."""
+    app = make_app()
+    with app.app_context():
+        if DATABASE_URL.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return DATABASE_URL
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture
+def app(_schema):
+    """A fresh app on an emptied database; an app context is pushed for the test's setup."""
+    app = make_app()
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def sign_in(client, user) -> None:
+    """Sign a member in the way Flask-Login does, by its session keys (no login route yet)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def member(app):
+    user = create_user("juniper", "juniper@example.org")
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def other_member(app):
+    user = create_user("tomasz", "tomasz@example.org")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def moderator(app):
+    user = create_user("moss", "moss@example.org", role="moderator")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def member_client(client, member):
+    sign_in(client, member)
+    return client
+
+
+@pytest.fixture
+def category(app):
+    cat = Category(name="General", slug="general", description="Anything at all.", position=1)
+    db.session.add(cat)
+    db.session.commit()
+    return cat
+
+
+@pytest.fixture
+def topic(category, member):
+    t = forum_service.create_topic(category, member, "First topic", "Hello **world**.")
+    db.session.commit()
+    return t
+
+
+@pytest.fixture
+def post(topic, other_member):
+    p = forum_service.reply(topic, other_member, "A reply with `code`.")
+    db.session.commit()
+    return p
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url`, as a browser would send it back."""
+    page = client.get(url)
+    match = _TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as q:` counts the SQL statements run inside the block."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+ROOT = Path(__file__).resolve().parent.parent

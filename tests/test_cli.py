@@ -1,0 +1,65 @@
+"""The flask commands: seed-demo, seed-bench and create-user."""
+
+from forum.extensions import db
+from forum.models import Category, Post, Topic, User
+
+
+def _count(model) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_seed_demo_fills_an_empty_database_once(runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Seeded 5 categories" in result.output
+    assert _count(Category) == 5 and _count(Topic) >= 5 and _count(Post) >= 20
+    again = runner.invoke(args=["seed-demo"])
+    assert "nothing seeded" in again.output and _count(Category) == 5
+    page = client.get("/").get_data(as_text=True)
+    assert "Help &amp; questions" in page
+
+
+def test_seed_demo_counters_match_the_rows(runner):
+    runner.invoke(args=["seed-demo"])
+    for category in db.session.scalars(db.select(Category)):
+        topics = db.session.scalars(db.select(Topic).where(Topic.category_id == category.id)).all()
+        assert category.topic_count == len(topics)
+        assert category.post_count == sum(t.post_count for t in topics)
+    for topic in db.session.scalars(db.select(Topic)):
+        posts = _count_where(Post.topic_id == topic.id)
+        assert topic.post_count == posts == topic.last_position
+
+
+def _count_where(condition) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(Post).where(condition))
+
+
+def test_seed_bench_builds_a_consistent_forum(runner, client):
+    result = runner.invoke(
+        args=["seed-bench", "--topics", "30", "--posts-per-topic", "5", "--users", "7",
+              "--categories", "3", "--long-topic", "45"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _count(Post) == 30 * 5 + 45 and _count(Topic) == 31
+    assert sum(c.post_count for c in db.session.scalars(db.select(Category))) == 195
+    assert sum(u.post_count for u in db.session.scalars(db.select(User))) == 195
+    long = db.session.scalar(db.select(Topic).where(Topic.post_count == 45))
+    assert client.get(f"/t/{long.id}/{long.slug}?page=3").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_create_user_with_a_role(runner):
+    result = runner.invoke(args=["create-user", "Moss", "moss@example.org", "--role", "moderator"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User))
+    assert (user.username, user.role) == ("Moss", "moderator") and user.confirmed_at
+
+
+def test_create_user_refuses_bad_input_clearly(runner):
+    runner.invoke(args=["create-user", "moss", "moss@example.org"])
+    taken = runner.invoke(args=["create-user", "MOSS", "other@example.org"])
+    assert taken.exit_code == 1 and "username is taken" in taken.output
+    bad = runner.invoke(args=["create-user", "x y", "not-an-email"])
+    assert bad.exit_code == 1 and "username" in bad.output
+    role = runner.invoke(args=["create-user", "someone", "s@example.org", "--role", "god"])
+    assert role.exit_code == 2

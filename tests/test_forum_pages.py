@@ -1,0 +1,119 @@
+"""What the public pages show: counts, order, paging, permalinks and error pages."""
+
+from datetime import timedelta
+
+import pytest
+
+from forum.extensions import db
+from forum.models import Topic
+from forum.services import forum as forum_service
+
+
+def test_index_lists_categories_with_counts_and_latest_activity(client, topic, post):
+    page = client.get("/").get_data(as_text=True)
+    assert "General" in page and "Anything at all." in page
+    assert "1 topic" in page and "2 posts" in page
+    assert "First topic" in page and "tomasz" in page
+
+
+def test_an_empty_forum_says_so(client):
+    assert "There are no categories yet." in client.get("/").get_data(as_text=True)
+
+
+def test_category_lists_pinned_first_then_latest_activity(client, category, member):
+    older = forum_service.create_topic(category, member, "Older topic", "x")
+    newer = forum_service.create_topic(category, member, "Newer topic", "x")
+    pinned = forum_service.create_topic(category, member, "Pinned topic", "x")
+    db.session.flush()
+    older.last_post_at -= timedelta(days=2)
+    pinned.last_post_at -= timedelta(days=5)
+    pinned.pinned = True
+    db.session.commit()
+    page = client.get("/c/general").get_data(as_text=True)
+    assert page.index("Pinned topic") < page.index("Newer topic") < page.index("Older topic")
+    forum_service.reply(older, member, "bump")
+    db.session.commit()
+    page = client.get("/c/general").get_data(as_text=True)
+    assert page.index("Pinned topic") < page.index("Older topic") < page.index("Newer topic")
+
+
+def test_category_pages_through_topics(app, client, category, member):
+    app.config["TOPICS_PER_PAGE"] = 3
+    for n in range(7):
+        forum_service.create_topic(category, member, f"Topic {n:02}", "x")
+    db.session.commit()
+    first = client.get("/c/general").get_data(as_text=True)
+    last = client.get("/c/general?page=3").get_data(as_text=True)
+    assert 'rel="next"' in first and 'rel="last"' in first
+    assert last.count('class="topic-row') == 1 and 'rel="first"' in last
+    assert client.get("/c/general?page=4").status_code == 404
+
+
+def test_topic_pages_are_twenty_posts(client, topic, member):
+    for n in range(45):
+        forum_service.reply(topic, member, f"Reply number {n}")
+    db.session.commit()
+    url = f"/t/{topic.id}/{topic.slug}"
+    first = client.get(url).get_data(as_text=True)
+    assert first.count('<article class="post') == 20
+    last = client.get(url + "?page=3").get_data(as_text=True)
+    assert last.count('<article class="post') == 6
+    assert "Reply number 44" in last
+    assert client.get(url + "?page=last").get_data(as_text=True) == last
+    assert "Jump to latest" in first
+
+
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=-1", "page=abc", "page=1e3", "page=%20", "page=٣", "page=" + "9" * 30]
+)
+def test_bad_page_numbers_are_a_clear_404(client, topic, query):
+    for url in ["/c/general", f"/t/{topic.id}/{topic.slug}"]:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 404
+        assert "no such page" in response.get_data(as_text=True)
+
+
+def test_wrong_or_missing_slug_redirects_to_the_canonical_url(client, topic):
+    response = client.get(f"/t/{topic.id}/wrong-slug?page=1&topic_id=7&slug=x")
+    assert response.status_code == 301
+    assert response.location == f"/t/{topic.id}/{topic.slug}?page=1"
+    assert client.get(f"/t/{topic.id}").location == f"/t/{topic.id}/{topic.slug}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/t/99999/x", "/p/99999", "/c/nope", "/u/nobody", "/u/a%20b", "/t/1x/x", "/c/%FF%FE"],
+)
+def test_missing_things_get_the_styled_404(client, topic, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "<title>Page not found" in page and 'href="/static/style.css"' in page
+
+
+def test_forbidden_gets_the_styled_403(client, topic, other_member):
+    from tests.conftest import sign_in
+
+    sign_in(client, other_member)
+    first = db.session.scalar(db.select(Topic)).id
+    response = client.get(f"/p/{first}/edit")
+    assert response.status_code == 403
+    assert "You may not do that" in response.get_data(as_text=True)
+
+
+def test_method_not_allowed_is_styled(client, topic):
+    response = client.put("/")
+    assert response.status_code == 405
+    assert "not allowed" in response.get_data(as_text=True)
+
+
+def test_dates_are_time_elements_with_titles(client, topic):
+    page = client.get(f"/t/{topic.id}/{topic.slug}").get_data(as_text=True)
+    assert '<time datetime="' in page and 'title="' in page and "just now" in page
+
+
+@pytest.mark.parametrize("url", ["/u/%00", "/c/a%00b", "/?page=%00", "/c/general?x=%00", "/t/1%00/x"])
+def test_nul_in_an_address_is_a_clear_400(client, topic, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "cannot contain NUL" in response.get_data(as_text=True)

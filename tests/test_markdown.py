@@ -1,0 +1,152 @@
+"""The renderer and sanitizer: what posts may contain, and a corpus of hostile input."""
+
+import re
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from forum.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, sanitize
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[click](%6Aavascript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[click](vbscript:msgbox(1))",
+    "![x](javascript:alert(1))",
+    "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+    '[x](https://example.org "title\\" onmouseover=\\"alert(1))',
+    "<iframe src=https://evil.example></iframe>",
+    "<style>body{display:none}</style>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<form action=https://evil.example><input name=a></form>",
+    "<object data=x></object><embed src=x>",
+    "<meta http-equiv=refresh content='0;url=https://evil.example'>",
+    "<base href=https://evil.example/>",
+    "<!-- <script>alert(1)</script> -->",
+    "<<script>script>alert(1)<</script>/script>",
+    "```\n</code></pre><script>alert(1)</script>\n```",
+    "`<script>alert(1)</script>`",
+    "<details open ontoggle=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "[a](<javascript:alert(1)>)",
+    '<https://example.org/" onclick="alert(1)>',
+    "<javascript:alert(1)>",
+    "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
+    "\x00<script>alert(1)</script>",
+    "[x](https://example.org/\u202e<script>)",
+]
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute in a piece of HTML, as a browser's tokenizer sees them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+def assert_safe(html: str) -> None:
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    for tag, attrs in parser.found:
+        assert tag in ALLOWED_TAGS, (tag, html)
+        for name, value in attrs.items():
+            assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}, (tag, name, html)
+            if name in ("href", "src"):
+                url = "".join((value or "").split()).lower()
+                scheme = _SCHEME.match(url)
+                assert scheme is None or scheme.group(0) in SAFE_SCHEMES, (tag, name, value)
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_markdown_never_reaches_the_page(source):
+    assert_safe(render(source))
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_sanitizer_alone_stops_hostile_html(source):
+    # The renderer escapes raw HTML already; the sanitizer must hold even without it.
+    assert_safe(sanitize(source))
+
+
+def test_raw_html_is_shown_as_text():
+    assert render("<b>bold</b>") == "<p>&lt;b&gt;bold&lt;/b&gt;</p>\n"
+
+
+def test_commonmark_tables_strikethrough_and_linkify():
+    html = render("~~old~~ https://example.org\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    assert "<s>old</s>" in html
+    assert '<a href="https://example.org" rel="nofollow ugc noopener">' in html
+    assert "<table>" in html and "<td>1</td>" in html
+
+
+def test_links_are_marked_as_user_content():
+    html = render("[site](https://example.org)")
+    assert 'rel="nofollow ugc noopener"' in html
+
+
+def test_code_blocks_keep_a_language_class_only():
+    html = render("```python\nx = 1\n```")
+    assert '<code class="language-python">' in html
+    assert 'class="evil"' not in sanitize('<code class="evil">x</code>')
+
+
+def test_images_from_other_sites_become_links():
+    html = render("![a cat](https://images.example/cat.png)")
+    assert "<img" not in html
+    assert '<a href="https://images.example/cat.png"' in html and "a cat" in html
+
+
+def test_images_from_our_own_site_stay_images():
+    assert '<img src="/static/favicon.svg" alt="icon">' in render("![icon](/static/favicon.svg)")
+
+
+def test_protocol_relative_images_are_not_ours():
+    assert "<img" not in render("![x](//evil.example/x.png)")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        ">" * 10_000 + " deep",
+        "- " * 5_000 + "deep",
+        "[" * 10_000 + "x" + "]" * 10_000,
+        "*" * 50_000,
+    ],
+)
+def test_deeply_nested_input_is_bounded(source):
+    started = time.monotonic()
+    html = render(source)
+    assert time.monotonic() - started < 5
+    assert html.count("<blockquote>") <= 25
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href=" JAVA script:alert(1)">x</a>',
+        '<img src="x" onerror="alert(1)">',
+        "<script>alert(1)</script>",
+        '<p style="color:red">x</p>',
+        '<img src="data:image/png;base64,xx">',
+    ],
+)
+def test_the_checker_itself_catches_unsafe_html(unsafe):
+    with pytest.raises(AssertionError):
+        assert_safe(unsafe)
