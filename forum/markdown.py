@@ -71,4 +71,7 @@ def sanitize(html: str) -> str:
 
 def render(source: str) -> str:
     """Render Markdown source to sanitized HTML."""
-    return sanitize(_md.render(source))
+    html = sanitize(_md.render(source))
+    # A wide table scrolls sideways inside the post; keyboard users need to focus it to scroll.
+    # After sanitizing, "<table>" can only be a real table: text would be "&lt;table&gt;".
+    return html.replace("<table>", '<table tabindex="0">')
