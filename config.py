@@ -5,6 +5,7 @@ FORUM_ENV picks the variant: development (default), testing or production.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -42,9 +43,12 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'forum.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Where mail goes: smtp://user:pass@host:port, smtps://..., or file:///path (one .eml each).
+    # Where mail goes: smtp://user:pass@host:port, smtp+starttls://..., smtps://...,
+    # file:///path (one .eml file per message) or console:// (printed).
     MAIL_URL = os.environ.get("MAIL_URL", f"file://{INSTANCE / 'mail'}")
     MAIL_FROM = os.environ.get("MAIL_FROM", "forum@localhost")
+    # A message still unsent after this many days (the server kept refusing it) is dropped.
+    MAIL_MAX_AGE_DAYS = _int("MAIL_MAX_AGE_DAYS", 3)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SITE_NAME = os.environ.get("SITE_NAME", "Quiet Forum")
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
@@ -58,12 +62,26 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    # Accounts: one-time links, unconfirmed accounts, visitors' form tokens.
+    SIGNIN_LINK_MINUTES = _int("SIGNIN_LINK_MINUTES", 15)
+    UNCONFIRMED_ACCOUNT_DAYS = _int("UNCONFIRMED_ACCOUNT_DAYS", 7)
+    FORM_TOKEN_MAX_AGE = _int("FORM_TOKEN_MAX_AGE", 2 * 3600)
+
+    # Rate limits (Flask-Limiter syntax), counted in Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")
+    RATELIMIT_HEADERS_ENABLED = True
+    LIMIT_REGISTER = os.environ.get("LIMIT_REGISTER", "5 per hour; 20 per day")
+    LIMIT_SIGNIN_IP = os.environ.get("LIMIT_SIGNIN_IP", "10 per hour")
+    LIMIT_SIGNIN_ADDRESS = os.environ.get("LIMIT_SIGNIN_ADDRESS", "3 per 15 minutes")
+    LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
+
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    # The session lives as long as the browser session unless a member asks to be remembered.
-    REMEMBER_COOKIE_NAME = "remember_token"
+    # The one cookie: set when a member signs in, kept this long, gone on signing out.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=_int("SESSION_DAYS", 30))
     WTF_CSRF_TIME_LIMIT = None
     TEMPLATES_AUTO_RELOAD = False
 
@@ -90,6 +108,8 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    # A rate-limit store that is down must not take the site down with it.
+    RATELIMIT_SWALLOW_ERRORS = True
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     PROXY_COUNT = _int("PROXY_COUNT", 1)
 

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as settings
 
 from . import cli, security, templating
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -26,17 +26,21 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
     app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None)))
     app.config.from_mapping(overrides)
+    _check_mail_url(app.config["MAIL_URL"])
     db.init_app(app)
     _configure_database(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     _configure_login(app)
     templating.init_app(app)
 
-    from .views import errors, forum, members
+    from .views import accounts, errors, forum, members, privacy
 
     app.register_blueprint(forum.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(privacy.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
 
     app.before_request(security.refuse_nul_characters)
@@ -49,6 +53,16 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _check_mail_url(url: str) -> None:
+    # A mistyped MAIL_URL should stop the start, not the first sign-in.
+    from .mail import transport_from_url
+
+    try:
+        transport_from_url(url)
+    except ValueError as exc:
+        raise settings.ConfigError(str(exc)) from None
 
 
 def _configure_database(app: Flask) -> None:
@@ -85,6 +99,8 @@ def _configure_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import abort
+        from flask import abort, redirect, request, url_for
 
+        if request.method == "GET":
+            return redirect(url_for("accounts.signin"))
         abort(401, "Writing needs a member account; reading does not.")

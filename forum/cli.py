@@ -1,7 +1,7 @@
-"""Flask commands: seed-demo, seed-bench, create-user."""
+"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from .extensions import db
 from .models import ROLES
@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bench_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(purge_command)
 
 
 @click.command("seed-demo")
@@ -77,3 +79,38 @@ def create_user_command(username: str, email: str, role: str) -> None:
     user.confirmed_at = utcnow()
     db.session.commit()
     click.echo(f"Created {role} {user.username}.")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The outbox: mail waiting to be sent."""
+
+
+@mail_group.command("send-queued")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Batch size.")
+def send_queued_command(limit: int) -> None:
+    """Send the mail that is due, retrying failed messages whose wait is over (for cron)."""
+    from .mail import transport_from_url
+    from .services.mail import send_queued
+
+    try:
+        transport_from_url(current_app.config["MAIL_URL"])
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    sent = failed = 0
+    while True:
+        batch_sent, batch_failed = send_queued(limit)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        # A short batch means nothing more is due; a failure, that the rest can wait.
+        if batch_failed or batch_sent < limit:
+            break
+    click.echo(f"Sent {sent}, failed {failed}.")
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Erase what has outlived its retention period (run it daily)."""
+    from .services.retention import purge_all
+
+    for what, count in purge_all().items():
+        click.echo(f"Purged {count} {what}.")

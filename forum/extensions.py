@@ -1,5 +1,7 @@
 """Extensions, created unbound here and bound to an app in create_app()."""
 
+from flask import request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,14 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def _rate_limit_key() -> str:
+    # Limits count per network address, but the address itself never reaches the store.
+    from .security import anonymous_key
+
+    return "ip:" + anonymous_key(request.remote_addr or "")
+
+
+# Storage (memory:// or Redis) and the limits themselves come from the app's config.
+limiter = Limiter(key_func=_rate_limit_key, headers_enabled=True)

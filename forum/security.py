@@ -1,9 +1,14 @@
-"""Security headers on every response, and role checks for views."""
+"""Security headers on every response, cookieless form protection, role checks for views."""
 
+import hashlib
+import hmac
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .extensions import csrf, login_manager
 
 # Everything comes from our own origin: no CDN, no fonts, no analytics, no inline script.
 CSP = "; ".join(
@@ -34,9 +39,9 @@ HEADERS = {
 
 def refuse_nul_characters():
     """before_request hook: NUL never belongs in a URL, and PostgreSQL refuses it in text."""
-    if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1"):
-        abort(400, "Addresses cannot contain NUL characters.")
-    if any("\x00" in value for value in request.args.values()):
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
         abort(400, "Addresses cannot contain NUL characters.")
 
 
@@ -59,8 +64,6 @@ def member_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            from .extensions import login_manager
-
             return login_manager.unauthorized()
         return view(*args, **kwargs)
 
@@ -77,3 +80,66 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+# Forms that visitors fill in (registration, sign-in, support) must work for a browser that
+# refuses cookies, so their protection cannot live in a session. A cross-site post is told
+# apart by the browser's own headers; a signed, short-lived token covers browsers that send
+# neither header.
+FORM_TOKEN_SALT = "cookieless-form"  # noqa: S105 (a salt, not a secret)
+
+
+def _form_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FORM_TOKEN_SALT)
+
+
+def form_token() -> str:
+    """A signed token for a cookieless form, valid for FORM_TOKEN_MAX_AGE seconds."""
+    return _form_serializer().dumps(request.endpoint or "")
+
+
+def check_same_origin() -> None:
+    """Refuse a cross-site POST: Sec-Fetch-Site first, then Origin, then the signed token."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        if fetch_site not in ("same-origin", "none"):
+            abort(403, "Forms on this site can only be sent from this site.")
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        if origin != request.host_url.rstrip("/"):
+            abort(403, "Forms on this site can only be sent from this site.")
+        return
+    try:
+        endpoint = _form_serializer().loads(
+            request.form.get("form_token", ""),
+            max_age=current_app.config["FORM_TOKEN_MAX_AGE"],
+        )
+    except BadSignature:
+        abort(400, "This form has expired or did not come from this site. Please send it again.")
+    if endpoint != request.endpoint:
+        abort(400, "This form belongs to another page. Please send it again.")
+
+
+def cookieless_form(view):
+    """Protect a visitor's form without a session: exempt from Flask-WTF, check the origin."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method == "POST":
+            check_same_origin()
+        return view(*args, **kwargs)
+
+    csrf.exempt(wrapped)
+    return wrapped
+
+
+def anonymous_key(value: str) -> str:
+    """A keyed hash standing in for an address in rate-limit keys: never stored in clear."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_ip() -> str:
+    """The client's address as the trusted proxies report it (ProxyFix has applied them)."""
+    return request.remote_addr or "0.0.0.0"  # noqa: S104 (a placeholder, not a bind address)

@@ -1,30 +1,54 @@
 """Fixtures: a fresh database per test (SQLite, or PostgreSQL from TEST_DATABASE_URL),
 an HTTP client, a signed-in client, domain objects, and a query counter."""
 
+import contextvars
 import os
 import re
 import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from forum import create_app
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.models import Category, utcnow
 from forum.services import forum as forum_service
 from forum.services.members import create_user
+from tests.smtp import smtp_server  # noqa: F401
 
 _TMP = tempfile.mkdtemp(prefix="forum-tests-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own context, as in production.
+
+    The `app` fixture keeps an app context pushed for the test body; without this, every
+    request would reuse it, sharing `g` (and the signed-in user Flask-Login keeps there)
+    and the database session between requests, which hides real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(**overrides):
-    config = {"FORUM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": DATABASE_URL}
+    config = {
+        "FORUM_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "MAIL_URL": f"file://{_TMP}/mail",
+        # Each app counts its own rate limits, even when they share one Redis.
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +72,7 @@ def _empty_tables() -> None:
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
             for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+                conn.execute(text(f"DELETE FROM {name}"))
             conn.execute(text("PRAGMA foreign_keys=ON"))
 
 
@@ -58,6 +82,8 @@ def app(_schema):
     app = make_app()
     with app.app_context():
         _empty_tables()
+        # Flask-Limiter keeps one store for the process: start each test with no counts.
+        limiter.reset()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -22,7 +22,7 @@ def test_an_empty_forum_says_so(client):
 
 def test_category_lists_pinned_first_then_latest_activity(client, category, member):
     older = forum_service.create_topic(category, member, "Older topic", "x")
-    newer = forum_service.create_topic(category, member, "Newer topic", "x")
+    forum_service.create_topic(category, member, "Newer topic", "x")
     pinned = forum_service.create_topic(category, member, "Pinned topic", "x")
     db.session.flush()
     older.last_post_at -= timedelta(days=2)
@@ -112,7 +112,9 @@ def test_dates_are_time_elements_with_titles(client, topic):
     assert '<time datetime="' in page and 'title="' in page and "just now" in page
 
 
-@pytest.mark.parametrize("url", ["/u/%00", "/c/a%00b", "/?page=%00", "/c/general?x=%00", "/t/1%00/x"])
+@pytest.mark.parametrize(
+    "url", ["/u/%00", "/c/a%00b", "/?page=%00", "/c/general?x=%00", "/t/1%00/x"]
+)
 def test_nul_in_an_address_is_a_clear_400(client, topic, url):
     response = client.get(url)
     assert response.status_code == 400

@@ -1,7 +1,19 @@
 """Every model, imported here so that Alembic sees the whole schema."""
 
+from .accounts import LoginToken
 from .base import personal, utcnow
 from .forum import Category, Post, Topic
+from .mail import OutboxMessage
 from .user import ROLES, User
 
-__all__ = ["ROLES", "Category", "Post", "Topic", "User", "personal", "utcnow"]
+__all__ = [
+    "ROLES",
+    "Category",
+    "LoginToken",
+    "OutboxMessage",
+    "Post",
+    "Topic",
+    "User",
+    "personal",
+    "utcnow",
+]

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import CheckConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -42,6 +42,17 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Unticked unless the member ticks it: announcements by email are opt-in.
+    announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
+    signup_ip: Mapped[str | None] = mapped_column(
+        String(45),
+        info=personal(
+            "network",
+            "looking into abuse of registration; never used to identify visitors",
+            "erased after IP_RETENTION_DAYS (30 days by default)",
+            "staff who accepted the confidentiality agreement, each look logged",
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -1,15 +1,23 @@
 """The public forum: index, categories, topics, posts, and writing them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
 from ..security import member_required
 from ..services import Forbidden, NotFound, ServiceError
 from ..services import forum as service
 
 bp = Blueprint("forum", __name__)
+
+# Posting is limited per member, whatever network they write from.
+posting_limit = limiter.limit(
+    lambda: current_app.config["LIMIT_POSTING"],
+    methods=["POST"],
+    key_func=lambda: f"member:{current_user.get_id()}",
+    scope="posting",
+)
 
 
 def _or_404(call, *args):
@@ -47,6 +55,7 @@ def category(slug):
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
 @member_required
+@posting_limit
 def new_topic(slug):
     """Start a topic in a category."""
     cat = _or_404(service.get_category, slug)
@@ -80,6 +89,7 @@ def topic(topic_id, slug=None):
 
 @bp.post("/t/<int:topic_id>/reply")
 @member_required
+@posting_limit
 def reply(topic_id):
     """Add a reply at the end of a topic."""
     t = _or_404(service.get_topic, topic_id, current_user)

@@ -1,0 +1,64 @@
+"""Forms for registration, sign-in and the member's settings."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from ..services.members import USERNAME_RULE
+
+
+class VisitorForm(FlaskForm):
+    """A form a visitor without cookies can send: no session token, a signed form token."""
+
+    class Meta:
+        csrf = False
+
+    form_token = HiddenField()
+
+
+class RegisterForm(VisitorForm):
+    username = StringField(
+        "Username",
+        description=f"Shown beside your posts. {USERNAME_RULE}.",
+        validators=[DataRequired(message="Choose a username."), Length(max=32)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    email = EmailField(
+        "Email address",
+        description="Only for sign-in links. Never shown to anyone.",
+        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    announcements = BooleanField("Email me announcements (at most one a week)", default=False)
+    submit = SubmitField("Create account")
+
+
+class SigninForm(VisitorForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField("Email me a sign-in link")
+
+
+class UseLinkForm(VisitorForm):
+    submit = SubmitField("Sign in")
+
+
+class SignoutForm(FlaskForm):
+    submit = SubmitField("Sign out")
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(message="Enter the new address."), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField("Send confirmation link")
+
+
+class AnnouncementsForm(FlaskForm):
+    announcements = BooleanField("Email me announcements (at most one a week)")
+    submit = SubmitField("Save")

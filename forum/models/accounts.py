@@ -1,0 +1,55 @@
+"""One-time sign-in links: random tokens, stored only as hashes."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import personal, utcnow
+from .user import User
+
+PURPOSES = ("signin", "email")
+
+
+class LoginToken(db.Model):
+    """A link mailed to a member: sign in (and confirm the account), or confirm a new address.
+
+    The token itself is never stored: only its SHA-256. A token dies when used, when a newer
+    one of the same purpose is issued, or when it expires; the row stays (without any way to
+    use it) until IP_RETENTION_DAYS so that abuse of the sign-in form can be looked into.
+    """
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    new_email: Mapped[str | None] = mapped_column(
+        String(254),
+        info=personal(
+            "contact",
+            "the address you asked to change to, until you confirm it",
+            "until the link is used or expires; erased with the request after 30 days",
+            "no one",
+        ),
+    )
+    ip: Mapped[str | None] = mapped_column(
+        String(45),
+        info=personal(
+            "network",
+            "looking into abuse of the sign-in form; never used to identify visitors",
+            "erased after IP_RETENTION_DAYS (30 days by default)",
+            "staff who accepted the confidentiality agreement, each look logged",
+        ),
+    )
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and self.expires_at > utcnow()

@@ -1,0 +1,56 @@
+"""The outbox: mail written in the same transaction as its cause, deleted once sent."""
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import personal, utcnow
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(
+        String(254),
+        info=personal(
+            "contact",
+            "delivering this message",
+            "deleted as soon as it is sent, or when it expires",
+            "no one; only the mail server",
+        ),
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "content",
+            "the message being delivered (it may name you and hold a sign-in link)",
+            "deleted as soon as it is sent, or when it expires",
+            "no one; only the mail server",
+        ),
+    )
+    html_body: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "content",
+            "the message being delivered (it may name you and hold a sign-in link)",
+            "deleted as soon as it is sent, or when it expires",
+            "no one; only the mail server",
+        ),
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Due when this is past; a sender claims a message by moving it into the future.
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # One line from the last failure, for the operator: never a traceback or a password.
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    # Past this, the message is useless (a sign-in link) and is dropped unsent.
+    expires_at: Mapped[datetime | None]
+    # Made once when queued, so that every retry carries the same Message-ID.
+    message_id: Mapped[str] = mapped_column(String(320))
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} attempts={self.attempts}>"

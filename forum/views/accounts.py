@@ -1,0 +1,226 @@
+"""Registration, sign-in by one-time link, signing out, and the member's account page."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from ..deferred import after_response
+from ..extensions import db, limiter
+from ..forms.accounts import (
+    AnnouncementsForm,
+    EmailChangeForm,
+    RegisterForm,
+    SigninForm,
+    SignoutForm,
+    UseLinkForm,
+)
+from ..security import anonymous_key, client_ip, cookieless_form, form_token, member_required
+from ..services import ServiceError
+from ..services import accounts as service
+from ..services import mail as mail_service
+from ..services.members import normalize_email
+
+bp = Blueprint("accounts", __name__)
+
+
+def _limit(setting: str, **kwargs):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], **kwargs)
+
+
+def _target_address_key() -> str:
+    # Counts requests per target address, so one inbox cannot be flooded from many networks.
+    try:
+        address = normalize_email(request.form.get("email", ""))
+    except ServiceError:
+        address = "invalid"
+    return "to:" + anonymous_key(address)
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _render_visitor_form(template: str, form, status: int = 200, **context):
+    form.form_token.data = form_token()
+    return render_template(template, form=form, **context), status
+
+
+def _link_prefix() -> str:
+    """The absolute address a mailed token is appended to."""
+    return url_for("accounts.follow_link", token="", _external=True)
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("LIMIT_REGISTER")
+@cookieless_form
+def register():
+    """Create an account from a username and an email address; nothing else is asked."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        registration = service.Registration(
+            username=form.username.data,
+            email=form.email.data,
+            announcements=form.announcements.data,
+            ip=client_ip(),
+            link_prefix=_link_prefix(),
+        )
+        try:
+            service.register(registration)
+        except ServiceError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            mail_service.send_after_response()
+            return redirect(url_for("accounts.link_sent", welcome=1), code=303)
+    status = 422 if request.method == "POST" else 200
+    return _render_visitor_form("accounts/register.html", form, status)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@_limit("LIMIT_SIGNIN_IP")
+@_limit("LIMIT_SIGNIN_ADDRESS", key_func=_target_address_key)
+@cookieless_form
+def signin():
+    """Ask for a one-time sign-in link by email; the answer never says whether one was sent."""
+    form = SigninForm()
+    if form.validate_on_submit():
+        try:
+            address = normalize_email(form.email.data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            # Looked up after the response: members and strangers get the same answer, as fast.
+            after_response(service.request_signin, address, client_ip(), _link_prefix())
+            return redirect(url_for("accounts.link_sent"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return _render_visitor_form("accounts/signin.html", form, status)
+
+
+@bp.get("/signin/sent")
+def link_sent():
+    """Tell the visitor to check their mail."""
+    return render_template("accounts/link_sent.html", welcome=request.args.get("welcome") == "1")
+
+
+@bp.route("/signin/<token>", methods=["GET", "POST"])
+@cookieless_form
+def follow_link(token):
+    """A mailed link: GET shows one button (mail scanners fetch links), POST spends the token."""
+    form = UseLinkForm()
+    try:
+        link = service.find_token(token)
+        if request.method == "POST" and form.validate_on_submit():
+            user, purpose = service.use_token(token)
+        elif request.method == "POST":
+            raise service.TokenError("Please press the button again.")
+        else:
+            response, status = _render_visitor_form("accounts/use_link.html", form, link=link)
+            return _no_store(current_app.make_response((response, status)))
+    except service.TokenError as exc:
+        db.session.rollback()
+        page = render_template("accounts/link_problem.html", message=exc.message)
+        return _no_store(current_app.make_response((page, 400)))
+    db.session.commit()
+    mail_service.send_after_response()
+    if purpose == "email":
+        return redirect(url_for("accounts.email_confirmed"), code=303)
+    login_user(user)
+    session.permanent = True
+    return redirect(url_for("accounts.signed_in"), code=303)
+
+
+@bp.get("/signin/done")
+def signed_in():
+    """Where a sign-in lands: welcome the member, or explain the one cookie it needs."""
+    if current_user.is_authenticated:
+        flash(f"Signed in as {current_user.username}.")
+        return redirect(url_for("forum.index"))
+    return render_template("accounts/needs_cookie.html")
+
+
+@bp.post("/signout")
+def signout():
+    """Sign out: the session cookie is removed."""
+    if SignoutForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("forum.index"), code=303)
+
+
+@bp.get("/account")
+@member_required
+def account():
+    """The member's settings, and what the forum stores about them."""
+    return _account_page(
+        EmailChangeForm(), AnnouncementsForm(announcements=current_user.announcements)
+    )
+
+
+def _account_page(email_form, announcements_form, status: int = 200):
+    return (
+        render_template(
+            "accounts/account.html",
+            email_form=email_form,
+            announcements_form=announcements_form,
+            pending_email=service.pending_email(current_user),
+        ),
+        status,
+    )
+
+
+@bp.post("/account/email")
+@member_required
+@_limit("LIMIT_SIGNIN_IP")
+def change_email():
+    """Ask to change the address: the new one must confirm by link first."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            service.request_email_change(current_user, form.email.data, client_ip(), _link_prefix())
+        except ServiceError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            mail_service.send_after_response()
+            flash("We sent a link to the new address. Your address changes when you follow it.")
+            return redirect(url_for("accounts.account"))
+    announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
+    return _account_page(form, announcements, 422)
+
+
+@bp.post("/account/announcements")
+@member_required
+def change_announcements():
+    """Opt in to or out of announcements by email."""
+    form = AnnouncementsForm()
+    if form.validate_on_submit():
+        service.set_announcements(current_user, form.announcements.data)
+        db.session.commit()
+        flash("Saved.")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.get("/account/email-confirmed")
+def email_confirmed():
+    """After a new address was confirmed."""
+    return render_template("accounts/email_confirmed.html")

@@ -1,0 +1,125 @@
+"""Rate limits on registration, sign-in requests and posting; shared through Redis."""
+
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+import redis
+
+from tests.conftest import csrf_token, sign_in
+from tests.servers import base_env, flask_command, gunicorn
+
+SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
+
+
+def ask(client, email, ip="203.0.113.5"):
+    response = client.post(
+        "/signin", data={"email": email}, headers=SAME_SITE, environ_base={"REMOTE_ADDR": ip}
+    )
+    response.close()
+    return response
+
+
+def test_sign_in_requests_are_limited_per_target_address(app, client, member):
+    app.config["LIMIT_SIGNIN_ADDRESS"] = "2 per hour"
+    statuses = [ask(client, member.email, ip=f"203.0.113.{n}").status_code for n in range(3)]
+    assert statuses == [303, 303, 429]
+    # Another address from the same networks is not affected.
+    assert ask(client, "someone@example.org", ip="203.0.113.9").status_code == 303
+
+
+def test_sign_in_requests_are_limited_per_network(app, client):
+    app.config["LIMIT_SIGNIN_IP"] = "3 per hour"
+    statuses = [ask(client, f"a{n}@example.org").status_code for n in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    assert ask(client, "a9@example.org", ip="198.51.100.1").status_code == 303
+
+
+def test_the_limited_page_says_when_to_try_again(app, client):
+    app.config["LIMIT_SIGNIN_IP"] = "1 per hour"
+    ask(client, "a@example.org")
+    response = ask(client, "b@example.org")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "<title>Too many requests" in page and "try again in" in page
+    assert 'href="/static/style.css"' in page
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Set-Cookie" not in response.headers
+
+
+def test_reading_is_never_limited(app, client, topic):
+    app.config["LIMIT_SIGNIN_IP"] = "1 per hour"
+    for _ in range(30):
+        assert client.get("/").status_code == 200
+
+
+def test_registration_is_limited(app, client):
+    app.config["LIMIT_REGISTER"] = "2 per hour"
+    statuses = []
+    for n in range(3):
+        data = {"username": f"user{n}", "email": f"u{n}@example.org"}
+        response = client.post("/register", data=data, headers=SAME_SITE)
+        response.close()
+        statuses.append(response.status_code)
+    assert statuses == [303, 303, 429]
+
+
+def test_posting_is_limited_per_member(app, client, member, topic):
+    app.config["LIMIT_POSTING"] = "2 per minute"
+    sign_in(client, member)
+    token = csrf_token(client, f"/t/{topic.id}/{topic.slug}")
+    statuses = [
+        client.post(f"/t/{topic.id}/reply", data={"csrf_token": token, "body": f"n{n}"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+
+
+def _redis_url() -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set: the shared-limit test needs a Redis server (CI has one)")
+    return url
+
+
+def test_limits_hold_across_two_app_processes_sharing_redis(tmp_path):
+    """Two gunicorn processes, as two app servers would be, count against one Redis."""
+    url = _redis_url()
+    prefix = f"test-shared-{uuid.uuid4().hex}"
+    env = base_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/shared.db",
+        MAIL_URL=f"file://{tmp_path}/mail",
+        SECRET_KEY="s" * 64,
+        REDIS_URL=url,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LIMIT_SIGNIN_IP="3 per hour",
+    )
+    assert flask_command(env, "db", "upgrade").returncode == 0
+    statuses = []
+    with gunicorn(env) as first, gunicorn(env) as second:
+        for n in range(4):
+            base = (first, second)[n % 2]
+            statuses.append(_post(f"{base}/signin", {"email": f"x{n}@example.org"}))
+    assert statuses == [303, 303, 303, 429]
+    keys = redis.Redis.from_url(url).keys(f"*{prefix}*")
+    assert keys and not any(b"127.0.0.1" in key for key in keys)  # no address in the store
+
+
+def _post(url: str, data: dict) -> int:
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(data).encode(), headers=SAME_SITE, method="POST"
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
