@@ -59,6 +59,9 @@ class Config:
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
+    # Pages rendered for visitors, kept per worker until the topic changes (or this long).
+    PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 500)
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 

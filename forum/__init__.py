@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
-from . import cli, security, templating
+from . import cli, pagecache, security, templating
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -34,6 +34,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app)
     templating.init_app(app)
+    pagecache.init_app(app)
 
     from .views import accounts, errors, forum, members, privacy
 

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import personal, utcnow
+from .base import ip_address, personal, utcnow
 from .user import User
 
 PURPOSES = ("signin", "email")
@@ -40,12 +40,7 @@ class LoginToken(db.Model):
     )
     ip: Mapped[str | None] = mapped_column(
         String(45),
-        info=personal(
-            "network",
-            "looking into abuse of the sign-in form; never used to identify visitors",
-            "erased after IP_RETENTION_DAYS (30 days by default)",
-            "staff who accepted the confidentiality agreement, each look logged",
-        ),
+        info=ip_address("looking into abuse of the sign-in form"),
     )
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -23,3 +23,13 @@ def personal(category: str, purpose: str, retention: str, seen_by: str) -> dict:
             "seen_by": seen_by,
         }
     }
+
+
+def ip_address(purpose: str) -> dict:
+    """The declaration of a column keeping a network address beside something abusable."""
+    return personal(
+        "network",
+        f"{purpose}; never used to identify visitors",
+        "erased after IP_RETENTION_DAYS (30 days by default)",
+        "staff who accepted the confidentiality agreement, each look logged",
+    )

@@ -22,6 +22,8 @@ class Category(db.Model):
     topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_post_at: Mapped[datetime | None]
+    # Bumped by every write that changes what the category page shows (pagecache keys on it).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_topic_id: Mapped[int | None] = mapped_column(
         ForeignKey("topics.id", ondelete="SET NULL", use_alter=True)
     )
@@ -55,6 +57,8 @@ class Topic(db.Model):
     # Visible posts, for display; last_position numbers every post ever made, for paging.
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped by every write to the topic or its posts (pagecache keys on it).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
     locked: Mapped[bool] = mapped_column(default=False, server_default=false())
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -8,6 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import personal, utcnow
 
+_MESSAGE_BODY = personal(
+    "content",
+    "the message being delivered (it may name you and hold a sign-in link)",
+    "deleted as soon as it is sent, or when it expires",
+    "no one; only the mail server",
+)
+
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
@@ -25,21 +32,11 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(
         Text,
-        info=personal(
-            "content",
-            "the message being delivered (it may name you and hold a sign-in link)",
-            "deleted as soon as it is sent, or when it expires",
-            "no one; only the mail server",
-        ),
+        info=_MESSAGE_BODY,
     )
     html_body: Mapped[str] = mapped_column(
         Text,
-        info=personal(
-            "content",
-            "the message being delivered (it may name you and hold a sign-in link)",
-            "deleted as soon as it is sent, or when it expires",
-            "no one; only the mail server",
-        ),
+        info=_MESSAGE_BODY,
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import ROLES_STAFF, personal, utcnow
+from .base import ROLES_STAFF, ip_address, personal, utcnow
 
 ROLES = ("member", "moderator", "admin")
 
@@ -46,12 +46,7 @@ class User(UserMixin, db.Model):
     announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
     signup_ip: Mapped[str | None] = mapped_column(
         String(45),
-        info=personal(
-            "network",
-            "looking into abuse of registration; never used to identify visitors",
-            "erased after IP_RETENTION_DAYS (30 days by default)",
-            "staff who accepted the confidentiality agreement, each look logged",
-        ),
+        info=ip_address("looking into abuse of registration"),
     )
 
     def __repr__(self) -> str:

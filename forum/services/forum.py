@@ -45,6 +45,25 @@ def _page_count(items: int, per_page: int) -> int:
     return max(1, math.ceil(items / per_page))
 
 
+def _page_number(raw: str | None, pages: int) -> int:
+    number = parse_page(raw, last=pages)
+    if number > pages:
+        raise NotFound("There is no such page.")
+    return number
+
+
+def category_page_number(category: Category, raw_page: str | None) -> int:
+    """The page of the category a visitor asks for (NotFound past the last)."""
+    return _page_number(
+        raw_page, _page_count(category.topic_count, current_app.config["TOPICS_PER_PAGE"])
+    )
+
+
+def topic_page_number(topic: Topic, raw_page: str | None) -> int:
+    """The page of the topic asked for, 'last' included (NotFound past the last)."""
+    return _page_number(raw_page, topic_page_count(topic))
+
+
 def parse_page(raw: str | None, last: int | None = None) -> int:
     """A page number from a URL parameter: digits, or 'last' where the last is known."""
     if raw is None or raw == "":
@@ -87,9 +106,7 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
         query = query.where(Topic.hidden.is_(False))
         total = category.topic_count
     pages = _page_count(total, per_page)
-    number = parse_page(raw_page, last=pages)
-    if number > pages:
-        raise NotFound("There is no such page.")
+    number = _page_number(raw_page, pages)
     topics = db.session.scalars(
         query.options(joinedload(Topic.author), joinedload(Topic.last_poster))
         .order_by(Topic.pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
@@ -118,9 +135,7 @@ def topic_page(topic: Topic, raw_page: str | None, viewer: User | None) -> Page:
     """A page of a topic's posts with their authors, by position range (one query)."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     pages = topic_page_count(topic)
-    number = parse_page(raw_page, last=pages)
-    if number > pages:
-        raise NotFound("There is no such page.")
+    number = _page_number(raw_page, pages)
     first = (number - 1) * per_page + 1
     query = (
         select(Post)
@@ -186,7 +201,7 @@ def create_topic(category: Category, author: User, title: str, body: str) -> Top
     db.session.execute(
         update(Category)
         .where(Category.id == category.id)
-        .values(topic_count=Category.topic_count + 1)
+        .values(topic_count=Category.topic_count + 1, revision=Category.revision + 1)
     )
     _add_post(topic, author, body, now)
     return topic
@@ -213,6 +228,7 @@ def _add_post(topic: Topic, author: User, body: str, now) -> Post:
             post_count=Topic.post_count + 1,
             last_post_at=now,
             last_poster_id=author.id,
+            revision=Topic.revision + 1,
         )
         .returning(Topic.last_position)
     ).scalar_one()
@@ -232,7 +248,12 @@ def _add_post(topic: Topic, author: User, body: str, now) -> Post:
         db.session.execute(
             update(Category)
             .where(Category.id == topic.category_id)
-            .values(post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id)
+            .values(
+                post_count=Category.post_count + 1,
+                last_post_at=now,
+                last_topic_id=topic.id,
+                revision=Category.revision + 1,
+            )
         )
     db.session.flush()
     db.session.expire(topic)
@@ -258,4 +279,12 @@ def edit_post(post: Post, editor: User, body: str) -> Post:
         post.body = body
         post.html = markdown.render(body)
         post.edited_at = utcnow()
+        touch_topic(post.topic_id)
     return post
+
+
+def touch_topic(topic_id: int) -> None:
+    """Record that a topic or one of its posts changed: cached pages of it are stale."""
+    db.session.execute(
+        update(Topic).where(Topic.id == topic_id).values(revision=Topic.revision + 1)
+    )

@@ -14,6 +14,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..deferred import after_response
 from ..extensions import db, limiter
+from ..forms import add_service_error
 from ..forms.accounts import (
     AnnouncementsForm,
     EmailChangeForm,
@@ -44,14 +45,6 @@ def _target_address_key() -> str:
     return "to:" + anonymous_key(address)
 
 
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
 def _render_visitor_form(template: str, form, status: int = 200, **context):
     form.form_token.data = form_token()
     return render_template(template, form=form, **context), status
@@ -64,7 +57,10 @@ def _link_prefix() -> str:
 
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The token in the address never goes out as a Referer; unlike no-referrer, this keeps
+    # the real Origin on the button's POST (no-referrer makes browsers send "Origin: null",
+    # which check_same_origin refuses when there is no Sec-Fetch-Site to go by).
+    response.headers["Referrer-Policy"] = "strict-origin"
     return response
 
 
@@ -86,7 +82,7 @@ def register():
             service.register(registration)
         except ServiceError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             db.session.commit()
             mail_service.send_after_response()
@@ -106,7 +102,7 @@ def signin():
         try:
             address = normalize_email(form.email.data)
         except ServiceError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             # Looked up after the response: members and strangers get the same answer, as fast.
             after_response(service.request_signin, address, client_ip(), _link_prefix())
@@ -198,7 +194,7 @@ def change_email():
             service.request_email_change(current_user, form.email.data, client_ip(), _link_prefix())
         except ServiceError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             db.session.commit()
             mail_service.send_after_response()

@@ -3,7 +3,9 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import pagecache
 from ..extensions import db, limiter
+from ..forms import add_service_error
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
 from ..security import member_required
 from ..services import Forbidden, NotFound, ServiceError
@@ -27,12 +29,16 @@ def _or_404(call, *args):
         abort(404, exc.message)
 
 
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
+def _for_visitors(key: tuple, render):
+    """Serve a visitor the page cached under `key`, rendering it once; members get it fresh."""
+    pages = pagecache.cache()
+    if pages is None or current_user.is_authenticated:
+        return render()
+    page = pages.get(key)
+    if page is None:
+        page = render()
+        pages.put(key, page)
+    return page
 
 
 def topic_url(topic, **kwargs) -> str:
@@ -49,8 +55,14 @@ def index():
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
     cat = _or_404(service.get_category, slug)
-    page = _or_404(service.category_page, cat, request.args.get("page"), current_user)
-    return render_template("forum/category.html", category=cat, page=page)
+    raw = request.args.get("page")
+    number = _or_404(service.category_page_number, cat, raw)
+
+    def render():
+        page = _or_404(service.category_page, cat, raw, current_user)
+        return render_template("forum/category.html", category=cat, page=page)
+
+    return _for_visitors(("category", cat.id, cat.revision, number), render)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -65,7 +77,7 @@ def new_topic(slug):
             topic = service.create_topic(cat, current_user, form.title.data, form.body.data)
         except ServiceError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             db.session.commit()
             return redirect(topic_url(topic))
@@ -81,10 +93,16 @@ def topic(topic_id, slug=None):
     if slug != t.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(t, **({"page": page_arg} if page_arg else {})), code=301)
-    page = _or_404(service.topic_page, t, request.args.get("page"), current_user)
-    can_reply = current_user.is_authenticated and not t.locked
-    form = ReplyForm() if can_reply and page.number == page.count else None
-    return render_template("forum/topic.html", topic=t, page=page, form=form)
+    raw = request.args.get("page")
+    number = _or_404(service.topic_page_number, t, raw)
+
+    def render():
+        page = _or_404(service.topic_page, t, raw, current_user)
+        can_reply = current_user.is_authenticated and not t.locked
+        form = ReplyForm() if can_reply and page.number == page.count else None
+        return render_template("forum/topic.html", topic=t, page=page, form=form)
+
+    return _for_visitors(("topic", t.id, t.revision, number), render)
 
 
 @bp.post("/t/<int:topic_id>/reply")
@@ -102,7 +120,7 @@ def reply(topic_id):
             abort(403, exc.message)
         except ServiceError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            add_service_error(form, exc)
             t = _or_404(service.get_topic, topic_id, current_user)
         else:
             db.session.commit()
@@ -135,7 +153,7 @@ def edit_post(post_id):
             service.edit_post(p, current_user, form.body.data)
         except ServiceError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            add_service_error(form, exc)
             p = service.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
