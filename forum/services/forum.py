@@ -59,7 +59,7 @@ def category_page_number(category: Category, raw_page: str | None) -> int:
     )
 
 
-def topic_page_number(topic: Topic, raw_page: str | None) -> int:
+def topic_page_number(topic, raw_page: str | None) -> int:
     """The page of the topic asked for, 'last' included (NotFound past the last)."""
     return _page_number(raw_page, topic_page_count(topic))
 
@@ -116,6 +116,21 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
     return Page(list(topics), number, pages)
 
 
+def topic_head(topic_id: int, viewer: User | None):
+    """The few columns that route a topic request and key its cached page (no ORM entity).
+
+    A row with id, slug, revision, last_position and hidden; NotFound as for get_topic.
+    """
+    head = db.session.execute(
+        select(Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden).where(
+            Topic.id == topic_id
+        )
+    ).first()
+    if head is None or (head.hidden and not _is_staff(viewer)):
+        raise NotFound("There is no such topic.")
+    return head
+
+
 def get_topic(topic_id: int, viewer: User | None) -> Topic:
     """A topic with its category, or NotFound when it does not exist or is hidden from viewer."""
     topic = db.session.scalar(
@@ -126,7 +141,7 @@ def get_topic(topic_id: int, viewer: User | None) -> Topic:
     return topic
 
 
-def topic_page_count(topic: Topic) -> int:
+def topic_page_count(topic) -> int:
     """How many pages the topic has (positions number every post, so pages are stable)."""
     return _page_count(topic.last_position, current_app.config["POSTS_PER_PAGE"])
 

@@ -89,20 +89,21 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    t = _or_404(service.get_topic, topic_id, current_user)
-    if slug != t.slug:
+    head = _or_404(service.topic_head, topic_id, current_user)
+    if slug != head.slug:
         page_arg = request.args.get("page")
-        return redirect(topic_url(t, **({"page": page_arg} if page_arg else {})), code=301)
+        return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)
     raw = request.args.get("page")
-    number = _or_404(service.topic_page_number, t, raw)
+    number = _or_404(service.topic_page_number, head, raw)
 
     def render():
+        t = _or_404(service.get_topic, topic_id, current_user)
         page = _or_404(service.topic_page, t, raw, current_user)
         can_reply = current_user.is_authenticated and not t.locked
         form = ReplyForm() if can_reply and page.number == page.count else None
         return render_template("forum/topic.html", topic=t, page=page, form=form)
 
-    return _for_visitors(("topic", t.id, t.revision, number), render)
+    return _for_visitors(("topic", head.id, head.revision, number), render)
 
 
 @bp.post("/t/<int:topic_id>/reply")
