@@ -90,6 +90,9 @@ def test_the_mail_link_page_does_not_spend_the_token(client, mailbox, member):
         page = client.get(f"/signin/{token}")
         assert page.status_code == 200 and "Set-Cookie" not in page.headers
         assert page.headers["Cache-Control"] == "no-store"
+        # The token never leaves as a Referer, yet the button's POST keeps a real Origin
+        # (no-referrer would make browsers send "Origin: null", which is refused).
+        assert page.headers["Referrer-Policy"] == "strict-origin"
     assert follow(client, token).location == "/signin/done"
 
 
@@ -230,6 +233,15 @@ def test_visitor_forms_work_with_only_the_signed_token(client, member):
     # A token is good for its own form only.
     wrong = client.post("/signin", data={"email": member.email, "form_token": register_token})
     assert wrong.status_code == 400
+
+
+def test_the_link_button_works_with_only_the_signed_token(client, mailbox, member):
+    ask_link(client, member.email)
+    token = link_in(deliver(mailbox)[0])
+    page = client.get(f"/signin/{token}").get_data(as_text=True)
+    form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/signin/{token}", data={"form_token": form_token})
+    assert response.status_code == 303 and response.location == "/signin/done"
 
 
 def test_visitor_forms_accept_our_own_origin(client, member):
