@@ -56,6 +56,7 @@ class Config:
     POSTS_PER_PAGE = _int("POSTS_PER_PAGE", 20)
     TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
     IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
+    SUPPORT_PER_PAGE = _int("SUPPORT_PER_PAGE", 25)
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
@@ -64,6 +65,12 @@ class Config:
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # Visitor statistics: aggregate counters buffered per worker and written every
+    # STATS_FLUSH_SECONDS (0: only at exit), to Redis instead when REDIS_URL is set.
+    STATS_ENABLED = os.environ.get("STATS_ENABLED", "1").lower() not in ("0", "false", "no", "")
+    STATS_MIN_COUNT = _int("STATS_MIN_COUNT", 10)
+    STATS_FLUSH_SECONDS = _int("STATS_FLUSH_SECONDS", 5)
+    STATS_KEY_PREFIX = os.environ.get("STATS_KEY_PREFIX", "forum:stats")
 
     # Accounts: one-time links, unconfirmed accounts, visitors' form tokens.
     SIGNIN_LINK_MINUTES = _int("SIGNIN_LINK_MINUTES", 15)
@@ -78,6 +85,8 @@ class Config:
     LIMIT_SIGNIN_IP = os.environ.get("LIMIT_SIGNIN_IP", "10 per hour")
     LIMIT_SIGNIN_ADDRESS = os.environ.get("LIMIT_SIGNIN_ADDRESS", "3 per 15 minutes")
     LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
+    LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
+    LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
 
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
@@ -104,6 +113,8 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-secret-key-not-for-production"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    # No background flusher: tests flush the statistics buffer themselves.
+    STATS_FLUSH_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -16,7 +16,9 @@ It prints req/s per page, the ratio to the ceiling, the SQL queries each page ru
 in-process with the Flask test client), and three targets with PASS/FAIL:
   - the 20-post topic page serves at least 0.6 of the ceiling's req/s (bench/ceiling.py);
   - the last page of the 10,000-post topic costs at most 1.3 times its first page;
-  - every forum gunicorn worker stays under 100 MB RSS after the run.
+  - every forum gunicorn worker stays under 100 MB RSS after the run;
+  - the topic page with visitor statistics counting on serves at least 0.95 of its req/s
+    with counting off (STATS_ENABLED=0), both with the page cache on.
 The exit status is 1 when a target fails, 2 when the benchmark itself cannot run.
 Absolute numbers depend on the machine (wrk shares its cores): compare ratios only.
 """
@@ -45,6 +47,13 @@ PER_PAGE = 20  # POSTS_PER_PAGE, pinned in the servers' environment
 TOPIC_MIN_RATIO = 0.6
 LAST_PAGE_MAX_COST = 1.3
 RSS_LIMIT_MB = 100
+COUNTING_MIN_RATIO = 0.95
+# wrk sends what a browser would, so that counting parses a real user agent and language.
+BROWSER_HEADERS = [
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Accept-Language: en-GB,en;q=0.8",
+    "Referer: https://search.example.com/?q=forum",
+]
 
 
 class BenchError(RuntimeError):
@@ -159,6 +168,7 @@ def pick_targets(db_path: Path) -> list[Target]:
         Target(
             f"long topic p. {last}, cache off", "nocache", f"/t/{long[0]}/{long[1]}?page={last}"
         ),
+        Target("topic, counting off", "nostats", f"/t/{short[0]}/{short[1]}"),
     ]
 
 
@@ -242,7 +252,8 @@ def check_ok(server: Server, path: str) -> None:
 
 def wrk(url: str, args: argparse.Namespace, seconds: int) -> tuple[float, float]:
     """Load url with wrk; return (requests per second, 99th percentile latency in ms)."""
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency", url]
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
+    cmd += [arg for header in BROWSER_HEADERS for arg in ("-H", header)] + [url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         raise BenchError(f"wrk saw errors on {url}:\n{out}")
@@ -284,6 +295,7 @@ def profile_in_process(targets: list[Target], env: dict[str, str], repeat: int =
     apps = {
         "forum": (create_app(), db),
         "nocache": (create_app({"PAGE_CACHE_SIZE": 0}), db),
+        "nostats": (create_app({"STATS_ENABLED": False}), db),
         "ceiling": (ceiling.app, ceiling.db),
     }
     statements: list[str] = []
@@ -340,6 +352,7 @@ def print_targets(targets: list[Target], ceiling: Target, rss: dict[str, list[fl
     # the query, so it is measured with the cache off, where every request runs it.
     topic, uncached, first, last = targets[2], targets[6], targets[7], targets[8]
     ratio, cost, worst = topic.ratio_to(ceiling), first.ratio_to(last), max(rss["forum"])
+    counting = topic.ratio_to(targets[9])
     megabytes = ", ".join(f"{mb:.1f}" for mb in rss["forum"])
     checks = [
         (
@@ -356,6 +369,11 @@ def print_targets(targets: list[Target], ceiling: Target, rss: dict[str, list[fl
             worst < RSS_LIMIT_MB,
             f"forum worker RSS < {RSS_LIMIT_MB} MB",
             f"{megabytes} MB (ceiling: {max(rss['ceiling'], default=0):.1f} MB)",
+        ),
+        (
+            counting >= COUNTING_MIN_RATIO,
+            f"counting on/off ratio >= {COUNTING_MIN_RATIO}",
+            f"{counting:.2f}{_cpu_note(targets[9], topic)}",
         ),
     ]
     print("\nTargets")
@@ -400,6 +418,9 @@ def serve_and_load(targets: list[Target], env: dict[str, str], workdir: Path, ar
             "forum": stack.enter_context(Server("forum", "wsgi:app", env, workdir)),
             "nocache": stack.enter_context(
                 Server("nocache", "wsgi:app", {**env, "PAGE_CACHE_SIZE": "0"}, workdir)
+            ),
+            "nostats": stack.enter_context(
+                Server("nostats", "wsgi:app", {**env, "STATS_ENABLED": "0"}, workdir)
             ),
             "ceiling": stack.enter_context(
                 Server("ceiling", "ceiling:app", env, workdir, "--pythonpath", str(BENCH))

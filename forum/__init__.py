@@ -36,16 +36,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     templating.init_app(app)
     pagecache.init_app(app)
 
-    from .views import accounts, errors, forum, members, privacy
+    from .views import accounts, errors, forum, members, privacy, staff, stats, support
 
     app.register_blueprint(forum.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(stats.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
 
     app.before_request(security.refuse_nul_characters)
     app.after_request(security.set_security_headers)
+    app.after_request(stats.count_page_view)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(security.set_hsts)
     if app.config["PROXY_COUNT"]:

@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued."""
+"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued, stats flush."""
 
 import click
 from flask import Flask, current_app
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(purge_command)
+    app.cli.add_command(stats_group)
 
 
 @click.command("seed-demo")
@@ -114,3 +115,21 @@ def purge_command() -> None:
 
     for what, count in purge_all().items():
         click.echo(f"Purged {count} {what}.")
+
+
+@click.group("stats")
+def stats_group() -> None:
+    """Visitor statistics: aggregate counters."""
+
+
+@stats_group.command("flush")
+def stats_flush_command() -> None:
+    """Move the counts gathered in Redis into the database (for cron, with REDIS_URL set)."""
+    from .services.stats import flush_to_database
+
+    recorder = current_app.extensions.get("stats")
+    if recorder is None:
+        raise click.ClickException("Statistics are turned off (STATS_ENABLED=0).")
+    if not recorder.redis_url:
+        click.echo("No REDIS_URL: each worker writes its counts to the database itself.")
+    click.echo(f"Moved {flush_to_database(recorder)} counts into the database.")

@@ -44,6 +44,7 @@ def make_app(**overrides):
         "MAIL_URL": f"file://{_TMP}/mail",
         # Each app counts its own rate limits, even when they share one Redis.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "STATS_KEY_PREFIX": f"test-stats-{uuid.uuid4().hex}",
     }
     config.update(overrides)
     app = create_app(config)

@@ -2,6 +2,7 @@
 
 from forum.extensions import db
 from forum.services import forum as forum_service
+from forum.services import support as support_service
 
 
 def _sample_values(category, topic, post, member):
@@ -12,7 +13,18 @@ def _sample_values(category, topic, post, member):
         "username": member.username,
         "filename": "style.css",
         "token": "not-a-real-token",
+        # Support: a request (staff only: visitors get 403) and its published answer.
+        "request_id": 1,
+        "answer_id": 1,
     }
+
+
+def _published_answer(moderator):
+    request = support_service.submit_request(
+        support_service.Submission("support", "Q?", "Question", None, False, None, "192.0.2.1")
+    )
+    draft = support_service.AnswerDraft("A title", "Question", "*Answer*")
+    return support_service.publish(support_service.get_request(request.id), moderator, draft)
 
 
 def public_get_urls(app, values) -> list[str]:
@@ -31,10 +43,16 @@ def public_get_urls(app, values) -> list[str]:
     return sorted(set(urls))
 
 
-def test_no_get_route_sets_a_cookie_for_a_visitor(app, client, category, topic, post, member):
+def test_no_get_route_sets_a_cookie_for_a_visitor(
+    app, client, category, topic, post, member, moderator
+):
+    answer = _published_answer(moderator)
+    db.session.commit()
     values = _sample_values(category, topic, post, member) | {"topic_slug": topic.slug}
+    values |= {"request_id": answer.request_id, "answer_id": answer.id}
     urls = public_get_urls(app, values)
     assert "/" in urls and f"/u/{member.username}" in urls
+    assert f"/support/answers/{answer.id}-general" in urls
     seen = set()
     while urls:
         url = urls.pop()

@@ -4,6 +4,8 @@ from .accounts import LoginToken
 from .base import personal, utcnow
 from .forum import Category, Post, Topic
 from .mail import OutboxMessage
+from .stats import StatDaily, StatHourly
+from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
 
 __all__ = [
@@ -12,6 +14,11 @@ __all__ = [
     "LoginToken",
     "OutboxMessage",
     "Post",
+    "StatDaily",
+    "StatHourly",
+    "SupportAnswer",
+    "SupportEvent",
+    "SupportRequest",
     "Topic",
     "User",
     "personal",

@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import delete, update
 
 from ..extensions import db
-from ..models import LoginToken, User, utcnow
+from ..models import LoginToken, SupportRequest, User, utcnow
 
 
 def purge_unconfirmed_accounts(now=None) -> int:
@@ -31,11 +31,30 @@ def remove_old_ips(now=None) -> int:
     return erased
 
 
+def remove_old_support_ips(now=None) -> int:
+    """Erase the network addresses of support requests older than IP_RETENTION_DAYS."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["IP_RETENTION_DAYS"])
+    return db.session.execute(
+        update(SupportRequest)
+        .where(SupportRequest.ip.is_not(None), SupportRequest.created_at < cutoff)
+        .values(ip=None)
+    ).rowcount
+
+
+def roll_up_hourly_stats(now=None) -> int:
+    """Fold hourly statistics older than 48 hours into daily ones; the caller commits."""
+    from .stats import roll_up_hourly
+
+    return roll_up_hourly((now or utcnow()) - timedelta(hours=48))
+
+
 def purge_all(now=None) -> dict[str, int]:
     """Run every retention rule; commits."""
     counts = {
         "unconfirmed accounts": purge_unconfirmed_accounts(now),
         "network addresses": remove_old_ips(now),
+        "hourly statistics rows": roll_up_hourly_stats(now),
+        "support request addresses": remove_old_support_ips(now),
     }
     db.session.commit()
     return counts

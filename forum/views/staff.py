@@ -1,0 +1,184 @@
+"""The staff's side of the support desk: the inbox, one request, replies and publishing."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import add_service_error
+from ..forms.support import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
+from ..models.support import KINDS, STATES
+from ..security import staff_required
+from ..services import Forbidden, NotFound, ServiceError
+from ..services import mail as mail_service
+from ..services import support as service
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _request_or_404(request_id: int):
+    try:
+        return service.get_request(request_id)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+def _detail_url(support_request) -> str:
+    return url_for("staff.support_request", request_id=support_request.id)
+
+
+@bp.get("/support")
+@staff_required
+def inbox():
+    """Every request, oldest first, filtered by kind, state and subject."""
+    args = request.args
+    filters = {
+        "kind": args.get("kind") if args.get("kind") in KINDS else None,
+        "state": args.get("state") if args.get("state") in STATES else None,
+        "q": service.clean_search(args.get("q")) or None,
+        "order": "newest" if args.get("order") == "newest" else None,
+    }
+    try:
+        newest = bool(filters["order"])
+        page = service.inbox_page(
+            filters["kind"], filters["state"], filters["q"], args.get("page"), newest
+        )
+    except NotFound as exc:
+        abort(404, exc.message)
+    privacy_open = service.open_privacy_requests() if current_user.is_admin else 0
+    return render_template(
+        "staff/inbox.html",
+        page=page,
+        filters={k: v for k, v in filters.items() if v},
+        kinds=KINDS,
+        states=STATES,
+        privacy_open=privacy_open,
+    )
+
+
+def _request_page(support_request, status: int = 200, **forms):
+    forms.setdefault("reply_form", ReplyForm(prefix="reply"))
+    forms.setdefault("note_form", NoteForm(prefix="note"))
+    forms.setdefault("state_form", StateForm(prefix="state", state=support_request.state))
+    forms.setdefault("withdraw_form", WithdrawForm(prefix="withdraw"))
+    page = render_template(
+        "staff/request.html",
+        req=support_request,
+        contact=service.sender_contact(support_request, current_user),
+        reply_to=bool(service.reply_address(support_request)),
+        **forms,
+    )
+    return page, status
+
+
+@bp.get("/support/<int:request_id>")
+@staff_required
+def support_request(request_id):
+    """One request: the message, its history, and what staff can do with it."""
+    return _request_page(_request_or_404(request_id))
+
+
+def _staff_action(request_id: int, form, name: str, action, success: str):
+    """Validate one of the request page's forms, run the service, commit or show errors."""
+    support_request = _request_or_404(request_id)
+    if form.validate_on_submit():
+        try:
+            action(support_request, form)
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+            support_request = _request_or_404(request_id)
+        else:
+            db.session.commit()
+            mail_service.send_after_response()
+            flash(success)
+            return redirect(_detail_url(support_request), code=303)
+    return _request_page(support_request, 422, **{name: form})
+
+
+@bp.post("/support/<int:request_id>/reply")
+@staff_required
+def reply(request_id):
+    """Reply to the sender by email; the reply is kept in the history."""
+    return _staff_action(
+        request_id,
+        ReplyForm(prefix="reply"),
+        "reply_form",
+        lambda r, f: service.reply(r, current_user, f.body.data),
+        "Your reply is on its way.",
+    )
+
+
+@bp.post("/support/<int:request_id>/note")
+@staff_required
+def note(request_id):
+    """Add an internal note."""
+    return _staff_action(
+        request_id,
+        NoteForm(prefix="note"),
+        "note_form",
+        lambda r, f: service.add_note(r, current_user, f.body.data),
+        "Note added.",
+    )
+
+
+@bp.post("/support/<int:request_id>/state")
+@staff_required
+def change_state(request_id):
+    """Mark a request new, answered or closed."""
+    return _staff_action(
+        request_id,
+        StateForm(prefix="state"),
+        "state_form",
+        lambda r, f: service.set_state(r, current_user, f.state.data),
+        "State changed.",
+    )
+
+
+@bp.route("/support/<int:request_id>/publish", methods=["GET", "POST"])
+@staff_required
+def publish(request_id):
+    """Write the public version, preview it, then publish it (or save changes to it)."""
+    support_request = _request_or_404(request_id)
+    try:
+        service.check_publishable(support_request)
+    except Forbidden as exc:
+        abort(403, exc.message)
+    draft = service.draft_from(support_request) if request.method == "GET" else None
+    form = AnswerForm(data=draft.__dict__ if draft else None)
+    preview = None
+    if form.validate_on_submit():
+        draft = service.AnswerDraft(form.title.data, form.question.data, form.answer.data)
+        try:
+            if form.publish.data:
+                answer = service.publish(support_request, current_user, draft)
+            else:
+                preview = service.preview(support_request, draft)
+        except Forbidden as exc:
+            db.session.rollback()
+            abort(403, exc.message)
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            if preview is None:
+                db.session.commit()
+                flash("Published.")
+                return redirect(
+                    url_for("support.answer", answer_id=answer.id, slug=answer.slug), code=303
+                )
+    status = 422 if request.method == "POST" and preview is None else 200
+    page = render_template("staff/publish.html", req=support_request, form=form, preview=preview)
+    return page, status
+
+
+@bp.post("/support/<int:request_id>/withdraw")
+@staff_required
+def withdraw(request_id):
+    """Take a published answer off the public pages."""
+    return _staff_action(
+        request_id,
+        WithdrawForm(prefix="withdraw"),
+        "withdraw_form",
+        lambda r, f: service.withdraw(r, current_user),
+        "The answer was withdrawn from the public pages.",
+    )

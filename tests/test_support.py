@@ -1,0 +1,170 @@
+"""The support form: visitors and members send requests, without cookies, with real mail."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from forum.extensions import db
+from forum.models import SupportRequest, utcnow
+from forum.services import mail as mail_service
+from forum.services.retention import purge_all
+from tests.conftest import sign_in
+
+SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
+
+
+@pytest.fixture
+def mailbox(app, smtp_server):
+    app.config["MAIL_URL"] = smtp_server.url
+    return smtp_server
+
+
+def deliver(mailbox) -> list:
+    mail_service.send_queued()
+    return [message for _, message in mailbox.messages]
+
+
+def send(client, headers=SAME_SITE, **fields):
+    data = {"kind": "support", "subject": "How do I sign in?", "message": "I lost the link."}
+    data.update(fields)
+    return client.post("/support", data=data, headers=headers)
+
+
+def requests_stored() -> list[SupportRequest]:
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(SupportRequest).order_by(SupportRequest.id)))
+
+
+def test_the_form_says_it_may_publish_and_offers_to_refuse(client):
+    response = client.get("/support")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "Staff may publish your request to help others" in page
+    assert "without your\n    name, email address" in page
+    box = re.search(r'<input[^>]*name="no_publish"[^>]*>', page).group(0)
+    assert 'type="checkbox"' in box and "checked" not in box
+    assert 'href="/support/answers"' in page and "may already be answered" in page
+    for kind in ("Support question", "Feedback", "Privacy request"):
+        assert kind in page
+    assert 'name="email"' in page and 'name="form_token"' in page
+
+
+def test_a_visitor_without_cookies_sends_a_request_and_gets_mail(client, mailbox):
+    response = send(client, email="Visitor@Example.org", no_publish="y")
+    assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    (stored,) = requests_stored()
+    assert response.location == f"/support/sent?ref={stored.reference}&mailed=1"
+    assert stored.email == "visitor@example.org" and stored.no_publish is True
+    assert stored.ip == "127.0.0.1" and stored.state == "new" and stored.user_id is None
+    page = client.get(response.location).get_data(as_text=True)
+    assert stored.reference in page and "confirmation" in page
+    (message,) = deliver(mailbox)
+    assert message["To"] == "visitor@example.org"
+    assert stored.reference in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    assert stored.reference in text and "asked us not to publish" in text
+    assert client.get_cookie("session") is None
+
+
+def test_a_request_without_an_address_sends_no_mail(client, mailbox):
+    response = send(client, kind="feedback")
+    (stored,) = requests_stored()
+    assert response.location.endswith("mailed=0") and stored.email is None
+    assert "cannot reply to you" in client.get(response.location).get_data(as_text=True)
+    assert deliver(mailbox) == []
+
+
+def test_a_member_is_answered_at_their_own_address(client, member, mailbox):
+    sign_in(client, member)
+    page = client.get("/support").get_data(as_text=True)
+    assert member.email in page and 'name="email"' not in page
+    send(client, email="someone-else@example.org")
+    (stored,) = requests_stored()
+    assert stored.user_id == member.id and stored.email is None
+    (message,) = deliver(mailbox)
+    assert message["To"] == member.email
+
+
+def test_the_honeypot_keeps_nothing(client, mailbox):
+    response = send(client, email="bot@example.org", website="http://spam.example")
+    assert response.status_code == 303 and response.location == "/support/sent"
+    assert requests_stored() == [] and deliver(mailbox) == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+     {"Origin": "https://evil.example"}, {"Origin": "null"}, {}],
+)  # fmt: skip
+def test_the_support_form_refuses_cross_site_posts(client, headers):
+    response = send(client, headers=headers)
+    assert response.status_code in (400, 403)
+    assert requests_stored() == []
+
+
+def test_the_support_form_works_with_only_its_signed_token(client):
+    page = client.get("/support").get_data(as_text=True)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = send(client, headers={}, form_token=token)
+    assert response.status_code == 303 and len(requests_stored()) == 1
+
+
+def test_the_support_form_is_rate_limited(client):
+    for _ in range(5):
+        assert send(client).status_code == 303
+    response = send(client)
+    assert response.status_code == 429 and "try again" in response.get_data(as_text=True)
+    assert len(requests_stored()) == 5
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"subject": "x" * 201}, "The subject is at most 200 characters."),
+        ({"message": "y" * 20_001}, "The message is at most 20,000 characters."),
+        ({"subject": "\x00\x00"}, "The subject cannot be empty."),
+        ({"subject": "   "}, "Give your request a subject."),
+        ({"message": "\x00\u200b\x07"}, "The message cannot be empty."),
+        ({"kind": "gossip"}, "Not a valid choice"),
+        ({"email": "not an address"}, "That email address is not valid"),
+    ],
+)
+def test_hostile_input_gets_clear_errors(client, fields, error):
+    response = send(client, **fields)
+    assert response.status_code == 422
+    assert error in response.get_data(as_text=True)
+    assert requests_stored() == []
+
+
+def test_nul_and_unicode_are_cleaned_not_refused(client):
+    subject = "Ünïcödé \x00subject 🙂 \u202eRTL"
+    response = send(client, subject=subject, message="Line one\x00\r\nLine two 中文")
+    assert response.status_code == 303
+    (stored,) = requests_stored()
+    assert stored.subject == "Ünïcödé subject 🙂 RTL"
+    assert stored.message == "Line one\nLine two 中文"
+
+
+def test_a_huge_body_is_refused_before_the_view(client):
+    response = send(client, message="z" * 300_000)
+    assert response.status_code == 413 and requests_stored() == []
+
+
+def test_the_sender_address_is_erased_after_the_retention_period(app, client):
+    send(client)
+    send(client, subject="A second one")
+    old, recent = requests_stored()
+    old.created_at = utcnow() - timedelta(days=app.config["IP_RETENTION_DAYS"] + 1)
+    db.session.commit()
+    counts = purge_all()
+    assert counts["support request addresses"] == 1
+    old, recent = requests_stored()
+    assert old.ip is None and recent.ip == "127.0.0.1"
+
+
+def test_personal_columns_are_declared():
+    table = SupportRequest.__table__
+    for name in ("subject", "message", "email", "ip"):
+        assert "personal" in table.c[name].info, name
+    assert "IP_RETENTION_DAYS" in table.c.ip.info["personal"]["retention"]
