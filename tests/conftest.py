@@ -83,7 +83,9 @@ def app(_schema):
     app = make_app()
     with app.app_context():
         _empty_tables()
-        # Flask-Limiter keeps one store for the process: start each test with no counts.
+        # Flask-Limiter is one object per process: its key prefix is set by the first app
+        # only, and its store is shared. Give each test's app its own prefix and no counts.
+        limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
         limiter.reset()
         yield app
         db.session.remove()
