@@ -142,4 +142,4 @@ def anonymous_key(value: str) -> str:
 
 def client_ip() -> str:
     """The client's address as the trusted proxies report it (ProxyFix has applied them)."""
-    return request.remote_addr or "0.0.0.0"  # noqa: S104 (a placeholder, not a bind address)
+    return request.remote_addr or "0.0.0.0"  # noqa: S104 (stands in for a missing address; not a bind address)
