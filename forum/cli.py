@@ -22,12 +22,14 @@ def init_app(app: Flask) -> None:
 def seed_demo_command(force: bool) -> None:
     """Fill an empty database with a small, realistic forum."""
     from . import seed
+    from .services.privacy import ensure_first_version
 
     if seed.has_content() and not force:
         click.echo("The database already has content; nothing seeded (use --force).")
         return
     counts = seed.seed_demo()
     db.session.commit()
+    ensure_first_version()
     click.echo(
         f"Seeded {counts['categories']} categories, {counts['users']} members, "
         f"{counts['topics']} topics and {counts['posts']} posts."

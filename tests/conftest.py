@@ -22,6 +22,8 @@ from forum.services.members import create_user
 from tests.smtp import smtp_server  # noqa: F401
 
 _TMP = tempfile.mkdtemp(prefix="forum-tests-")
+# Every cookie name any response set during the run; compared with /privacy/cookies at the end.
+COOKIES_SET: set[str] = set()
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 
 
@@ -34,7 +36,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        for header in response.headers.getlist("Set-Cookie"):
+            COOKIES_SET.add(header.split("=", 1)[0].strip())
+        return response
 
 
 def make_app(**overrides):
@@ -200,3 +205,48 @@ def count_queries(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+_COOKIE_NAME = re.compile(r'<code class="cookie-name">([^<]+)</code>')
+
+
+def listed_cookie_names(client) -> set[str]:
+    """The cookie names the public cookies page lists."""
+    page = client.get("/privacy/cookies").get_data(as_text=True)
+    return set(_COOKIE_NAME.findall(page))
+
+
+def cookie_problems(seen: set[str], listed: set[str], whole_suite: bool) -> list[str]:
+    """Cookies set but not listed, always; listed but never set, when the whole suite ran."""
+    problems = [
+        f"cookie {name!r} was set but /privacy/cookies does not list it"
+        for name in sorted(seen - listed)
+    ]
+    if whole_suite:
+        problems += [
+            f"cookie {name!r} is listed but no test saw it set" for name in sorted(listed - seen)
+        ]
+    return problems
+
+
+def _whole_suite(config) -> bool:
+    # A run of chosen files or tests cannot expect to see every cookie set.
+    args = [arg for arg in config.args if not arg.startswith("-")]
+    selected = config.option.keyword or config.option.markexpr or config.option.lf
+    return not selected and all(Path(arg).is_dir() for arg in args)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After the run: the cookies the app really set are exactly those the cookies page lists."""
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not COOKIES_SET:
+        return
+    app = make_app()
+    with app.app_context():
+        listed = listed_cookie_names(app.test_client())
+    problems = cookie_problems(COOKIES_SET, listed, _whole_suite(session.config))
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line("Cookies page check: " + "; ".join(problems), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -2,6 +2,7 @@
 
 from forum.extensions import db
 from forum.services import forum as forum_service
+from forum.services import privacy as privacy_service
 from forum.services import support as support_service
 
 
@@ -16,6 +17,8 @@ def _sample_values(category, topic, post, member):
         # Support: a request (staff only: visitors get 403) and its published answer.
         "request_id": 1,
         "answer_id": 1,
+        # Privacy policy versions: 2 exists (the crawl publishes it), so its changes render.
+        "number": 2,
     }
 
 
@@ -48,6 +51,7 @@ def test_no_get_route_sets_a_cookie_for_a_visitor(
 ):
     answer = _published_answer(moderator)
     db.session.commit()
+    privacy_service.publish_version("Second", privacy_service.current_version().body + "\nMore.")
     values = _sample_values(category, topic, post, member) | {"topic_slug": topic.slug}
     values |= {"request_id": answer.request_id, "answer_id": answer.id}
     urls = public_get_urls(app, values)

@@ -30,6 +30,8 @@ class RegisterForm(VisitorForm):
         render_kw={"autocomplete": "email"},
     )
     announcements = BooleanField("Email me announcements (at most one a week)", default=False)
+    # The privacy policy version shown beside the form, recorded with the account.
+    policy_version = HiddenField()
     submit = SubmitField("Create account")
 
 

@@ -4,6 +4,7 @@ from .accounts import LoginToken
 from .base import personal, utcnow
 from .forum import Category, Post, Topic
 from .mail import OutboxMessage
+from .privacy import PolicyVersion
 from .stats import StatDaily, StatHourly
 from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
@@ -13,6 +14,7 @@ __all__ = [
     "Category",
     "LoginToken",
     "OutboxMessage",
+    "PolicyVersion",
     "Post",
     "StatDaily",
     "StatHourly",

@@ -36,11 +36,12 @@ class LoginToken(db.Model):
             "the address you asked to change to, until you confirm it",
             "until the link is used or expires; erased with the request after 30 days",
             "no one",
+            purge="remove_old_ips",
         ),
     )
     ip: Mapped[str | None] = mapped_column(
         String(45),
-        info=ip_address("looking into abuse of the sign-in form"),
+        info=ip_address("looking into abuse of the sign-in form", purge="remove_old_ips"),
     )
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -10,10 +10,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def personal(category: str, purpose: str, retention: str, seen_by: str) -> dict:
+def personal(category: str, purpose: str, retention: str, seen_by: str, *, purge: str) -> dict:
     """Declare a column as personal data: the privacy pages are generated from this.
 
-    Pass the result as `info=` to mapped_column().
+    `purge` names the function in services/retention.py that enforces `retention`, or a
+    rule still to be built (the ledger test lists those); pass the result as `info=` to
+    mapped_column().
     """
     return {
         "personal": {
@@ -21,15 +23,17 @@ def personal(category: str, purpose: str, retention: str, seen_by: str) -> dict:
             "purpose": purpose,
             "retention": retention,
             "seen_by": seen_by,
+            "purge": purge,
         }
     }
 
 
-def ip_address(purpose: str) -> dict:
+def ip_address(purpose: str, purge: str) -> dict:
     """The declaration of a column keeping a network address beside something abusable."""
     return personal(
         "network",
         f"{purpose}; never used to identify visitors",
         "erased after IP_RETENTION_DAYS (30 days by default)",
         "staff who accepted the confidentiality agreement, each look logged",
+        purge=purge,
     )

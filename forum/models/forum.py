@@ -49,7 +49,16 @@ class Topic(db.Model):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(
+        String(200),
+        info=personal(
+            "content",
+            "the title of a topic you started, shown to everyone",
+            "until you or a moderator delete it, or you delete your account",
+            "everyone (hidden topics: staff only)",
+            purge="account-deletion",
+        ),
+    )
     slug: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -90,10 +99,20 @@ class Post(db.Model):
             "the post you wrote, shown to everyone",
             "until you or a moderator delete it, or you delete your account",
             "everyone (hidden posts: staff only)",
+            purge="account-deletion",
         ),
     )
-    # Rendered and sanitized once, when the post is written.
-    html: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitized once, when the post is written: the same words as `body`.
+    html: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "content",
+            "the post you wrote, prepared for display",
+            "exactly as long as the post it is made from",
+            "everyone (hidden posts: staff only)",
+            purge="account-deletion",
+        ),
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -13,6 +13,7 @@ _MESSAGE_BODY = personal(
     "the message being delivered (it may name you and hold a sign-in link)",
     "deleted as soon as it is sent, or when it expires",
     "no one; only the mail server",
+    purge="remove_expired_mail",
 )
 
 
@@ -27,6 +28,7 @@ class OutboxMessage(db.Model):
             "delivering this message",
             "deleted as soon as it is sent, or when it expires",
             "no one; only the mail server",
+            purge="remove_expired_mail",
         ),
     )
     subject: Mapped[str] = mapped_column(String(300))

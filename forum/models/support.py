@@ -21,6 +21,7 @@ _SENDER_TEXT = personal(
     "the request you sent to the support desk",
     "kept with the request; published only as rewritten by staff, never if you ask us not to",
     "staff",
+    purge="support-retention",
 )
 
 
@@ -47,6 +48,7 @@ class SupportRequest(db.Model):
             "replying to your support request, if you asked for a reply",
             "kept with the request",
             "admins (later: staff who accepted the confidentiality agreement, each look logged)",
+            purge="support-retention",
         ),
     )
     user_id: Mapped[int | None] = mapped_column(
@@ -54,7 +56,8 @@ class SupportRequest(db.Model):
     )
     no_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
-        String(45), info=ip_address("looking into abuse of the support form")
+        String(45),
+        info=ip_address("looking into abuse of the support form", purge="remove_old_support_ips"),
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -103,6 +106,7 @@ class SupportEvent(db.Model):
             "staff replies to and notes about your support request",
             "kept with the request",
             "staff",
+            purge="support-retention",
         ),
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

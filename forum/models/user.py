@@ -24,10 +24,21 @@ class User(UserMixin, db.Model):
             "shown beside your posts and on your profile",
             "until you delete your account",
             "everyone",
+            purge="account-deletion",
         ),
     )
     # The lower-cased username: uniqueness is case-insensitive, lookups use this.
-    username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    username_key: Mapped[str] = mapped_column(
+        String(32),
+        unique=True,
+        info=personal(
+            "identity",
+            "your username in lower case, so that no one can take it with other capitals",
+            "until you delete your account",
+            "no one; only used to look names up",
+            purge="account-deletion",
+        ),
+    )
     email: Mapped[str] = mapped_column(
         String(254),
         unique=True,
@@ -36,6 +47,7 @@ class User(UserMixin, db.Model):
             "sign-in links and, if you ask for them, announcements",
             "until you delete your account",
             "you; staff who accepted the confidentiality agreement, each look logged",
+            purge="account-deletion",
         ),
     )
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
@@ -44,9 +56,11 @@ class User(UserMixin, db.Model):
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Unticked unless the member ticks it: announcements by email are opt-in.
     announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The privacy policy version this member last saw (None: before versions existed, i.e. 1).
+    policy_version_seen: Mapped[int | None]
     signup_ip: Mapped[str | None] = mapped_column(
         String(45),
-        info=ip_address("looking into abuse of registration"),
+        info=ip_address("looking into abuse of registration", purge="remove_old_ips"),
     )
 
     def __repr__(self) -> str:

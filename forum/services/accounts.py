@@ -34,6 +34,8 @@ class Registration:
     ip: str | None
     # Absolute URL that the token is appended to, e.g. https://forum.example/signin/
     link_prefix: str
+    # The privacy policy version shown on the form (None: no version published yet).
+    policy_version: int | None = None
 
 
 def _hash(raw: str) -> str:
@@ -84,6 +86,7 @@ def register(form: Registration) -> User:
     user = create_user(form.username, form.email)
     user.announcements = form.announcements
     user.signup_ip = form.ip
+    user.policy_version_seen = form.policy_version
     db.session.flush()
     raw = _issue(user, "signin", form.ip)
     site = current_app.config["SITE_NAME"]

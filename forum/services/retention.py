@@ -1,4 +1,8 @@
-"""Retention: erase what has outlived its purpose, on schedule (`flask --app wsgi purge`)."""
+"""Retention: erase what has outlived its purpose, on schedule (`flask --app wsgi purge`).
+
+Each personal-data declaration names its rule here (`purge=` in models/base.personal); the
+ledger test checks that every name is in RULES, which `purge_all` runs.
+"""
 
 from datetime import timedelta
 
@@ -6,7 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, update
 
 from ..extensions import db
-from ..models import LoginToken, SupportRequest, User, utcnow
+from ..models import LoginToken, OutboxMessage, SupportRequest, User, utcnow
 
 
 def purge_unconfirmed_accounts(now=None) -> int:
@@ -41,6 +45,13 @@ def remove_old_support_ips(now=None) -> int:
     ).rowcount
 
 
+def remove_expired_mail(now=None) -> int:
+    """Delete queued mail past its expiry, even if no sender runs; the caller commits."""
+    return db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.expires_at <= (now or utcnow()))
+    ).rowcount
+
+
 def roll_up_hourly_stats(now=None) -> int:
     """Fold hourly statistics older than 48 hours into daily ones; the caller commits."""
     from .stats import roll_up_hourly
@@ -48,13 +59,18 @@ def roll_up_hourly_stats(now=None) -> int:
     return roll_up_hourly((now or utcnow()) - timedelta(hours=48))
 
 
+# name (as declared on columns) -> (what purge_all reports, the rule).
+RULES = {
+    "purge_unconfirmed_accounts": ("unconfirmed accounts", purge_unconfirmed_accounts),
+    "remove_old_ips": ("network addresses", remove_old_ips),
+    "roll_up_hourly_stats": ("hourly statistics rows", roll_up_hourly_stats),
+    "remove_old_support_ips": ("support request addresses", remove_old_support_ips),
+    "remove_expired_mail": ("expired messages", remove_expired_mail),
+}
+
+
 def purge_all(now=None) -> dict[str, int]:
     """Run every retention rule; commits."""
-    counts = {
-        "unconfirmed accounts": purge_unconfirmed_accounts(now),
-        "network addresses": remove_old_ips(now),
-        "hourly statistics rows": roll_up_hourly_stats(now),
-        "support request addresses": remove_old_support_ips(now),
-    }
+    counts = {label: rule(now) for label, rule in RULES.values()}
     db.session.commit()
     return counts

@@ -27,6 +27,7 @@ from ..security import anonymous_key, client_ip, cookieless_form, form_token, me
 from ..services import ServiceError
 from ..services import accounts as service
 from ..services import mail as mail_service
+from ..services import privacy as privacy_service
 from ..services.members import normalize_email
 
 bp = Blueprint("accounts", __name__)
@@ -77,6 +78,7 @@ def register():
             announcements=form.announcements.data,
             ip=client_ip(),
             link_prefix=_link_prefix(),
+            policy_version=privacy_service.version_for_registration(form.policy_version.data),
         )
         try:
             service.register(registration)
@@ -88,7 +90,9 @@ def register():
             mail_service.send_after_response()
             return redirect(url_for("accounts.link_sent", welcome=1), code=303)
     status = 422 if request.method == "POST" else 200
-    return _render_visitor_form("accounts/register.html", form, status)
+    policy = privacy_service.cached_current()
+    form.policy_version.data = policy.version if policy else ""
+    return _render_visitor_form("accounts/register.html", form, status, policy=policy)
 
 
 @bp.route("/signin", methods=["GET", "POST"])

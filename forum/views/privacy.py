@@ -1,11 +1,87 @@
-"""The privacy policy, in plain words, saying exactly what the software does."""
+"""The privacy center: the versioned policy, its changes, the cookies and the data ledger."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, has_request_context, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.privacy import PolicySeenForm
+from ..security import member_required
+from ..services import NotFound, ledger
+from ..services import privacy as service
 
 bp = Blueprint("privacy", __name__)
 
 
+def _version_or_404(number: int):
+    try:
+        return service.get_version(number)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
 @bp.get("/privacy")
 def policy():
-    """The privacy policy."""
-    return render_template("privacy/policy.html")
+    """The current privacy policy, and the list of earlier versions."""
+    current = service.current_version()
+    return render_template(
+        "privacy/policy.html", policy=current, current=current, history=service.history()
+    )
+
+
+@bp.get("/privacy/v/<int:number>")
+def version(number):
+    """One version of the policy, as it was published."""
+    policy = _version_or_404(number)
+    return render_template(
+        "privacy/policy.html",
+        policy=policy,
+        current=service.current_version(),
+        history=service.history(),
+    )
+
+
+@bp.get("/privacy/v/<int:number>/changes")
+def changes(number):
+    """What changed between this version and the one before."""
+    policy = _version_or_404(number)
+    before, groups = service.changes(policy)
+    return render_template("privacy/changes.html", policy=policy, before=before, groups=groups)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never "//elsewhere" or a full address.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("privacy.policy")
+
+
+@bp.post("/privacy/seen")
+@member_required
+def seen():
+    """Dismiss the notice of a new version: the member has seen it."""
+    form = PolicySeenForm()
+    if form.validate_on_submit():
+        service.record_seen(current_user, form.version.data)
+        db.session.commit()
+    return redirect(_safe_next(form.next.data or request.referrer), code=303)
+
+
+@bp.get("/privacy/cookies")
+def cookies():
+    """Every cookie the site can set: what for, when, and for how long."""
+    return render_template("privacy/cookies.html", cookies=service.site_cookies())
+
+
+@bp.get("/privacy/data")
+def data():
+    """What the forum stores about people, generated from the models' declarations."""
+    return render_template("privacy/data.html", tables=ledger.ledger(db.metadata))
+
+
+@bp.app_context_processor
+def policy_notice():
+    """For a signed-in member who last saw an older policy: the version to tell them about."""
+    # Mail is rendered outside any request, and after a response: no one to tell there.
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return {"policy_notice": None}
+    return {"policy_notice": service.notice_for(current_user)}

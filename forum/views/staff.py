@@ -1,15 +1,17 @@
-"""The staff's side of the support desk: the inbox, one request, replies and publishing."""
+"""The staff's pages: the support desk (inbox, requests, replies, publishing) and the policy."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import add_service_error
+from ..forms.privacy import PolicyForm
 from ..forms.support import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
 from ..security import staff_required
 from ..services import Forbidden, NotFound, ServiceError
 from ..services import mail as mail_service
+from ..services import privacy as privacy_service
 from ..services import support as service
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -182,3 +184,23 @@ def withdraw(request_id):
         lambda r, f: service.withdraw(r, current_user),
         "The answer was withdrawn from the public pages.",
     )
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@staff_required
+def privacy_policy():
+    """Admins publish a new version of the privacy policy, starting from the current text."""
+    if not current_user.is_admin:
+        abort(403)
+    current = privacy_service.current_version()
+    form = PolicyForm(data={"body": current.body} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            policy = privacy_service.publish_version(form.summary.data, form.body.data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            flash(f"Version {policy.version} of the privacy policy is published.")
+            return redirect(url_for("privacy.changes", number=policy.version), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/privacy.html", form=form, current=current), status

@@ -72,6 +72,28 @@ def test_axe_finds_no_violations(forum, open_visit, scheme):
     assert not reports, "\n".join(reports)
 
 
+def test_axe_privacy_pages(app, forum, open_visit):
+    """The policy, an earlier version, the changes between them, the cookies and the ledger."""
+    from forum.extensions import db
+    from forum.services import privacy
+
+    with app.app_context():
+        body = privacy.current_version().body.replace("no fonts", "no fonts, no <b>tricks</b>")
+        privacy.publish_version("We say more about fonts.", body + "\nA new last line.\n")
+        db.session.remove()
+    paths = {
+        "privacy": "/privacy",
+        "privacy v1": "/privacy/v/1",
+        "privacy changes": "/privacy/v/2/changes",
+        "cookies": "/privacy/cookies",
+        "data": "/privacy/data",
+    }
+    reports = []
+    for scheme in ("light", "dark"):
+        reports += _axe_reports(open_visit(color_scheme=scheme), paths, scheme)
+    assert not reports, "\n".join(reports)
+
+
 def test_axe_wide_table_is_keyboard_scrollable(forum, visit):
     reports = _axe_reports(visit, {"long topic": forum.long_topic}, "light")
     assert not reports, "\n".join(reports)

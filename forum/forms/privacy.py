@@ -1,0 +1,24 @@
+"""Forms for the privacy policy: publishing a version, and dismissing the notice of one."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+
+class PolicyForm(FlaskForm):
+    summary = StringField(
+        "What changed, in one line",
+        description="Members who saw an earlier version are shown this line.",
+        validators=[DataRequired(message="Say in one line what changed."), Length(max=200)],
+    )
+    body = TextAreaField(
+        "The whole policy (Markdown)",
+        validators=[DataRequired(message="The policy cannot be empty."), Length(max=100_000)],
+    )
+    submit = SubmitField("Publish this version")
+
+
+class PolicySeenForm(FlaskForm):
+    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    next = HiddenField()
+    submit = SubmitField("Dismiss")
