@@ -57,6 +57,8 @@ class Config:
     TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
     IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
     SUPPORT_PER_PAGE = _int("SUPPORT_PER_PAGE", 25)
+    # At most one announcement email to members in this many days.
+    ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)

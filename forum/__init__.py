@@ -36,7 +36,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     templating.init_app(app)
     pagecache.init_app(app)
 
-    from .views import accounts, errors, forum, members, privacy, staff, stats, support
+    from .views import (
+        accounts,
+        announcements,
+        errors,
+        forum,
+        members,
+        privacy,
+        staff,
+        stats,
+        support,
+    )
 
     app.register_blueprint(forum.bp)
     app.register_blueprint(members.bp)
@@ -44,6 +54,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(announcements.bp)
     app.register_blueprint(stats.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
 

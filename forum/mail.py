@@ -139,6 +139,10 @@ def build_message(row: OutboxMessage, sender: str, site_name: str) -> EmailMessa
     msg["Message-ID"] = row.message_id or make_message_id(sender)
     # Asks vacation responders and the like not to answer (RFC 3834).
     msg["Auto-Submitted"] = "auto-generated"
+    if row.unsubscribe_url:
+        # One-click unsubscribe (RFC 8058): the mail provider POSTs to the address.
+        msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(row.text_body, cte=_transfer_encoding(row.text_body))
     msg.add_alternative(row.html_body, subtype="html", cte=_transfer_encoding(row.html_body))
     return msg

@@ -33,8 +33,14 @@ def time_tag(moment: datetime | None) -> Markup:
     )
 
 
+def rfc3339(moment: datetime) -> str:
+    """A naive UTC timestamp as RFC 3339, as Atom wants it."""
+    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = time_tag
+    app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["number"] = lambda n: f"{n:,}"
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.trim_blocks = True

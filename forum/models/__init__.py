@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic sees the whole schema."""
 
 from .accounts import LoginToken
+from .announcements import Announcement
 from .base import personal, utcnow
 from .forum import Category, Post, Topic
 from .mail import OutboxMessage
@@ -11,6 +12,7 @@ from .user import ROLES, User
 
 __all__ = [
     "ROLES",
+    "Announcement",
     "Category",
     "LoginToken",
     "OutboxMessage",

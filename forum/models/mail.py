@@ -50,6 +50,17 @@ class OutboxMessage(db.Model):
     expires_at: Mapped[datetime | None]
     # Made once when queued, so that every retry carries the same Message-ID.
     message_id: Mapped[str] = mapped_column(String(320))
+    # For announcements: the member's own one-click unsubscribe address (RFC 8058).
+    unsubscribe_url: Mapped[str | None] = mapped_column(
+        String(500),
+        info=personal(
+            "contact",
+            "letting you stop announcements in one click, without signing in",
+            "deleted as soon as it is sent, or when it expires",
+            "no one; only the mail server",
+            purge="remove_expired_mail",
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} attempts={self.attempts}>"

@@ -29,26 +29,38 @@ AFTER_RESPONSE_LIMIT = 10
 
 
 def queue(
-    to: str, subject: str, template: str, expires_at: datetime | None = None, **context
+    to: str,
+    subject: str,
+    template: str,
+    expires_at: datetime | None = None,
+    unsubscribe_url: str | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render mail/<template>.txt and .html into an outbox row; the caller commits.
 
     Commit it in the same transaction as what caused it, then (in a view) call
     send_after_response(). Past `expires_at` (naive UTC) the message is dropped unsent.
+    With `unsubscribe_url`, the message carries List-Unsubscribe headers (RFC 8058) and
+    the templates get it as `unsubscribe_url`.
     """
-    if any(c in to + subject for c in "\r\n"):
+    if any(c in to + subject + (unsubscribe_url or "") for c in "\r\n"):
         raise ValueError("a mail address or subject cannot hold a line break")
     now = utcnow()
     message = OutboxMessage(
         to_address=to,
         subject=subject,
-        text_body=render_template(f"mail/{template}.txt", subject=subject, **context),
-        html_body=render_template(f"mail/{template}.html", subject=subject, **context),
+        text_body=render_template(
+            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        ),
+        html_body=render_template(
+            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        ),
         created_at=now,
         next_attempt_at=now,
         # Nothing waits forever: a message the server keeps refusing is dropped in the end.
         expires_at=expires_at or now + timedelta(days=current_app.config["MAIL_MAX_AGE_DAYS"]),
         message_id=make_message_id(current_app.config["MAIL_FROM"]),
+        unsubscribe_url=unsubscribe_url,
     )
     db.session.add(message)
     return message

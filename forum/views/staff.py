@@ -1,18 +1,22 @@
-"""The staff's pages: the support desk (inbox, requests, replies, publishing) and the policy."""
+"""The staff's pages: the support desk (inbox, requests, replies, publishing), the policy and
+announcements."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import add_service_error
+from ..forms.announcements import AnnouncementForm
 from ..forms.privacy import PolicyForm
 from ..forms.support import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
 from ..security import staff_required
 from ..services import Forbidden, NotFound, ServiceError
+from ..services import announcements as announcements_service
 from ..services import mail as mail_service
 from ..services import privacy as privacy_service
 from ..services import support as service
+from .announcements import unsubscribe_prefix
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -204,3 +208,40 @@ def privacy_policy():
             return redirect(url_for("privacy.changes", number=policy.version), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("staff/privacy.html", form=form, current=current), status
+
+
+@bp.route("/announcements", methods=["GET", "POST"])
+@staff_required
+def announcements():
+    """Admins publish an announcement, on the page and feed, and by email if ticked."""
+    if not current_user.is_admin:
+        abort(403)
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            announcement, queued = announcements_service.publish(
+                current_user,
+                form.title.data,
+                form.body.data,
+                form.send_mail.data,
+                unsubscribe_prefix(),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            if queued:
+                mail_service.send_after_response()
+            emailed = f" and is on its way to {queued} members by email" if queued else ""
+            flash(f"The announcement is published{emailed}.")
+            return redirect(
+                url_for("announcements.show", announcement_id=announcement.id), code=303
+            )
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "staff/announcements.html",
+        form=form,
+        announcements=announcements_service.latest(),
+        next_mailing_at=announcements_service.next_mailing_at(),
+    )
+    return page, status

@@ -1,0 +1,21 @@
+"""The admins' form for an announcement."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired(message="An announcement needs a title."), Length(max=200)],
+    )
+    body = TextAreaField(
+        "Text (Markdown)",
+        validators=[DataRequired(message="An announcement needs a text."), Length(max=20_000)],
+    )
+    send_mail = BooleanField(
+        "Also email it to members who asked for announcements",
+        description="At most one announcement email goes out per ANNOUNCE_MIN_DAYS days.",
+    )
+    submit = SubmitField("Publish")

@@ -1,0 +1,134 @@
+"""Announcements: published at once on the page and the feed, emailed at most once a week.
+
+Email goes only to members who ticked "announcements" and confirmed their address, through
+the outbox (one row each, queued in chunks), each with a signed one-click unsubscribe link.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from .. import markdown
+from ..extensions import db
+from ..models import Announcement, User, utcnow
+from . import NotFound, ServiceError
+from . import mail as mail_service
+
+LATEST = 20
+# Recipients are read and queued this many at a time, so memory stays bounded.
+MAIL_CHUNK = 200
+UNSUBSCRIBE_SALT = "unsubscribe"
+
+
+def latest(limit: int = LATEST) -> list[Announcement]:
+    """The newest announcements, newest first (one query)."""
+    query = select(Announcement).order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def get(announcement_id: int) -> Announcement:
+    """One announcement, or NotFound."""
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None:
+        raise NotFound("There is no such announcement.")
+    return announcement
+
+
+def next_mailing_at(now: datetime | None = None) -> datetime | None:
+    """When the next announcement email may go (naive UTC), or None if it may go now."""
+    last = db.session.scalar(select(Announcement.mailed_at).order_by(Announcement.mailed_at.desc()))
+    if last is None:
+        return None
+    allowed = last + timedelta(days=current_app.config["ANNOUNCE_MIN_DAYS"])
+    return allowed if allowed > (now or utcnow()) else None
+
+
+def publish(
+    author: User, title: str, body: str, send_mail: bool, unsubscribe_prefix: str
+) -> tuple[Announcement, int]:
+    """Publish an announcement and, if asked, queue it for members; commits.
+
+    Returns the announcement and how many emails were queued. A mailing earlier than
+    ANNOUNCE_MIN_DAYS after the last one is refused (ServiceError on "send_mail") and
+    nothing is published. `unsubscribe_prefix` is the absolute address a member's signed
+    token is appended to; mailing renders absolute links, so it needs a request context.
+    """
+    title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
+    if not title:
+        raise ServiceError("An announcement needs a title.", field="title")
+    if not body.strip():
+        raise ServiceError("An announcement needs a text.", field="body")
+    now = utcnow()
+    if send_mail and (next_at := next_mailing_at(now)) is not None:
+        raise ServiceError(
+            f"An announcement was emailed less than {current_app.config['ANNOUNCE_MIN_DAYS']} "
+            f"days ago: the next email may go on {next_at:%Y-%m-%d at %H:%M} UTC. "
+            "You can publish it on the page without emailing it.",
+            field="send_mail",
+        )
+    announcement = Announcement(
+        title=title,
+        body=body,
+        html=markdown.render(body),
+        created_at=now,
+        author_id=author.id,
+        mailed_at=now if send_mail else None,
+    )
+    db.session.add(announcement)
+    db.session.flush()
+    queued = _queue_for_members(announcement, unsubscribe_prefix) if send_mail else 0
+    db.session.commit()
+    return announcement, queued
+
+
+def _queue_for_members(announcement: Announcement, unsubscribe_prefix: str) -> int:
+    """One outbox row per opted-in, confirmed member, read in chunks by id; no commit."""
+    queued, after = 0, 0
+    while True:
+        chunk = db.session.execute(
+            select(User.id, User.email)
+            .where(User.announcements.is_(True), User.confirmed_at.is_not(None), User.id > after)
+            .order_by(User.id)
+            .limit(MAIL_CHUNK)
+        ).all()
+        for user_id, email in chunk:
+            mail_service.queue(
+                email,
+                announcement.title,
+                "announcement",
+                unsubscribe_url=unsubscribe_prefix + unsubscribe_token(user_id),
+                announcement=announcement,
+            )
+        queued += len(chunk)
+        db.session.flush()
+        if len(chunk) < MAIL_CHUNK:
+            return queued
+        after = chunk[-1].id
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """A signed token naming the member; it never expires, as unsubscribe links must work."""
+    return _serializer().dumps(user_id)
+
+
+def user_id_from_token(token: str) -> int:
+    """The member a token names; ServiceError if it was not signed by us."""
+    try:
+        user_id = _serializer().loads(token)
+    except BadSignature:
+        raise ServiceError("This unsubscribe link is not valid.") from None
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise ServiceError("This unsubscribe link is not valid.")
+    return user_id
+
+
+def unsubscribe(user_id: int) -> None:
+    """Stop announcements by email for this member (idempotent; a gone member is fine); commits."""
+    db.session.execute(update(User).where(User.id == user_id).values(announcements=False))
+    db.session.commit()

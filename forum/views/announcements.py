@@ -1,0 +1,69 @@
+"""Announcements: the public page, one announcement, the Atom feed, and unsubscribing."""
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from ..extensions import csrf
+from ..models import utcnow
+from ..services import NotFound, ServiceError
+from ..services import announcements as service
+
+bp = Blueprint("announcements", __name__)
+
+
+@bp.get("/announcements")
+def index():
+    """The latest announcements, newest first."""
+    return render_template("announcements/index.html", announcements=service.latest())
+
+
+@bp.get("/announcements/<int:announcement_id>")
+def show(announcement_id):
+    """One announcement, at its permanent address."""
+    try:
+        announcement = service.get(announcement_id)
+    except NotFound as exc:
+        abort(404, exc.message)
+    return render_template("announcements/show.html", announcement=announcement)
+
+
+@bp.get("/announcements.atom")
+def feed():
+    """The latest announcements as an Atom feed (RFC 4287)."""
+    announcements = service.latest()
+    body = render_template(
+        "announcements/feed.xml",
+        announcements=announcements,
+        # An empty feed was last updated now, as far as a reader can tell.
+        updated=announcements[0].created_at if announcements else utcnow(),
+    )
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+def unsubscribe_prefix() -> str:
+    """The absolute address a member's unsubscribe token is appended to."""
+    return url_for("announcements.unsubscribe", token="", _external=True)
+
+
+def _no_store(page: str, status: int = 200):
+    response = current_app.make_response((page, status))
+    response.headers["Cache-Control"] = "no-store"
+    # The token in the address never goes out as a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# No CSRF token and no origin check: RFC 8058's one-click POST comes from a mail provider,
+# without a session, a form token or an Origin. The signed token is the authority, and the
+# only thing it can do is turn announcement mail off.
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token):
+    """GET shows one button (mail scanners fetch links); POST stops announcement mail."""
+    try:
+        user_id = service.user_id_from_token(token)
+    except ServiceError as exc:
+        return _no_store(render_template("announcements/bad_link.html", message=exc.message), 400)
+    if request.method == "GET":
+        return _no_store(render_template("announcements/unsubscribe.html"))
+    service.unsubscribe(user_id)
+    return _no_store(render_template("announcements/unsubscribed.html"))
