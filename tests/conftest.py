@@ -250,3 +250,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.ensure_newline()
             reporter.write_line("Cookies page check: " + "; ".join(problems), red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def dump_database() -> str:
+    """Every value in every table, as text, one per line: what a search for a person sees."""
+    db.session.remove()
+    values = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(table.select()):
+            values.extend(str(value) for value in row)
+    db.session.remove()
+    return "\n".join(values)

@@ -19,6 +19,7 @@ def _sample_values(category, topic, post, member):
         "answer_id": 1,
         # Privacy policy versions: 2 exists (the crawl publishes it), so its changes render.
         "number": 2,
+        "announcement_id": 1,
     }
 
 

@@ -1,7 +1,15 @@
 """Forms for registration, sign-in and the member's settings."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..services.members import USERNAME_RULE
@@ -64,3 +72,15 @@ class EmailChangeForm(FlaskForm):
 class AnnouncementsForm(FlaskForm):
     announcements = BooleanField("Email me announcements (at most one a week)")
     submit = SubmitField("Save")
+
+
+class DeleteAccountForm(FlaskForm):
+    posts = RadioField(
+        "Your posts",
+        choices=[
+            SelectChoice("erase", "Erase my posts"),
+            SelectChoice("keep", "Keep my posts, shown as written by \u201ca former member\u201d"),
+        ],
+        validators=[DataRequired(message="Choose what becomes of your posts.")],
+    )
+    submit = SubmitField("Delete my account")

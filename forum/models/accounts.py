@@ -9,11 +9,13 @@ from ..extensions import db
 from .base import ip_address, personal, utcnow
 from .user import User
 
-PURPOSES = ("signin", "email")
+# A deletion link carries the member's choice for their posts: erase them, or keep them.
+DELETE_PURPOSES = {"delete": True, "delete-keep": False}
+PURPOSES = ("signin", "email", *DELETE_PURPOSES)
 
 
 class LoginToken(db.Model):
-    """A link mailed to a member: sign in (and confirm the account), or confirm a new address.
+    """A link mailed to a member: sign in, confirm a new address, or delete the account.
 
     The token itself is never stored: only its SHA-256. A token dies when used, when a newer
     one of the same purpose is issued, or when it expires; the row stays (without any way to

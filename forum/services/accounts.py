@@ -15,8 +15,10 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import LoginToken, User, utcnow
+from ..models.accounts import DELETE_PURPOSES
 from . import ServiceError
 from . import mail as mail_service
+from .deletion import delete_account
 from .members import create_user, normalize_email
 
 
@@ -126,7 +128,10 @@ def find_token(raw: str) -> LoginToken:
 
 
 def use_token(raw: str) -> tuple[User, str]:
-    """Spend a link: sign-in (confirming the account) or a new address; returns what it did."""
+    """Spend a link: sign-in (confirming the account), a new address, or deleting the account.
+
+    Returns the member and what was done: "signin", "email" or "delete".
+    """
     token = find_token(raw)
     user = token.user
     now = utcnow()
@@ -141,6 +146,9 @@ def use_token(raw: str) -> tuple[User, str]:
     if token.purpose == "email":
         _replace_email(user, token.new_email or "")
         return user, "email"
+    if token.purpose in DELETE_PURPOSES:
+        delete_account(user, erase_posts=DELETE_PURPOSES[token.purpose])
+        return user, "delete"
     user.confirmed_at = user.confirmed_at or now
     db.session.execute(
         update(LoginToken)
@@ -172,6 +180,25 @@ def request_email_change(user: User, new_email: str, ip: str | None, link_prefix
     site = current_app.config["SITE_NAME"]
     link = link_prefix + raw
     _queue_link(user, link, "confirm_email", address, f"Confirm your new address on {site}")
+
+
+def request_deletion(user: User, erase_posts: bool, ip: str | None, link_prefix: str) -> None:
+    """Mail the member a link that deletes their account, their choice for posts in it."""
+    purpose = next(p for p, erase in DELETE_PURPOSES.items() if erase == erase_posts)
+    # One deletion link at a time, whichever choice the earlier one carried.
+    db.session.execute(
+        update(LoginToken)
+        .where(
+            LoginToken.user_id == user.id,
+            LoginToken.purpose.in_(DELETE_PURPOSES),
+            LoginToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    raw = _issue(user, purpose, ip)
+    site = current_app.config["SITE_NAME"]
+    subject = f"Confirm the deletion of your account on {site}"
+    _queue_link(user, link_prefix + raw, "confirm_delete", user.email, subject)
 
 
 def set_announcements(user: User, wanted: bool) -> None:

@@ -1,7 +1,8 @@
 """Retention: erase what has outlived its purpose, on schedule (`flask --app wsgi purge`).
 
 Each personal-data declaration names its rule here (`purge=` in models/base.personal); the
-ledger test checks that every name is in RULES, which `purge_all` runs.
+ledger test checks that every name is in RULES, which `purge_all` runs, or in ON_REQUEST,
+the rules a person sets off themselves (deleting their account).
 """
 
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import delete, update
 
 from ..extensions import db
 from ..models import LoginToken, OutboxMessage, SupportRequest, User, utcnow
+from .deletion import delete_account
 
 
 def purge_unconfirmed_accounts(now=None) -> int:
@@ -66,6 +68,13 @@ RULES = {
     "roll_up_hourly_stats": ("hourly statistics rows", roll_up_hourly_stats),
     "remove_old_support_ips": ("support request addresses", remove_old_support_ips),
     "remove_expired_mail": ("expired messages", remove_expired_mail),
+}
+
+
+# name (as declared on columns) -> (what it erases, the rule): run for one member, when they
+# ask, never on schedule.
+ON_REQUEST = {
+    "account-deletion": ("an account and all that names its member", delete_account),
 }
 
 

@@ -1,5 +1,7 @@
 """Registration, sign-in by one-time link, signing out, and the member's account page."""
 
+import json
+
 from flask import (
     Blueprint,
     current_app,
@@ -17,6 +19,7 @@ from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.accounts import (
     AnnouncementsForm,
+    DeleteAccountForm,
     EmailChangeForm,
     RegisterForm,
     SigninForm,
@@ -26,6 +29,7 @@ from ..forms.accounts import (
 from ..security import anonymous_key, client_ip, cookieless_form, form_token, member_required
 from ..services import ServiceError
 from ..services import accounts as service
+from ..services import export as export_service
 from ..services import mail as mail_service
 from ..services import privacy as privacy_service
 from ..services.members import normalize_email
@@ -143,6 +147,11 @@ def follow_link(token):
     mail_service.send_after_response()
     if purpose == "email":
         return redirect(url_for("accounts.email_confirmed"), code=303)
+    if purpose == "delete":
+        if current_user.is_authenticated and current_user.get_id() == str(user.id):
+            logout_user()
+        session.clear()
+        return redirect(url_for("accounts.account_deleted"), code=303)
     login_user(user)
     session.permanent = True
     return redirect(url_for("accounts.signed_in"), code=303)
@@ -224,3 +233,43 @@ def change_announcements():
 def email_confirmed():
     """After a new address was confirmed."""
     return render_template("accounts/email_confirmed.html")
+
+
+@bp.get("/account/data")
+@member_required
+def your_data():
+    """Download everything the forum holds about you, or delete your account."""
+    return render_template("accounts/data.html", delete_form=DeleteAccountForm())
+
+
+@bp.get("/account/data.json")
+@member_required
+def export_data():
+    """Everything the forum holds about the member, as a JSON file to keep."""
+    body = json.dumps(export_service.export_member(current_user), indent=2, ensure_ascii=False)
+    response = current_app.response_class(body + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-forum-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/delete")
+@member_required
+@_limit("LIMIT_SIGNIN_IP")
+def request_deletion():
+    """Ask to delete the account: a link mailed to the member's address confirms it."""
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/data.html", delete_form=form), 422
+    erase = form.posts.data == "erase"
+    service.request_deletion(current_user, erase, client_ip(), _link_prefix())
+    db.session.commit()
+    mail_service.send_after_response()
+    flash("We sent a link to your address. Your account is deleted when you follow it.")
+    return redirect(url_for("accounts.your_data"), code=303)
+
+
+@bp.get("/account/deleted")
+def account_deleted():
+    """After an account was deleted."""
+    return render_template("accounts/deleted.html")

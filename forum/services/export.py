@@ -1,0 +1,118 @@
+"""Your data: everything the forum holds about a member, as one JSON-ready mapping."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..extensions import db
+from ..models import LoginToken, Post, SupportRequest, Topic, User, utcnow
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value is not None else None
+
+
+def export_member(user: User) -> dict:
+    """What the forum stores about `user`, read in a handful of queries; writes nothing."""
+    return {
+        "exported_at": _time(utcnow()),
+        "profile": _profile(user),
+        "posts": _posts(user),
+        "topics_started": _topics(user),
+        "support_requests": _support_requests(user),
+        "sign_in_history": _sign_ins(user),
+        # Filled by the staff issue (#5): every staff look at this member's personal data
+        # (who, when, why), and the reports this member made. Present and empty until then.
+        "staff_reveals": [],
+        "reports": [],
+    }
+
+
+def _profile(user: User) -> dict:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "joined": _time(user.created_at),
+        "confirmed": _time(user.confirmed_at),
+        "announcements_by_email": user.announcements,
+        "policy_version_seen": user.policy_version_seen,
+        "post_count": user.post_count,
+        "signup_ip": user.signup_ip,
+    }
+
+
+def _posts(user: User) -> list[dict]:
+    posts = db.session.scalars(
+        select(Post)
+        .join(Post.topic)
+        .where(Post.author_id == user.id)
+        .options(contains_eager(Post.topic))
+        .order_by(Post.created_at, Post.id)
+    )
+    return [
+        {
+            "id": post.id,
+            "topic_id": post.topic_id,
+            "topic_title": post.topic.title,
+            "body": post.body,
+            "created_at": _time(post.created_at),
+            "edited_at": _time(post.edited_at),
+            "hidden": post.hidden,
+        }
+        for post in posts
+    ]
+
+
+def _topics(user: User) -> list[dict]:
+    topics = db.session.scalars(
+        select(Topic).where(Topic.author_id == user.id).order_by(Topic.created_at, Topic.id)
+    )
+    return [
+        {"id": t.id, "title": t.title, "created_at": _time(t.created_at), "hidden": t.hidden}
+        for t in topics
+    ]
+
+
+def _support_requests(user: User) -> list[dict]:
+    requests = db.session.scalars(
+        select(SupportRequest)
+        .where(SupportRequest.user_id == user.id)
+        .options(selectinload(SupportRequest.events))
+        .order_by(SupportRequest.created_at, SupportRequest.id)
+    )
+    return [
+        {
+            "reference": r.reference,
+            "kind": r.kind,
+            "state": r.state,
+            "subject": r.subject,
+            "message": r.message,
+            "created_at": _time(r.created_at),
+            "updated_at": _time(r.updated_at),
+            "ip": r.ip,
+            "history": [
+                {"action": e.action, "body": e.body, "at": _time(e.created_at)} for e in r.events
+            ],
+        }
+        for r in requests
+    ]
+
+
+def _sign_ins(user: User) -> list[dict]:
+    # Rows are deleted with their address after IP_RETENTION_DAYS: this is all there is.
+    tokens = db.session.scalars(
+        select(LoginToken)
+        .where(LoginToken.user_id == user.id)
+        .order_by(LoginToken.created_at, LoginToken.id)
+    )
+    return [
+        {
+            "purpose": t.purpose,
+            "created_at": _time(t.created_at),
+            "used_at": _time(t.used_at),
+            "ip": t.ip,
+        }
+        for t in tokens
+    ]
