@@ -57,6 +57,8 @@ class Config:
     TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
     IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
     SUPPORT_PER_PAGE = _int("SUPPORT_PER_PAGE", 25)
+    # Support requests staff last handled longer ago than this are erased by `purge`.
+    SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Requests larger than this are refused with 413 before any view runs.

@@ -19,9 +19,10 @@ STATES = ("new", "answered", "closed", "published")
 _SENDER_TEXT = personal(
     "content",
     "the request you sent to the support desk",
-    "kept with the request; published only as rewritten by staff, never if you ask us not to",
+    "erased SUPPORT_RETENTION_DAYS (365 by default) after staff last handled the request; "
+    "published only as rewritten by staff, never if you ask us not to",
     "staff",
-    purge="support-retention",
+    purge="erase_old_support_requests",
 )
 
 
@@ -46,9 +47,9 @@ class SupportRequest(db.Model):
         info=personal(
             "contact",
             "replying to your support request, if you asked for a reply",
-            "kept with the request",
+            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
             "admins (later: staff who accepted the confidentiality agreement, each look logged)",
-            purge="support-retention",
+            purge="erase_old_support_requests",
         ),
     )
     user_id: Mapped[int | None] = mapped_column(
@@ -104,9 +105,9 @@ class SupportEvent(db.Model):
         info=personal(
             "content",
             "staff replies to and notes about your support request",
-            "kept with the request",
+            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
             "staff",
-            purge="support-retention",
+            purge="erase_old_support_requests",
         ),
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -41,6 +41,7 @@ def _first_version_source() -> str:
         unconfirmed_days=config["UNCONFIRMED_ACCOUNT_DAYS"],
         ip_days=config["IP_RETENTION_DAYS"],
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
+        support_days=config["SUPPORT_RETENTION_DAYS"],
     )
 
 

@@ -8,10 +8,18 @@ the rules a person sets off themselves (deleting their account).
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import LoginToken, OutboxMessage, SupportRequest, User, utcnow
+from ..models import (
+    LoginToken,
+    OutboxMessage,
+    SupportAnswer,
+    SupportEvent,
+    SupportRequest,
+    User,
+    utcnow,
+)
 from .deletion import delete_account
 
 
@@ -54,6 +62,35 @@ def remove_expired_mail(now=None) -> int:
     ).rowcount
 
 
+def erase_old_support_requests(now=None) -> int:
+    """Erase requests staff last handled over SUPPORT_RETENTION_DAYS ago; the caller commits.
+
+    New requests wait for staff. A request behind a public answer keeps its row (the answer
+    points at it) with the sender's words and address erased; the others go entirely, with
+    their history.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["SUPPORT_RETENTION_DAYS"])
+    stale = select(SupportRequest.id).where(
+        SupportRequest.updated_at < cutoff, SupportRequest.state != "new"
+    )
+    stale_ids = list(db.session.scalars(stale))
+    if not stale_ids:
+        return 0
+    db.session.execute(delete(SupportEvent).where(SupportEvent.request_id.in_(stale_ids)))
+    answered = select(SupportAnswer.request_id)
+    db.session.execute(
+        delete(SupportRequest).where(
+            SupportRequest.id.in_(stale_ids), SupportRequest.id.not_in(answered)
+        )
+    )
+    db.session.execute(
+        update(SupportRequest)
+        .where(SupportRequest.id.in_(stale_ids))
+        .values(subject="(erased)", message="", email=None, user_id=None, ip=None)
+    )
+    return len(stale_ids)
+
+
 def roll_up_hourly_stats(now=None) -> int:
     """Fold hourly statistics older than 48 hours into daily ones; the caller commits."""
     from .stats import roll_up_hourly
@@ -67,6 +104,7 @@ RULES = {
     "remove_old_ips": ("network addresses", remove_old_ips),
     "roll_up_hourly_stats": ("hourly statistics rows", roll_up_hourly_stats),
     "remove_old_support_ips": ("support request addresses", remove_old_support_ips),
+    "erase_old_support_requests": ("old support requests", erase_old_support_requests),
     "remove_expired_mail": ("expired messages", remove_expired_mail),
 }
 
