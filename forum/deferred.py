@@ -13,25 +13,64 @@ def after_response(func, *args, **kwargs) -> None:
     It runs in an app context of its own (no request: pass everything it needs). A failure
     is logged and rolled back, never raised into the request that is already answered.
     """
-    app = current_app._get_current_object()
+    _schedule(partial(_run, current_app._get_current_object(), func, args, kwargs))
 
+
+def send_mail_after_response() -> None:
+    """Only send what is queued, once the response is sent."""
+    _schedule(partial(_run, current_app._get_current_object(), None, (), {}))
+
+
+def _schedule(job) -> None:
     @after_this_request
     def register(response):
-        response.call_on_close(partial(_run, app, func, args, kwargs))
+        jobs = getattr(response, "_after_jobs", None)
+        if jobs is not None:
+            jobs.append(job)
+        elif response.is_streamed:
+            response.call_on_close(job)
+        else:
+            # The jobs run when the server asks for more after the last byte of the body:
+            # the client has the whole answer (Content-Length stays). Not on close(): the
+            # development server drains the socket before closing, which can wait on the
+            # browser for a long time.
+            response._after_jobs = jobs = [job]
+            run = _once(jobs)
+            response.response = _body_then(response.get_data(), run)
+            # A client that closes without reading the body (a test client) still runs them.
+            response.call_on_close(run)
         return response
+
+
+def _once(jobs: list):
+    done = []
+
+    def run() -> None:
+        if not done:
+            done.append(True)
+            for job in jobs:
+                job()
+
+    return run
+
+
+def _body_then(body: bytes, run):
+    yield body
+    run()
 
 
 def _run(app: Flask, func, args, kwargs) -> None:
     from .services.mail import AFTER_RESPONSE_LIMIT, send_queued
 
     with app.app_context():
-        try:
-            func(*args, **kwargs)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("Deferred %s failed", getattr(func, "__name__", func))
-            return
+        if func is not None:
+            try:
+                func(*args, **kwargs)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("Deferred %s failed", getattr(func, "__name__", func))
+                return
         try:
             send_queued(AFTER_RESPONSE_LIMIT)
         except Exception:

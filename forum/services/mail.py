@@ -5,9 +5,8 @@ at once stays in the outbox for the next send or for `flask --app wsgi mail send
 """
 
 from datetime import datetime, timedelta
-from functools import partial
 
-from flask import Flask, after_this_request, current_app, render_template
+from flask import current_app, render_template
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
@@ -143,26 +142,11 @@ def backoff(attempts: int) -> timedelta:
 def send_after_response() -> None:
     """Send what is queued once the current response has gone out; never raises into it.
 
-    Call it from a view, after committing. The sending runs when the WSGI server closes
-    the response, in an app context of its own; the browser has the whole response by
-    then (gunicorn's sync worker is busy until it returns, a few seconds at most).
-    Flask's test client closes a response on `response.close()`, in a `with` block, with
-    `buffered=True`, and for every redirect it follows; a bare `client.post()` does not.
+    Call it from a view, after committing; see forum.deferred for when exactly it runs.
     """
-    app = current_app._get_current_object()
+    from ..deferred import send_mail_after_response
 
-    @after_this_request
-    def register(response):
-        response.call_on_close(partial(_send_after_response, app))
-        return response
-
-
-def _send_after_response(app: Flask) -> None:
-    try:
-        with app.app_context():
-            send_queued(AFTER_RESPONSE_LIMIT)
-    except Exception:
-        app.logger.exception("Sending mail after a response failed; it stays queued")
+    send_mail_after_response()
 
 
 def _record_failure(message: OutboxMessage, exc: Exception) -> None:
