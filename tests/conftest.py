@@ -137,6 +137,20 @@ def moderator(app):
 
 
 @pytest.fixture
+def admin(app):
+    user = create_user("ada_admin", "admin@example.org", role="admin")
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    sign_in(client, admin)
+    return client
+
+
+@pytest.fixture
 def member_client(client, member):
     sign_in(client, member)
     return client

@@ -24,20 +24,6 @@ PREFIX = "http://localhost/unsubscribe/"
 
 
 @pytest.fixture
-def admin(app):
-    user = create_user("ada_admin", "admin@example.org", role="admin")
-    user.confirmed_at = utcnow()
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    sign_in(client, admin)
-    return client
-
-
-@pytest.fixture
 def readers(app):
     """Two opted-in confirmed members, one opted-in unconfirmed, one confirmed not opted in."""
     people = {}

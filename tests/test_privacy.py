@@ -1,21 +1,11 @@
 """The privacy policy: versions, their changes, the notice to members, and the cookies page."""
 
-import pytest
-
 from forum.extensions import db
 from forum.models import PolicyVersion, User
 from forum.services import privacy as service
-from forum.services.members import create_user
 from tests.conftest import cookie_problems, csrf_token, listed_cookie_names, sign_in
 
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-
-
-@pytest.fixture
-def admin(app):
-    user = create_user("ada_admin", "admin@example.org", role="admin")
-    db.session.commit()
-    return user
 
 
 def _publish(client, summary: str, body: str):

@@ -9,19 +9,11 @@ from forum.models import SupportAnswer, SupportEvent, SupportRequest
 from forum.services import Forbidden
 from forum.services import mail as mail_service
 from forum.services import support as service
-from forum.services.members import create_user
 from tests.conftest import sign_in
 
 CSRF = re.compile(r'csrf_token" type="hidden" value="([^"]+)"')
 SENDER = "sender@example.org"
 SENDER_IP = "203.0.113.7"
-
-
-@pytest.fixture
-def admin(app):
-    user = create_user("ada_admin", "admin@example.org", role="admin")
-    db.session.commit()
-    return user
 
 
 @pytest.fixture
