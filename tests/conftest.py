@@ -72,14 +72,21 @@ def _schema():
 
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+        return
+    # SQLite ignores PRAGMA foreign_keys inside a transaction: switch it off before the
+    # deletes and on again after their commit, or the pooled connection keeps it off and
+    # the rest of the run never sees an ON DELETE rule work.
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.commit()
 
 
 @pytest.fixture
