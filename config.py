@@ -26,6 +26,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     for prefix in ("postgres://", "postgresql://"):
@@ -56,7 +67,13 @@ class Config:
     POSTS_PER_PAGE = _int("POSTS_PER_PAGE", 20)
     TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
     IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
+    # Network tags (a keyed hash of an address's /24 or /48) use a secret destroyed after this.
+    NETWORK_TAG_DAYS = _int("NETWORK_TAG_DAYS", 7)
+    # Hold a member's first post for review when their account is younger than a day.
+    NEW_MEMBER_REVIEW = _bool("NEW_MEMBER_REVIEW", False)
     SUPPORT_PER_PAGE = _int("SUPPORT_PER_PAGE", 25)
+    # Rows per page of the moderation queue, the moderation log and the audit log.
+    LOG_PER_PAGE = _int("LOG_PER_PAGE", 50)
     # Support requests staff last handled longer ago than this are erased by `purge`.
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # At most one announcement email to members in this many days.
@@ -152,6 +169,9 @@ def load(name: str | None = None) -> dict:
         settings["SECRET_KEY"] = _development_key()
     elif name == "production" and len(settings["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is too short: production needs at least 32 characters")
+    for key in ("NETWORK_TAG_DAYS", "IP_RETENTION_DAYS"):
+        if settings[key] < 1:
+            raise ConfigError(f"{key} must be at least 1, got {settings[key]}")
     return settings
 
 

@@ -82,6 +82,33 @@ def staff_required(view):
     return wrapped
 
 
+def admin_required(view):
+    """The view is for admins only."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated or not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def writer_required(view):
+    """The view writes: a signed-in member who is not suspended (told until when and why)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.suspended():
+            until = f"{current_user.suspended_until:%d %B %Y, %H:%M} UTC"
+            abort(403, f"You are suspended until {until}: {current_user.suspension_reason}")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 # Forms that visitors fill in (registration, sign-in, support) must work for a browser that
 # refuses cookies, so their protection cannot live in a session. A cross-site post is told
 # apart by the browser's own headers; a signed, short-lived token covers browsers that send

@@ -8,6 +8,7 @@ from forum.extensions import db
 from forum.models import SupportAnswer, SupportEvent, SupportRequest
 from forum.services import Forbidden
 from forum.services import mail as mail_service
+from forum.services import staff as staff_service
 from forum.services import support as service
 from tests.conftest import sign_in
 
@@ -51,7 +52,7 @@ def staff_post(client, url, data, page=None):
 def staff_urls(app, request_id):
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if rule.rule.startswith("/staff"):
+            if rule.rule.startswith("/staff/support"):
                 yield rule, app.url_for(rule.endpoint, request_id=request_id)
 
 
@@ -105,15 +106,19 @@ def test_privacy_requests_are_flagged_for_admins(client, admin):
     assert "1 privacy request waiting for an admin" in page and "Privacy: for admins" in page
 
 
-def test_only_admins_see_the_sender_address(client, admin, moderator):
+def test_the_sender_address_shows_only_when_revealed(client, admin, moderator):
     req = make_request()
-    sign_in(client, moderator)
+    for staff in (moderator, admin):
+        sign_in(client, staff)
+        page = client.get(f"/staff/support/{req.id}").get_data(as_text=True)
+        assert "hidden" in page and SENDER_IP not in page
+        assert SENDER not in page.replace(req.message, "")
+    # The admin accepts the agreement: still hidden, behind a reveal link each.
+    staff_service.accept_agreement(admin, staff_service.current_agreement().version)
+    db.session.commit()
     page = client.get(f"/staff/support/{req.id}").get_data(as_text=True)
-    assert "hidden" in page and SENDER_IP not in page
-    assert SENDER not in page.replace(req.message, "")
-    sign_in(client, admin)
-    page = client.get(f"/staff/support/{req.id}").get_data(as_text=True)
-    assert SENDER_IP in page and f"<dd>{SENDER}</dd>" in page
+    assert SENDER_IP not in page and SENDER not in page.replace(req.message, "")
+    assert f"/staff/reveal?source=support&amp;id={req.id}&amp;field=email" in page
 
 
 def test_staff_reply_by_email_note_and_state(client, moderator, mailbox):

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ip_address, personal, utcnow
+from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
 # A deletion link carries the member's choice for their posts: erase them, or keep them.
@@ -44,6 +44,9 @@ class LoginToken(db.Model):
     ip: Mapped[str | None] = mapped_column(
         String(45),
         info=ip_address("looking into abuse of the sign-in form", purge="remove_old_ips"),
+    )
+    network_tag: Mapped[str | None] = mapped_column(
+        String(16), info=network_tag(purge="remove_old_ips")
     )
 
     user: Mapped[User] = relationship(lazy="joined")

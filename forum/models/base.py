@@ -37,3 +37,15 @@ def ip_address(purpose: str, purge: str) -> dict:
         "staff who accepted the confidentiality agreement, each look logged",
         purge=purge,
     )
+
+
+def network_tag(purge: str) -> dict:
+    """The declaration of a column keeping a network tag: a keyed hash of the address's network."""
+    return personal(
+        "network",
+        "telling apart accounts that write from the same network, without showing any address",
+        "erased with the address after IP_RETENTION_DAYS; the key that made it is destroyed "
+        "after NETWORK_TAG_DAYS, so it can never be computed again",
+        "staff",
+        purge=purge,
+    )

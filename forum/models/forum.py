@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import personal, utcnow
+from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
 
@@ -18,6 +18,8 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # An archived category stays readable but takes no new topics or replies.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Counters kept on the row so the index page is one query.
     topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -116,6 +118,12 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ip: Mapped[str | None] = mapped_column(
+        String(45), info=ip_address("looking into abuse of posting", purge="remove_old_ips")
+    )
+    network_tag: Mapped[str | None] = mapped_column(
+        String(16), info=network_tag(purge="remove_old_ips")
+    )
 
     topic: Mapped[Topic] = relationship(lazy="raise")
     author: Mapped[User | None] = relationship(lazy="raise")

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ip_address, personal, utcnow
+from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
 KINDS = {
@@ -48,7 +48,7 @@ class SupportRequest(db.Model):
             "contact",
             "replying to your support request, if you asked for a reply",
             "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
-            "admins (later: staff who accepted the confidentiality agreement, each look logged)",
+            "staff who accepted the confidentiality agreement, each look logged",
             purge="erase_old_support_requests",
         ),
     )
@@ -59,6 +59,9 @@ class SupportRequest(db.Model):
     ip: Mapped[str | None] = mapped_column(
         String(45),
         info=ip_address("looking into abuse of the support form", purge="remove_old_support_ips"),
+    )
+    network_tag: Mapped[str | None] = mapped_column(
+        String(16), info=network_tag(purge="remove_old_support_ips")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -58,6 +58,18 @@ class User(UserMixin, db.Model):
     announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The privacy policy version this member last saw (None: before versions existed, i.e. 1).
     policy_version_seen: Mapped[int | None]
+    # Suspended members read but cannot write until this time; they are told why.
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(
+        String(500),
+        info=personal(
+            "moderation",
+            "telling you why you cannot write for now",
+            "until you delete your account (the moderation log keeps it for staff)",
+            "you and staff",
+            purge="account-deletion",
+        ),
+    )
     signup_ip: Mapped[str | None] = mapped_column(
         String(45),
         info=ip_address("looking into abuse of registration", purge="remove_old_ips"),
@@ -69,6 +81,9 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in ROLES_STAFF
+
+    def suspended(self, now: datetime | None = None) -> bool:
+        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
 
     @property
     def is_admin(self) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import LoginToken, User, utcnow
 from ..models.accounts import DELETE_PURPOSES
-from . import ServiceError
+from . import ServiceError, network
 from . import mail as mail_service
 from .deletion import delete_account
 from .members import create_user, normalize_email
@@ -67,6 +67,7 @@ def _issue(user: User, purpose: str, ip: str | None, new_email: str | None = Non
             expires_at=now + timedelta(minutes=minutes),
             new_email=new_email,
             ip=ip,
+            network_tag=network.tag_for(ip, now),
         )
     )
     return raw

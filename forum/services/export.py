@@ -40,6 +40,8 @@ def _profile(user: User) -> dict:
         "policy_version_seen": user.policy_version_seen,
         "post_count": user.post_count,
         "signup_ip": user.signup_ip,
+        "suspended_until": _time(user.suspended_until),
+        "suspension_reason": user.suspension_reason,
     }
 
 
@@ -60,6 +62,8 @@ def _posts(user: User) -> list[dict]:
             "created_at": _time(post.created_at),
             "edited_at": _time(post.edited_at),
             "hidden": post.hidden,
+            "ip": post.ip,
+            "network_tag": post.network_tag,
         }
         for post in posts
     ]
@@ -113,6 +117,51 @@ def _sign_ins(user: User) -> list[dict]:
             "created_at": _time(t.created_at),
             "used_at": _time(t.used_at),
             "ip": t.ip,
+            "network_tag": t.network_tag,
         }
         for t in tokens
+    ]
+
+
+def _reveals(user: User) -> list[dict]:
+    return [
+        {
+            "at": _time(r.created_at),
+            "staff": r.staff.username if r.staff else None,
+            "field": r.field,
+            "kept_in": f"{r.source} {r.source_id}",
+            "reason": r.reason,
+        }
+        for r in reveals_of(user)
+    ]
+
+
+def _reports(user: User) -> list[dict]:
+    return [
+        {
+            "post_id": r.post_id,
+            "reason": r.reason,
+            "created_at": _time(r.created_at),
+            "resolution": r.resolution,
+        }
+        for r in reports_by(user)
+    ]
+
+
+def _moderation(user: User) -> list[dict]:
+    rows = db.session.scalars(
+        select(ModerationLog)
+        .where(ModerationLog.member_id == user.id)
+        .order_by(ModerationLog.created_at, ModerationLog.id)
+    )
+    return [
+        {
+            "at": _time(row.created_at),
+            "action": row.action,
+            "reason": row.reason,
+            "detail": row.detail,
+            "post_id": row.post_id,
+            "topic_id": row.topic_id,
+        }
+        for row in rows
     ]

@@ -6,6 +6,7 @@ number of queries whatever the size of the forum.
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -14,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError
+from . import Forbidden, NotFound, ServiceError, network
 from .text import clean_body, clean_line, slugify
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -50,6 +51,17 @@ def _page_number(raw: str | None, pages: int) -> int:
     if number > pages:
         raise NotFound("There is no such page.")
     return number
+
+
+def paged(query, count, raw_page: str | None, per_page: int) -> Page:
+    """A page of the ordered `query`, `count` rows in all (NotFound past the last page).
+
+    For staff lists and logs, read far less often than the forum: OFFSET is fine there.
+    """
+    pages = _page_count(db.session.scalar(count), per_page)
+    number = _page_number(raw_page, pages)
+    rows = db.session.scalars(query.offset((number - 1) * per_page).limit(per_page))
+    return Page(list(rows), number, pages)
 
 
 def category_page_number(category: Category, raw_page: str | None) -> int:
@@ -190,16 +202,44 @@ def _check_body(body: str) -> str:
     return body
 
 
-def _check_can_write(author: User) -> None:
+def _check_can_write(author: User, category: Category | int | None = None) -> None:
+    """Refuse visitors, suspended members, and (given its category) an archived category."""
     if not (author and author.is_authenticated):
         raise Forbidden("Only members can write.")
+    if author.suspended():
+        raise Forbidden(
+            f"You are suspended until {author.suspended_until:%d %B %Y, %H:%M} UTC: "
+            f"{author.suspension_reason}"
+        )
+    if isinstance(category, int):
+        archived = db.session.scalar(select(Category.archived).where(Category.id == category))
+    else:
+        archived = category is not None and category.archived
+    if archived:
+        raise Forbidden("This category is archived: it takes no new topics or replies.")
 
 
-def create_topic(category: Category, author: User, title: str, body: str) -> Topic:
-    """Start a topic with its first post; the caller commits."""
-    _check_can_write(author)
+def _held_for_review(author: User, now) -> bool:
+    """A new member's first post waits for a moderator when NEW_MEMBER_REVIEW is on."""
+    return (
+        current_app.config["NEW_MEMBER_REVIEW"]
+        and not author.is_staff
+        and author.post_count == 0
+        and author.created_at > now - timedelta(days=1)
+    )
+
+
+def create_topic(
+    category: Category, author: User, title: str, body: str, ip: str | None = None
+) -> Topic:
+    """Start a topic with its first post; the caller commits.
+
+    A first post held for review hides its topic too, until a moderator approves it.
+    """
+    _check_can_write(author, category)
     title, body = _check_title(title), _check_body(body)
     now = utcnow()
+    held = _held_for_review(author, now)
     topic = Topic(
         category_id=category.id,
         author_id=author.id,
@@ -210,41 +250,51 @@ def create_topic(category: Category, author: User, title: str, body: str) -> Top
         last_poster_id=author.id,
         post_count=0,
         last_position=0,
+        hidden=held,
     )
     db.session.add(topic)
     db.session.flush()
-    db.session.execute(
-        update(Category)
-        .where(Category.id == category.id)
-        .values(topic_count=Category.topic_count + 1, revision=Category.revision + 1)
-    )
-    _add_post(topic, author, body, now)
+    if not held:
+        db.session.execute(
+            update(Category)
+            .where(Category.id == category.id)
+            .values(topic_count=Category.topic_count + 1, revision=Category.revision + 1)
+        )
+    _add_post(topic, author, body, now, ip, held)
     return topic
 
 
-def reply(topic: Topic, author: User, body: str) -> Post:
+def reply(topic: Topic, author: User, body: str, ip: str | None = None) -> Post:
     """Add a post at the end of a topic; the caller commits."""
-    _check_can_write(author)
+    # The category is loaded with the topic by the views; otherwise it is looked up.
+    _check_can_write(author, topic.__dict__.get("category") or topic.category_id)
     if topic.hidden and not author.is_staff:
         raise NotFound("There is no such topic.")
     if topic.locked:
         raise Forbidden("This topic is locked: it takes no more replies.")
-    return _add_post(topic, author, _check_body(body), utcnow())
+    now = utcnow()
+    return _add_post(topic, author, _check_body(body), now, ip, _held_for_review(author, now))
 
 
-def _add_post(topic: Topic, author: User, body: str, now) -> Post:
+def _add_post(
+    topic: Topic, author: User, body: str, now, ip: str | None = None, held: bool = False
+) -> Post:
     # One UPDATE ... RETURNING takes the next position: concurrent replies queue on the
     # topic row instead of racing for the same number.
+    # A held post takes its position but changes none of the visible counters.
+    visible = (
+        {}
+        if held
+        else {
+            "post_count": Topic.post_count + 1,
+            "last_post_at": now,
+            "last_poster_id": author.id,
+        }
+    )
     position = db.session.execute(
         update(Topic)
         .where(Topic.id == topic.id)
-        .values(
-            last_position=Topic.last_position + 1,
-            post_count=Topic.post_count + 1,
-            last_post_at=now,
-            last_poster_id=author.id,
-            revision=Topic.revision + 1,
-        )
+        .values(last_position=Topic.last_position + 1, revision=Topic.revision + 1, **visible)
         .returning(Topic.last_position)
     ).scalar_one()
     post = Post(
@@ -252,14 +302,22 @@ def _add_post(topic: Topic, author: User, body: str, now) -> Post:
         author_id=author.id,
         position=position,
         body=body,
-        html=markdown.render(body),
+        html=markdown.render_post(body),
         created_at=now,
+        hidden=held,
+        ip=ip,
+        network_tag=network.tag_for(ip, now),
     )
     db.session.add(post)
     db.session.execute(
         update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )
-    if not topic.hidden:
+    if held:
+        db.session.flush()
+        from .moderation import hold_for_review
+
+        hold_for_review(post)
+    elif not topic.hidden:
         db.session.execute(
             update(Category)
             .where(Category.id == topic.category_id)
@@ -280,6 +338,7 @@ def get_post_for_edit(post_id: int, editor: User) -> Post:
     post, _ = locate_post(post_id, editor)
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
+    _check_can_write(editor)
     if post.topic.locked:
         raise Forbidden("This topic is locked: its posts can no longer be edited.")
     return post
@@ -289,13 +348,57 @@ def edit_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
+    _check_can_write(editor)
     body = _check_body(body)
     if body != post.body:
+        from .moderation import keep_revision
+
+        keep_revision(post, editor)
         post.body = body
-        post.html = markdown.render(body)
+        post.html = markdown.render_post(body)
         post.edited_at = utcnow()
         touch_topic(post.topic_id)
     return post
+
+
+def recount_topic(topic_id: int) -> None:
+    """Count a topic's visible posts again and point it at its latest visible post."""
+    visible = (Post.topic_id == topic_id, Post.hidden.is_(False))
+    count = db.session.scalar(select(func.count(Post.id)).where(*visible))
+    latest = db.session.execute(
+        select(Post.created_at, Post.author_id)
+        .where(*visible)
+        .order_by(Post.position.desc())
+        .limit(1)
+    ).first()
+    values = {"post_count": count, "revision": Topic.revision + 1}
+    if latest is not None:
+        values.update(last_post_at=latest.created_at, last_poster_id=latest.author_id)
+    db.session.execute(update(Topic).where(Topic.id == topic_id).values(**values))
+
+
+def recount_category(category_id: int) -> None:
+    """Count a category's visible topics and posts again, and find its latest topic."""
+    visible = (Topic.category_id == category_id, Topic.hidden.is_(False))
+    topics = db.session.scalar(select(func.count(Topic.id)).where(*visible))
+    posts = db.session.scalar(select(func.coalesce(func.sum(Topic.post_count), 0)).where(*visible))
+    latest = db.session.execute(
+        select(Topic.id, Topic.last_post_at)
+        .where(*visible)
+        .order_by(Topic.last_post_at.desc(), Topic.id.desc())
+        .limit(1)
+    ).first()
+    db.session.execute(
+        update(Category)
+        .where(Category.id == category_id)
+        .values(
+            topic_count=topics,
+            post_count=posts,
+            last_topic_id=latest.id if latest else None,
+            last_post_at=latest.last_post_at if latest else None,
+            revision=Category.revision + 1,
+        )
+    )
 
 
 def touch_topic(topic_id: int) -> None:

@@ -25,6 +25,7 @@ NOT_PERSONAL = {
     ("outbox", "message_id"): "a random Message-ID header, made by us",
     ("policy_versions", "body"): "the text of the privacy policy, written by admins",
     ("announcements", "body"): "an announcement to every reader, written by admins",
+    ("agreement_versions", "body"): "the staff confidentiality agreement, written by admins",
 }
 
 # Retentions whose rule is not built yet, so that the test accepts them knowingly.
@@ -38,6 +39,8 @@ TABLE_LABELS = {
     "support_requests": "Support requests",
     "support_events": "Support request history",
     "outbox": "Mail waiting to be sent",
+    "reports": "Reports you made",
+    "post_revisions": "Earlier versions of edited posts",
 }
 
 COLUMN_LABELS = {
@@ -54,6 +57,13 @@ COLUMN_LABELS = {
     ("outbox", "text_body"): "Message text",
     ("outbox", "html_body"): "Message text (HTML)",
     ("outbox", "unsubscribe_url"): "Your unsubscribe link, in an announcement",
+    ("posts", "ip"): "Network address a post was written from",
+    ("posts", "network_tag"): "Network tag of a post (a keyed hash of its network)",
+    ("login_tokens", "network_tag"): "Network tag of a sign-in request",
+    ("support_requests", "network_tag"): "Network tag of a support request",
+    ("users", "suspension_reason"): "Why you are suspended, while you are",
+    ("reports", "reason"): "Why you reported a post",
+    ("post_revisions", "body"): "Earlier text of an edited post",
 }
 
 

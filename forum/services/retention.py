@@ -14,12 +14,14 @@ from ..extensions import db
 from ..models import (
     LoginToken,
     OutboxMessage,
+    Post,
     SupportAnswer,
     SupportEvent,
     SupportRequest,
     User,
     utcnow,
 )
+from . import network
 from .deletion import delete_account
 
 
@@ -40,6 +42,11 @@ def remove_old_ips(now=None) -> int:
         .where(User.signup_ip.is_not(None), User.created_at < cutoff)
         .values(signup_ip=None)
     ).rowcount
+    erased += db.session.execute(
+        update(Post)
+        .where(Post.created_at < cutoff, (Post.ip.is_not(None)) | (Post.network_tag.is_not(None)))
+        .values(ip=None, network_tag=None)
+    ).rowcount
     # Sign-in requests are only kept for their address: past retention the whole row goes.
     erased += db.session.execute(delete(LoginToken).where(LoginToken.created_at < cutoff)).rowcount
     return erased
@@ -48,10 +55,11 @@ def remove_old_ips(now=None) -> int:
 def remove_old_support_ips(now=None) -> int:
     """Erase the network addresses of support requests older than IP_RETENTION_DAYS."""
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["IP_RETENTION_DAYS"])
+    kept = SupportRequest.ip.is_not(None) | SupportRequest.network_tag.is_not(None)
     return db.session.execute(
         update(SupportRequest)
-        .where(SupportRequest.ip.is_not(None), SupportRequest.created_at < cutoff)
-        .values(ip=None)
+        .where(kept, SupportRequest.created_at < cutoff)
+        .values(ip=None, network_tag=None)
     ).rowcount
 
 
@@ -86,7 +94,9 @@ def erase_old_support_requests(now=None) -> int:
     db.session.execute(
         update(SupportRequest)
         .where(SupportRequest.id.in_(stale_ids))
-        .values(subject="(erased)", message="", email=None, user_id=None, ip=None)
+        .values(
+            subject="(erased)", message="", email=None, user_id=None, ip=None, network_tag=None
+        )
     )
     return len(stale_ids)
 
@@ -98,6 +108,20 @@ def roll_up_hourly_stats(now=None) -> int:
     return roll_up_hourly((now or utcnow()) - timedelta(hours=48))
 
 
+def destroy_old_tag_keys(now=None) -> int:
+    """Destroy network-tag secrets of periods that have ended; the caller commits."""
+    return network.destroy_old_keys(now=now)
+
+
+def close_expired_suspensions(now=None) -> int:
+    """Forget the reason of suspensions that have ended (the moderation log keeps it)."""
+    return db.session.execute(
+        update(User)
+        .where(User.suspended_until.is_not(None), User.suspended_until <= (now or utcnow()))
+        .values(suspended_until=None, suspension_reason=None)
+    ).rowcount
+
+
 # name (as declared on columns) -> (what purge_all reports, the rule).
 RULES = {
     "purge_unconfirmed_accounts": ("unconfirmed accounts", purge_unconfirmed_accounts),
@@ -106,6 +130,8 @@ RULES = {
     "remove_old_support_ips": ("support request addresses", remove_old_support_ips),
     "erase_old_support_requests": ("old support requests", erase_old_support_requests),
     "remove_expired_mail": ("expired messages", remove_expired_mail),
+    "destroy_old_tag_keys": ("network-tag secrets destroyed", destroy_old_tag_keys),
+    "close_expired_suspensions": ("ended suspensions", close_expired_suspensions),
 }
 
 

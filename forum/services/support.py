@@ -14,7 +14,7 @@ from .. import markdown
 from ..extensions import db
 from ..models import User, utcnow
 from ..models.support import KINDS, STATES, SupportAnswer, SupportEvent, SupportRequest
-from . import Forbidden, NotFound, ServiceError
+from . import Forbidden, NotFound, ServiceError, network
 from . import mail as mail_service
 from .forum import Page, parse_page
 from .members import normalize_email
@@ -38,14 +38,6 @@ class Submission:
     email: str | None
     no_publish: bool
     user: User | None
-    ip: str | None
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The sender's address and network address, for a staff member allowed to see them."""
-
-    email: str | None
     ip: str | None
 
 
@@ -84,6 +76,7 @@ def submit_request(form: Submission) -> SupportRequest:
         user_id=form.user.id if form.user else None,
         no_publish=form.no_publish,
         ip=form.ip,
+        network_tag=network.tag_for(form.ip),
     )
     db.session.add(request)
     db.session.flush()
@@ -97,22 +90,6 @@ def submit_request(form: Submission) -> SupportRequest:
             request=request,
         )
     return request
-
-
-def can_see_contact(viewer: User) -> bool:
-    """Whether a staff member may see senders' addresses: the one rule, in one place.
-
-    Until the confidentiality agreement exists, only admins; that change (agreement
-    accepted, each look logged) belongs here and in sender_contact().
-    """
-    return bool(viewer.is_authenticated and viewer.is_admin)
-
-
-def sender_contact(request: SupportRequest, viewer: User) -> Contact | None:
-    """The sender's email and IP for this viewer, or None when they are to stay hidden."""
-    if not can_see_contact(viewer):
-        return None
-    return Contact(email=reply_address(request), ip=request.ip)
 
 
 def reply_address(request: SupportRequest) -> str | None:
@@ -163,6 +140,13 @@ def open_privacy_requests() -> int:
         select(func.count())
         .select_from(SupportRequest)
         .where(SupportRequest.kind == "privacy", SupportRequest.state != "closed")
+    )
+
+
+def count_new() -> int:
+    """How many requests wait for a first look."""
+    return db.session.scalar(
+        select(func.count()).select_from(SupportRequest).where(SupportRequest.state == "new")
     )
 
 
@@ -251,7 +235,7 @@ def _checked(draft: AnswerDraft) -> AnswerDraft:
 def preview(request: SupportRequest, draft: AnswerDraft) -> str:
     """The answer rendered as it would be published; writes nothing."""
     check_publishable(request)
-    return markdown.render(_checked(draft).answer)
+    return markdown.render_post(_checked(draft).answer)
 
 
 def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> SupportAnswer:
@@ -272,7 +256,7 @@ def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> Support
     answer.slug = slugify(draft.title, fallback="answer")
     answer.question = draft.question
     answer.answer_source = draft.answer
-    answer.answer_html = markdown.render(draft.answer)
+    answer.answer_html = markdown.render_post(draft.answer)
     answer.published = True
     answer.updated_at = now
     request.state = "published"

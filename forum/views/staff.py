@@ -1,5 +1,6 @@
-"""The staff's pages: the support desk (inbox, requests, replies, publishing), the policy and
-announcements."""
+"""The staff's pages: the desk, the confidentiality agreement and reveals of personal data,
+the audit log, categories, the support desk (inbox, requests, replies, publishing), the
+policy and announcements."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,17 +9,242 @@ from ..extensions import db
 from ..forms import add_service_error
 from ..forms.announcements import AnnouncementForm
 from ..forms.privacy import PolicyForm
+from ..forms.staff import (
+    AcceptAgreementForm,
+    ArchiveForm,
+    CategoryForm,
+    PublishAgreementForm,
+    RevealForm,
+)
 from ..forms.support import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
-from ..security import staff_required
+from ..security import admin_required, staff_required
 from ..services import Forbidden, NotFound, ServiceError
 from ..services import announcements as announcements_service
 from ..services import mail as mail_service
+from ..services import moderation as moderation_service
 from ..services import privacy as privacy_service
+from ..services import staff as staff_service
 from ..services import support as service
 from .announcements import unsubscribe_prefix
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.get("")
+@staff_required
+def desk():
+    """Where staff start: what waits for them, and their pages."""
+    return render_template(
+        "staff/desk.html",
+        open_reports=moderation_service.open_report_count(),
+        new_requests=service.count_new(),
+        can_reveal=staff_service.can_see_personal(current_user),
+    )
+
+
+@bp.route("/agreement", methods=["GET", "POST"])
+@staff_required
+def agreement():
+    """The confidentiality agreement: read and accept the current version."""
+    current = staff_service.current_agreement()
+    form = AcceptAgreementForm(version=current.version)
+    if form.validate_on_submit():
+        try:
+            staff_service.accept_agreement(current_user, int(form.version.data or 0))
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"You accepted version {current.version} of the agreement.")
+            return redirect(url_for("staff.agreement"), code=303)
+    status = 422 if request.method == "POST" else 200
+    db.session.commit()  # version 1 is published on first sight
+    return _agreement_page(current, form=form), status
+
+
+def _agreement_page(current, form=None, publish_form=None) -> str:
+    return render_template(
+        "staff/agreement.html",
+        agreement=current,
+        accepted=staff_service.accepted_version(current_user),
+        history=staff_service.agreement_history(),
+        acceptances=staff_service.acceptances(current.version) if current_user.is_admin else None,
+        form=form or AcceptAgreementForm(version=current.version),
+        publish_form=publish_form
+        or PublishAgreementForm(prefix="publish", data={"body": current.body}),
+    )
+
+
+@bp.post("/agreement/publish")
+@admin_required
+def publish_agreement():
+    """Admins publish a new version; everyone must accept it again."""
+    form = PublishAgreementForm(prefix="publish")
+    if form.validate_on_submit():
+        try:
+            new = staff_service.publish_agreement(current_user, form.body.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Version {new.version} is published: staff must accept it again.")
+            return redirect(url_for("staff.agreement"), code=303)
+    return _agreement_page(staff_service.current_agreement(), publish_form=form), 422
+
+
+@bp.route("/reveal", methods=["GET", "POST"])
+@staff_required
+def reveal():
+    """Show one piece of personal data, after a reason; each reveal is in the audit log."""
+    values = request.values
+    try:
+        target = staff_service.check_revealable(
+            values.get("source", ""), values.get("id"), values.get("field", "")
+        )
+    except NotFound as exc:
+        abort(404, exc.message)
+    if not staff_service.can_see_personal(current_user):
+        return render_template("staff/reveal.html", target=target, form=None), 403
+    form = RevealForm()
+    revealed, shown = None, False
+    if form.validate_on_submit():
+        try:
+            revealed = staff_service.reveal(
+                current_user, target.source, target.source_id, target.field, form.reason.data
+            )
+        except Forbidden as exc:
+            db.session.rollback()
+            abort(403, exc.message)
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            shown = True
+    status = 422 if request.method == "POST" and not shown else 200
+    response = render_template(
+        "staff/reveal.html",
+        target=target,
+        form=form,
+        shown=shown,
+        revealed=revealed,
+        sources=staff_service.SOURCE_NAMES,
+        fields=staff_service.FIELD_NAMES,
+    )
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    """Every reveal of personal data: who, whose, which field, why, when."""
+    args = request.args
+    staff_name = (args.get("staff") or "").strip()[:32] or None
+    subject = (args.get("member") or "").strip()[:32] or None
+    try:
+        page = staff_service.audit_page(args.get("page"), staff_name, subject)
+    except NotFound as exc:
+        abort(404, exc.message)
+    return render_template(
+        "staff/audit.html",
+        page=page,
+        filters={k: v for k, v in {"staff": staff_name, "member": subject}.items() if v},
+        sources=staff_service.SOURCE_NAMES,
+        fields=staff_service.FIELD_NAMES,
+    )
+
+
+def _categories_page(new_form=None, failed=None, failed_form=None):
+    categories = moderation_service.list_categories_for_staff()
+    forms = {
+        c.id: failed_form
+        if failed == c.id and failed_form is not None
+        else CategoryForm(prefix=f"c{c.id}", obj=c)
+        for c in categories
+    }
+    return render_template(
+        "staff/categories.html",
+        categories=categories,
+        forms=forms,
+        new_form=new_form or CategoryForm(prefix="new"),
+    )
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@admin_required
+def categories():
+    """Admins create, rename, describe, reorder and archive categories."""
+    form = CategoryForm(prefix="new")
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                category = moderation_service.create_category(
+                    current_user, form.name.data, form.description.data
+                )
+            except ServiceError as exc:
+                db.session.rollback()
+                add_service_error(form, exc)
+            else:
+                db.session.commit()
+                flash(f"The category {category.name} is created.")
+                return redirect(url_for("staff.categories"), code=303)
+        return _categories_page(new_form=form), 422
+    return _categories_page()
+
+
+def _category_or_404(category_id: int):
+    try:
+        return moderation_service.get_category(category_id)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.post("/categories/<int:category_id>")
+@admin_required
+def update_category(category_id):
+    category = _category_or_404(category_id)
+    form = CategoryForm(prefix=f"c{category.id}")
+    if form.validate_on_submit():
+        try:
+            moderation_service.update_category(
+                current_user,
+                category,
+                form.name.data,
+                form.description.data,
+                form.position.data or 0,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+            category = _category_or_404(category_id)
+        else:
+            db.session.commit()
+            flash("The category is saved.")
+            return redirect(url_for("staff.categories"), code=303)
+    return _categories_page(failed=category.id, failed_form=form), 422
+
+
+@bp.post("/categories/<int:category_id>/<any(archive, unarchive):change>")
+@admin_required
+def archive_category(category_id, change):
+    category = _category_or_404(category_id)
+    form = ArchiveForm()
+    if form.validate_on_submit():
+        try:
+            moderation_service.set_category_archived(
+                current_user, category, change == "archive", form.reason.data
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message)
+        else:
+            db.session.commit()
+            flash("The category is archived." if change == "archive" else "The category is open.")
+        return redirect(url_for("staff.categories"), code=303)
+    return _categories_page(), 422
 
 
 def _request_or_404(request_id: int):
@@ -69,7 +295,7 @@ def _request_page(support_request, status: int = 200, **forms):
     page = render_template(
         "staff/request.html",
         req=support_request,
-        contact=service.sender_contact(support_request, current_user),
+        can_reveal=staff_service.can_see_personal(current_user),
         reply_to=bool(service.reply_address(support_request)),
         **forms,
     )

@@ -1,0 +1,277 @@
+"""Personal data under guard: the confidentiality agreement, reveals, and their audit log.
+
+No staff page shows a member's email or any network address by itself. A staff member who
+has accepted the current version of the agreement may reveal one value at a time, giving a
+reason; each reveal writes one audit record that admins read and the member finds in their
+data export.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import markdown
+from ..extensions import db
+from ..models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    LoginToken,
+    Post,
+    RevealLog,
+    User,
+    utcnow,
+)
+from . import Forbidden, NotFound, ServiceError
+from .forum import Page, paged
+from .text import clean_body, clean_line
+
+AGREEMENT_V1 = Path(__file__).resolve().parent.parent / "confidentiality_v1.md"
+REASON_MIN, REASON_MAX = 5, 500
+AGREEMENT_MAX = 20_000
+
+# What can be revealed: where the value is kept, and which fields of it.
+SOURCES = {
+    "member": ("email", "ip"),
+    "post": ("ip",),
+    "signin": ("ip",),
+    "support": ("email", "ip"),
+}
+SOURCE_NAMES = {
+    "member": "account",
+    "post": "post",
+    "signin": "sign-in request",
+    "support": "support request",
+}
+FIELD_NAMES = {"email": "email address", "ip": "IP address"}
+
+
+def current_agreement() -> AgreementVersion:
+    """The current version of the agreement, publishing version 1 from the bundled text."""
+    latest = db.session.scalar(
+        select(AgreementVersion).order_by(AgreementVersion.version.desc()).limit(1)
+    )
+    if latest is None:
+        body = AGREEMENT_V1.read_text(encoding="utf-8").replace(
+            "{site}", current_app.config["SITE_NAME"]
+        )
+        latest = AgreementVersion(version=1, body=body, html=markdown.render(body))
+        db.session.add(latest)
+        db.session.flush()
+    return latest
+
+
+def get_agreement(version: int) -> AgreementVersion:
+    agreement = db.session.get(AgreementVersion, version)
+    if agreement is None:
+        raise NotFound("There is no such version of the agreement.")
+    return agreement
+
+
+def agreement_history() -> list:
+    return list(
+        db.session.execute(
+            select(AgreementVersion.version, AgreementVersion.published_at).order_by(
+                AgreementVersion.version.desc()
+            )
+        )
+    )
+
+
+def accepted_version(user: User) -> int | None:
+    """The latest agreement version `user` accepted (once per request)."""
+    cache = g.setdefault("accepted_versions", {})
+    if user.id not in cache:
+        cache[user.id] = db.session.scalar(
+            select(func.max(AgreementAcceptance.version)).where(
+                AgreementAcceptance.user_id == user.id
+            )
+        )
+    return cache[user.id]
+
+
+def current_version_number() -> int:
+    cache = g.setdefault("accepted_versions", {})
+    if "current" not in cache:
+        number = db.session.scalar(select(func.max(AgreementVersion.version)))
+        cache["current"] = number or current_agreement().version
+    return cache["current"]
+
+
+def can_see_personal(user) -> bool:
+    """Staff who accepted the current version of the agreement (each look still logged)."""
+    if not (user and user.is_authenticated and user.is_staff):
+        return False
+    accepted = accepted_version(user)
+    return accepted is not None and accepted >= current_version_number()
+
+
+def accept_agreement(user: User, version: int) -> None:
+    """Record that a staff member accepted `version`; it must be the current one."""
+    if not user.is_staff:
+        raise Forbidden("The agreement is for staff.")
+    if version != current_agreement().version:
+        raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
+    exists = db.session.scalar(
+        select(AgreementAcceptance.id).where(
+            AgreementAcceptance.user_id == user.id, AgreementAcceptance.version == version
+        )
+    )
+    if exists is None:
+        db.session.add(AgreementAcceptance(user_id=user.id, version=version, accepted_at=utcnow()))
+    g.pop("accepted_versions", None)
+
+
+def publish_agreement(admin: User, body: str) -> AgreementVersion:
+    """Publish a new version; every staff member must accept it before seeing personal data."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins publish the agreement.")
+    body = clean_body(body or "").strip()
+    if len(body) < 20:
+        raise ServiceError("Write the agreement (at least 20 characters).", field="body")
+    if len(body) > AGREEMENT_MAX:
+        raise ServiceError(f"The agreement is at most {AGREEMENT_MAX:,} characters.", field="body")
+    current = current_agreement()
+    if body == current.body:
+        raise ServiceError("This is the current text: change something first.", field="body")
+    new = AgreementVersion(version=current.version + 1, body=body, html=markdown.render(body))
+    db.session.add(new)
+    db.session.flush()
+    g.pop("accepted_versions", None)
+    return new
+
+
+def acceptances(version: int) -> list:
+    """Who accepted a version, and when (for admins)."""
+    return list(
+        db.session.execute(
+            select(User.username, AgreementAcceptance.accepted_at)
+            .join(User, User.id == AgreementAcceptance.user_id)
+            .where(AgreementAcceptance.version == version)
+            .order_by(AgreementAcceptance.accepted_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Revealable:
+    """A value that can be revealed: where it is kept and whose it is (not the value)."""
+
+    source: str
+    source_id: int
+    field: str
+    subject_id: int | None
+    subject_name: str | None
+    created_at: datetime | None
+
+
+def _load(source: str, source_id: int):
+    """The row keeping the value (NotFound when there is none)."""
+    if source == "support":
+        from .support import get_request  # the request with its sender, for the address
+
+        return get_request(source_id)
+    model = {"member": User, "post": Post, "signin": LoginToken}[source]
+    row = db.session.get(model, source_id)
+    if row is None:
+        raise NotFound("There is no such record.")
+    return row
+
+
+def _owner_id(source: str, row) -> int | None:
+    if source == "member":
+        return row.id
+    if source == "post":
+        return row.author_id
+    return row.user_id
+
+
+def _value(source: str, row, field: str) -> str | None:
+    if field == "ip":
+        return row.signup_ip if source == "member" else row.ip
+    if source == "member":
+        return row.email
+    from .support import reply_address
+
+    return reply_address(row)
+
+
+def check_revealable(source: str, source_id, field: str) -> Revealable:
+    """What the reveal form is about, checked; NotFound for unknown sources or fields."""
+    if source not in SOURCES or field not in SOURCES[source]:
+        raise NotFound("There is nothing of that kind to reveal.")
+    try:
+        source_id = int(source_id)
+    except (TypeError, ValueError):
+        raise NotFound("There is no such record.") from None
+    if not 0 < source_id < 2**31:
+        raise NotFound("There is no such record.")
+    row = _load(source, source_id)
+    owner_id = _owner_id(source, row)
+    owner = db.session.get(User, owner_id) if owner_id else None
+    return Revealable(
+        source,
+        source_id,
+        field,
+        owner_id,
+        owner.username if owner else None,
+        getattr(row, "created_at", None),
+    )
+
+
+def reveal(staff: User, source: str, source_id, field: str, reason: str) -> str | None:
+    """The value asked for, after writing one audit record; the caller commits.
+
+    None means nothing is kept any more (erased on schedule); the look is logged all the same.
+    """
+    if not can_see_personal(staff):
+        raise Forbidden("Accept the confidentiality agreement before revealing personal data.")
+    target = check_revealable(source, source_id, field)
+    reason = clean_line(reason or "")
+    if len(reason) < REASON_MIN:
+        raise ServiceError("Say why you need to see this (a few words).", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"A reason is at most {REASON_MAX} characters.", field="reason")
+    row = _load(source, target.source_id)
+    db.session.add(
+        RevealLog(
+            staff_id=staff.id,
+            subject_id=target.subject_id,
+            source=source,
+            source_id=target.source_id,
+            field=field,
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
+    db.session.flush()
+    return _value(source, row, field)
+
+
+def audit_page(raw_page: str | None, staff_name: str | None, subject_name: str | None) -> Page:
+    """The audit log, newest first, filtered by the staff member or the member concerned."""
+    query = select(RevealLog)
+    count = select(func.count(RevealLog.id))
+    for column, name in ((RevealLog.staff_id, staff_name), (RevealLog.subject_id, subject_name)):
+        if name:
+            user_id = select(User.id).where(User.username_key == name.lower()).scalar_subquery()
+            query, count = query.where(column == user_id), count.where(column == user_id)
+    query = query.options(joinedload(RevealLog.staff), joinedload(RevealLog.subject)).order_by(
+        RevealLog.created_at.desc(), RevealLog.id.desc()
+    )
+    return paged(query, count, raw_page, current_app.config["LOG_PER_PAGE"])
+
+
+def reveals_of(user: User) -> list[RevealLog]:
+    """Every reveal of this member's data, for their export."""
+    return list(
+        db.session.scalars(
+            select(RevealLog)
+            .where(RevealLog.subject_id == user.id)
+            .options(joinedload(RevealLog.staff))
+            .order_by(RevealLog.created_at)
+        )
+    )
