@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format db bench clean
+.PHONY: run test lint format db bench bench-search bench-load bench-faults screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,22 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# /search against the bare FTS5 (and PostgreSQL with BENCH_DATABASE_URL) at 100k and 1M posts.
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py $(BENCH_ARGS)
+
+# 16 clients replying to one topic through gunicorn (BENCH_DATABASE_URL for PostgreSQL).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# SMTP down, database cut, worker killed, database read-only: what survives.
+bench-faults: $(STAMP)
+	$(BIN)/python bench/faults.py $(BENCH_ARGS)
+
+# A PNG of each main page at 375 and 1280 px, light and dark, into build/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python tests/browser/screenshots.py build/screenshots
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -78,6 +78,15 @@ class Config:
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
+    # Search: results per page, pages offered, the longest query kept (characters), and how
+    # many of the newest matches of each kind (posts, topics, answers) are ranked.
+    SEARCH_PER_PAGE = _int("SEARCH_PER_PAGE", 20)
+    SEARCH_MAX_PAGES = _int("SEARCH_MAX_PAGES", 50)
+    SEARCH_MAX_QUERY = _int("SEARCH_MAX_QUERY", 200)
+    SEARCH_CANDIDATES = _int("SEARCH_CANDIDATES", 5000)
+    # Entries in each Atom feed, and how long readers and proxies may keep one (seconds).
+    FEED_ENTRIES = _int("FEED_ENTRIES", 30)
+    FEED_MAX_AGE = _int("FEED_MAX_AGE", 300)
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
@@ -108,6 +117,7 @@ class Config:
     LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
     LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
+    LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute; 600 per hour")
 
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True

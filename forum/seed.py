@@ -1,5 +1,6 @@
 """Demo and benchmark data: a small realistic forum, or a large synthetic one, fast."""
 
+import itertools
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -165,6 +166,28 @@ BENCH_BODIES = [
 ]
 
 
+# Each benchmark post ends with a sentence drawn from this vocabulary by a Zipf law, so a
+# search benchmark finds common words, rare words and phrases at any size of forum.
+BENCH_COMMON_WORDS = str.split(
+    "garden river winter market window kettle lantern harbour meadow pocket "
+    "bicycle orchard violin ladder compass blanket tunnel pepper saddle marble"
+)
+_SYLLABLES = str.split("ka lo mi ren tor vel sun dra pe quo zin bar fi gul nor tes")
+BENCH_WORDS = BENCH_COMMON_WORDS + [
+    _SYLLABLES[n % 16] + _SYLLABLES[n // 16 % 16] + _SYLLABLES[n // 256 % 16] + "x"
+    for n in range(4000)
+]
+_BENCH_CUMULATIVE = list(itertools.accumulate(1 / rank for rank in range(1, len(BENCH_WORDS) + 1)))
+
+
+def bench_sentence(rng: random.Random, words: int = 8) -> str:
+    """A sentence of Zipf-distributed words (letters only: its Markdown is itself)."""
+    return (
+        " ".join(rng.choices(BENCH_WORDS, cum_weights=_BENCH_CUMULATIVE, k=words)).capitalize()
+        + "."
+    )
+
+
 def seed_bench(
     topics: int,
     posts_per_topic: int,
@@ -175,7 +198,8 @@ def seed_bench(
     batch: int = 20_000,
 ) -> None:
     """Bulk-insert a synthetic forum; commits as it goes (a fresh database is expected)."""
-    bodies = [(body, markdown.render(body)) for body in BENCH_BODIES]
+    bodies = [(body, markdown.render_post(body)) for body in BENCH_BODIES]
+    rng = random.Random(1)
     start = utcnow() - timedelta(days=365)
     cat_ids = _bench_categories(categories)
     user_ids = _bench_users(users)
@@ -204,13 +228,14 @@ def seed_bench(
         ).scalar_one()
         for position in range(1, count + 1):
             body, html = bodies[(index + position) % len(bodies)]
+            sentence = bench_sentence(rng)
             rows.append(
                 {
                     "topic_id": topic_id,
                     "author_id": user_ids[(index + position - 1) % len(user_ids)],
                     "position": position,
-                    "body": body,
-                    "html": html,
+                    "body": f"{body}\n\n{sentence}",
+                    "html": f"{html}<p>{sentence}</p>\n",
                     "created_at": first + timedelta(seconds=30 * (position - 1)),
                 }
             )

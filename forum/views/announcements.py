@@ -3,9 +3,9 @@
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from ..extensions import csrf
-from ..models import utcnow
 from ..services import NotFound, ServiceError
 from ..services import announcements as service
+from .feeds import Entry, atom_response
 
 bp = Blueprint("announcements", __name__)
 
@@ -29,14 +29,19 @@ def show(announcement_id):
 @bp.get("/announcements.atom")
 def feed():
     """The latest announcements as an Atom feed (RFC 4287)."""
-    announcements = service.latest()
-    body = render_template(
-        "announcements/feed.xml",
-        announcements=announcements,
-        # An empty feed was last updated now, as far as a reader can tell.
-        updated=announcements[0].created_at if announcements else utcnow(),
-    )
-    return current_app.response_class(body, mimetype="application/atom+xml")
+    entries = [
+        Entry(
+            id=(permalink := url_for("announcements.show", announcement_id=a.id, _external=True)),
+            title=a.title,
+            link=permalink,
+            published=a.created_at,
+            updated=a.created_at,
+            html=a.html,
+        )
+        for a in service.latest()
+    ]
+    title = f"{current_app.config['SITE_NAME']}: announcements"
+    return atom_response(title, url_for("announcements.index", _external=True), entries)
 
 
 def unsubscribe_prefix() -> str:

@@ -1,0 +1,45 @@
+"""The search form: read from the query string, no CSRF token (it changes nothing)."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+from wtforms.widgets import DateInput
+
+
+class _DateField(StringField):
+    """A YYYY-MM-DD date, as <input type="date"> sends it; `parsed` is its value."""
+
+    parsed: date | None = None
+    widget = DateInput()
+
+    def pre_validate(self, form) -> None:
+        self.parsed = None
+        raw = (self.data or "").strip()
+        if not raw:
+            return
+        try:
+            self.parsed = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            self.parsed = None
+        if self.parsed is None:
+            raise ValidationError("Give a date as YYYY-MM-DD, for example 2026-01-31.")
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search for", validators=[Optional()])
+    category = SelectField("Category", choices=[SelectChoice("", "All categories")], default="")
+    author = StringField("Author", validators=[Optional(), Length(max=40)])
+    since = _DateField("From", name="from")
+    until = _DateField("To", name="to")
+
+    def set_categories(self, categories) -> None:
+        """Offer these (slug, name) pairs (the view passes them; forms never read the database)."""
+        self.category.choices = [SelectChoice("", "All categories")] + [
+            SelectChoice(slug, name) for slug, name in categories
+        ]

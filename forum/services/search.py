@@ -1,0 +1,245 @@
+"""Full-text search over topic titles, posts and published support answers.
+
+One interface, two engines chosen by the database (services/search_engines.py): SQLite
+FTS5 tables kept in step by triggers, or PostgreSQL tsvector columns with GIN indexes,
+both created by the migrations. What a visitor types is parsed here into words, "quoted
+phrases" and -excluded words; the engines only ever see those tokens, each quoted or bound
+as a parameter, so no input can make an engine raise a syntax error.
+"""
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Category, User
+from . import NotFound, ServiceError
+from .members import find_by_username
+from .search_engines import START, STOP, engine_for
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# Letters and digits only: everything else separates words, as in both engines' parsers.
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: phrases that must match (a word is a phrase of one), phrases that
+    must not, and whether the text was shortened to fit the limits."""
+
+    phrases: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[tuple[str, ...], ...] = ()
+    text: str = ""
+    shortened: bool = False
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.phrases)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search: a category, an author, a date range (since <= at < until)."""
+
+    category_id: int | None = None
+    author_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def forum_only(self) -> bool:
+        # Support answers have no category or author: those filters leave them out.
+        return self.category_id is not None or self.author_id is not None
+
+
+@dataclass
+class Hit:
+    """One result: a topic (its title matched), a post, or a published support answer."""
+
+    kind: str
+    id: int
+    at: datetime
+    title: str = ""
+    title_html: Markup = field(default_factory=Markup)
+    snippet: Markup = field(default_factory=Markup)
+    topic_id: int | None = None
+    slug: str = ""
+    author: str | None = None
+    category: str | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of results, with what the pager needs; `total` counts at most `limit`."""
+
+    hits: list[Hit]
+    number: int
+    count: int
+    total: int
+    limit: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def parse_query(raw: str | None, max_length: int | None = None, max_terms: int = 12) -> Query:
+    """Words, "quoted phrases" and -excluded words; every other character separates words."""
+    max_length = max_length or current_app.config["SEARCH_MAX_QUERY"]
+    text = " ".join((raw or "").replace("\x00", " ").split())
+    shortened = len(text) > max_length
+    text = text[:max_length]
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[tuple[str, ...]] = []
+    for match in _TOKEN.finditer(text):
+        minus, quoted, plain = match.groups()
+        if plain is not None:
+            minus, quoted = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+        words = tuple(word.lower() for word in _WORD.findall(quoted))
+        if not words:
+            continue
+        target = excluded if minus else phrases
+        if words not in target:
+            target.append(words)
+    if len(phrases) + len(excluded) > max_terms:
+        shortened = True
+        phrases = phrases[:max_terms]
+        excluded = excluded[: max(0, max_terms - len(phrases))]
+    return Query(tuple(phrases), tuple(excluded), text, shortened)
+
+
+def category_choices() -> list:
+    """(slug, name) of every category, in the forum's order, for the filter (one query)."""
+    query = select(Category.slug, Category.name).order_by(Category.position, Category.name)
+    return list(db.session.execute(query))
+
+
+def resolve_filters(
+    category_slug: str | None,
+    author: str | None,
+    since: date | None,
+    until: date | None,
+) -> Filters:
+    """Turn the form's values into ids and a half-open UTC range; ServiceError names the field."""
+    category_id = author_id = None
+    if category_slug:
+        category_id = db.session.scalar(select(Category.id).where(Category.slug == category_slug))
+        if category_id is None:
+            raise ServiceError("There is no such category.", field="category")
+    if author:
+        user = find_by_username(author.strip())
+        if user is None:
+            raise ServiceError("No member has that name.", field="author")
+        author_id = user.id
+    if since and until and since > until:
+        raise ServiceError("The first date comes after the last one.", field="since")
+    return Filters(
+        category_id=category_id,
+        author_id=author_id,
+        since=datetime.combine(since, time()) if since else None,
+        until=datetime.combine(until, time()) + timedelta(days=1) if until else None,
+    )
+
+
+def _is_staff(viewer: User | None) -> bool:
+    return bool(viewer and viewer.is_authenticated and viewer.is_staff)
+
+
+def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | None) -> Results:
+    """A page of results, best first, then newest (two to four queries).
+
+    Hidden posts and topics are left out unless the viewer is staff. Relevance is ranked
+    among the SEARCH_CANDIDATES newest matches of each kind, which keeps a search for a
+    word found in most posts as fast as one for a rare word; at most SEARCH_MAX_PAGES
+    pages are offered.
+    """
+    from .forum import parse_page
+
+    config = current_app.config
+    per_page, max_pages = config["SEARCH_PER_PAGE"], config["SEARCH_MAX_PAGES"]
+    number = parse_page(raw_page)
+    if number > max_pages:
+        raise NotFound("There is no such page.")
+    if not query.searchable:
+        return Results([], 1, 1, 0, per_page * max_pages)
+    engine = engine_for(db.session)
+    ranked, total = engine.rank(
+        query,
+        filters,
+        staff=_is_staff(viewer),
+        candidates=config["SEARCH_CANDIDATES"],
+        offset=(number - 1) * per_page,
+        limit=per_page,
+    )
+    limit = per_page * max_pages
+    count = max(1, min(max_pages, math.ceil(total / per_page)))
+    if not ranked and number > 1:
+        raise NotFound("There is no such page.")
+    hits = engine.details(query, ranked)
+    for hit in hits:
+        hit.title_html = highlight(hit.title_html)
+        hit.snippet = highlight(hit.snippet)
+    return Results(hits, number, count, min(total, limit), limit)
+
+
+def highlight(marked: str | None) -> Markup:
+    """Escape an engine's snippet, then turn its sentinel characters into our <mark>.
+
+    The sentinels are control characters that stored text never holds (services/text.py
+    removes them); unpaired ones are dropped, so the markup is always balanced.
+    """
+    out: list[str] = []
+    inside = False
+    for part in re.split(f"([{START}{STOP}])", marked or ""):
+        if part == START:
+            if not inside:
+                out.append("<mark>")
+                inside = True
+        elif part == STOP:
+            if inside:
+                out.append("</mark>")
+                inside = False
+        else:
+            out.append(str(escape(part)))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704 (every piece of text above was escaped)
+
+
+def reindex(progress: Callable[[int], None] = lambda n: None, batch: int = 5000) -> int:
+    """Rebuild every search index from the tables; commits. Returns the rows indexed."""
+    return engine_for(db.session).reindex(progress, batch)
+
+
+def index_size() -> int:
+    """How many rows reindex() will go through (for a progress bar)."""
+    return engine_for(db.session).index_size()
+
+
+# Names the migrations create outside the SQLAlchemy metadata (FTS5 tables and their shadow
+# tables on SQLite, tsvector columns and GIN indexes on PostgreSQL).
+SEARCH_TABLE = re.compile(r"^(posts|topics|support_answers)_fts(_\w+)?$")
+SEARCH_NAMES = {
+    "search_vector",
+    "ix_posts_search_vector",
+    "ix_topics_search_vector",
+    "ix_support_answers_search_vector",
+}
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name hook: autogenerate and the schema test ignore the indexes."""
+    if type_ == "table" and name and SEARCH_TABLE.match(name):
+        return False
+    return name not in SEARCH_NAMES

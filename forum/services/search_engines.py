@@ -1,0 +1,330 @@
+"""The two search engines behind services/search.py: SQLite FTS5 and PostgreSQL tsvector.
+
+Each builds its SQL from fixed fragments; what the visitor typed reaches the database only
+as bound parameters (PostgreSQL) or as words of letters and digits, each inside double
+quotes (the FTS5 MATCH string).
+"""
+# Every SQL fragment below is a constant of this module; user input is only ever bound.
+# ruff: noqa: S608
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from .search import Hit
+
+# Snippet highlight sentinels: control characters that stored text never holds.
+START, STOP = "\x02", "\x03"
+KINDS = ("topic", "post", "answer")
+
+
+class Engine:
+    """What both engines share: the ranking statement around their per-kind parts.
+
+    A subclass gives query_params(), posts_arm(), topics_arm(), answers_arm(),
+    details_sql() and reindex(progress, batch).
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def rank(self, query, filters, staff: bool, candidates: int, offset: int, limit: int):
+        """(kind, id) of one page of results, best first, and how many there are in all."""
+        params = self.query_params(query) | {"candidates": candidates}
+        arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
+        if not filters.forum_only:
+            arms.append(self.answers_arm(filters))
+        for key in ("category_id", "author_id", "since", "until"):
+            params[key] = getattr(filters, key)
+        union = " UNION ALL ".join(f"SELECT * FROM ({arm}) AS {kind}" for arm, kind in arms)
+        sql = (
+            f"SELECT kind, id, score, at, count(*) OVER () AS total FROM ({union}) AS hits "
+            "ORDER BY score, at DESC, id DESC LIMIT :limit OFFSET :offset"
+        )
+        rows = self.session.execute(text(sql), params | {"limit": limit, "offset": offset}).all()
+        return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
+
+    @staticmethod
+    def where(filters, table: str, at: str, author: str | None, staff: bool) -> str:
+        """The filter conditions of one arm (column names are ours, values are bound)."""
+        parts = []
+        if filters.category_id is not None:
+            parts.append("t.category_id = :category_id")
+        if filters.author_id is not None:
+            parts.append(f"{author} = :author_id" if author else "1 = 0")
+        if filters.since is not None:
+            parts.append(f"{table}.{at} >= :since")
+        if filters.until is not None:
+            parts.append(f"{table}.{at} < :until")
+        if not staff and table == "p":
+            parts.append("p.hidden = false AND t.hidden = false")
+        elif not staff and table == "t":
+            parts.append("t.hidden = false")
+        return "".join(f" AND {part}" for part in parts)
+
+    def details(self, query, ranked: list[tuple[str, int]]) -> list["Hit"]:
+        """The hits of a page in ranked order, with titles, authors and snippets."""
+        from .search import Hit
+
+        found: dict[tuple[str, int], Hit] = {}
+        params = self.query_params(query)
+        for kind in KINDS:
+            ids = [id_ for k, id_ in ranked if k == kind]
+            if not ids:
+                continue
+            sql = text(self.details_sql(kind)).bindparams(bindparam("ids", expanding=True))
+            for row in self.session.execute(sql, params | {"ids": ids}).mappings():
+                values = dict(row)
+                # Raw SQL on SQLite returns timestamps as text, and booleans as integers.
+                if isinstance(values["at"], str):
+                    values["at"] = datetime.fromisoformat(values["at"])
+                values["hidden"] = bool(values.get("hidden"))
+                found[(kind, row["id"])] = Hit(kind=kind, **values)
+        return [found[key] for key in ranked if key in found]
+
+    def index_size(self) -> int:
+        return sum(
+            self.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("posts", "topics", "support_answers")
+        )
+
+
+_HIT_COLUMNS = {
+    "post": "p.id AS id, p.created_at AS at, t.title AS title, {title_html} AS title_html, "
+    "{snippet} AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
+    "c.name AS category, (p.hidden OR t.hidden) AS hidden",
+    "topic": "t.id AS id, t.created_at AS at, t.title AS title, {title_html} AS title_html, "
+    "'' AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
+    "c.name AS category, t.hidden AS hidden",
+    "answer": "a.id AS id, a.published_at AS at, a.title AS title, "
+    "{title_html} AS title_html, {snippet} AS snippet, a.slug AS slug",
+}
+
+
+class SQLiteEngine(Engine):
+    """FTS5 external-content tables (posts_fts, topics_fts, support_answers_fts)."""
+
+    def query_params(self, query) -> dict:
+        def quoted(words):
+            return '"' + " ".join(words) + '"'
+
+        match = " ".join(quoted(words) for words in query.phrases)
+        if query.excluded:
+            match = f"({match})" + "".join(f" NOT {quoted(w)}" for w in query.excluded)
+        return {"match": match}
+
+    def posts_arm(self, filters, staff):
+        return (
+            "SELECT 'post' AS kind, f.rowid AS id, f.rank AS score, p.created_at AS at "
+            "FROM posts_fts AS f JOIN posts AS p ON p.id = f.rowid "
+            "JOIN topics AS t ON t.id = p.topic_id WHERE f.posts_fts MATCH :match"
+            + self.where(filters, "p", "created_at", "p.author_id", staff)
+            + " ORDER BY f.rowid DESC LIMIT :candidates"
+        ), "posts"
+
+    def topics_arm(self, filters, staff):
+        return (
+            "SELECT 'topic' AS kind, f.rowid AS id, f.rank AS score, t.created_at AS at "
+            "FROM topics_fts AS f JOIN topics AS t ON t.id = f.rowid "
+            "WHERE f.topics_fts MATCH :match"
+            + self.where(filters, "t", "created_at", "t.author_id", staff)
+            + " ORDER BY f.rowid DESC LIMIT :candidates"
+        ), "topics"
+
+    def answers_arm(self, filters):
+        return (
+            "SELECT 'answer' AS kind, f.rowid AS id, f.rank AS score, a.published_at AS at "
+            "FROM support_answers_fts AS f JOIN support_answers AS a ON a.id = f.rowid "
+            "WHERE f.support_answers_fts MATCH :match AND a.published"
+            + self.where(filters, "a", "published_at", None, True)
+            + " ORDER BY f.rowid DESC LIMIT :candidates"
+        ), "answers"
+
+    def details_sql(self, kind: str) -> str:
+        marks = "char(2), char(3)"
+        if kind == "post":
+            columns = _HIT_COLUMNS["post"].format(
+                title_html="t.title", snippet=f"snippet(posts_fts, 0, {marks}, '…', 32)"
+            )
+            source = "posts_fts JOIN posts AS p ON p.id = posts_fts.rowid"
+            joins = (
+                "JOIN topics AS t ON t.id = p.topic_id LEFT JOIN users AS u ON u.id = p.author_id"
+            )
+        elif kind == "topic":
+            columns = _HIT_COLUMNS["topic"].format(title_html=f"highlight(topics_fts, 0, {marks})")
+            source = "topics_fts JOIN topics AS t ON t.id = topics_fts.rowid"
+            joins = "LEFT JOIN users AS u ON u.id = t.author_id"
+        else:
+            columns = _HIT_COLUMNS["answer"].format(
+                title_html=f"highlight(support_answers_fts, 0, {marks})",
+                snippet=f"snippet(support_answers_fts, -1, {marks}, '…', 32)",
+            )
+            source = (
+                "support_answers_fts JOIN support_answers AS a ON a.id = support_answers_fts.rowid"
+            )
+            joins = ""
+        if kind != "answer":
+            joins += " JOIN categories AS c ON c.id = t.category_id"
+        fts = source.split(" ", 1)[0]
+        return (
+            f"SELECT {columns} FROM {source} {joins} "
+            f"WHERE {fts} MATCH :match AND {fts}.rowid IN :ids"
+        )
+
+    def reindex(self, progress, batch):
+        """Empty each FTS5 table, then fill it again in batches of rows (commits each)."""
+        sources = {
+            "posts_fts": ("posts", "body", ""),
+            "topics_fts": ("topics", "title", ""),
+            "support_answers_fts": (
+                "support_answers",
+                "title, question, answer_source",
+                " AND published",
+            ),
+        }
+        done = 0
+        for fts, (table, columns, condition) in sources.items():
+            self.session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')"))
+            after = 0
+            while True:
+                last = self.session.execute(
+                    text(
+                        f"SELECT max(id) FROM (SELECT id FROM {table} "
+                        "WHERE id > :after ORDER BY id LIMIT :n) AS chunk"
+                    ),
+                    {"after": after, "n": batch},
+                ).scalar()
+                if last is None:
+                    break
+                self.session.execute(
+                    text(
+                        f"INSERT INTO {fts}(rowid, {columns}) SELECT id, {columns} FROM {table} "
+                        f"WHERE id > :after AND id <= :last{condition}"
+                    ),
+                    {"after": after, "last": last},
+                )
+                count = self.session.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE id > :after AND id <= :last"),
+                    {"after": after, "last": last},
+                ).scalar_one()
+                self.session.commit()
+                done += count
+                progress(count)
+                after = last
+        self.session.execute(text("INSERT INTO posts_fts(posts_fts) VALUES ('optimize')"))
+        self.session.commit()
+        return done
+
+
+# ts_headline drops whatever its parser takes for an HTML tag; stored text never holds \x01,
+# so "<" travels as \x01 and comes back in details() before the snippet is escaped.
+LT = "\x01"
+ANSWER_TEXT = "a.question || ' ' || a.answer_source"
+
+
+def _untag(column: str) -> str:
+    return f"replace({column}, '<', chr(1))"
+
+
+class PostgreSQLEngine(Engine):
+    """Generated tsvector columns (search_vector) with GIN indexes, 'english' configuration."""
+
+    HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
+    HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+    def query_params(self, query) -> dict:
+        params = {f"w{n}": " ".join(words) for n, words in enumerate(query.phrases)}
+        params |= {f"x{n}": " ".join(words) for n, words in enumerate(query.excluded)}
+        self._tsquery = " && ".join(
+            [f"phraseto_tsquery('english', :w{n})" for n in range(len(query.phrases))]
+            + [f"!!phraseto_tsquery('english', :x{n})" for n in range(len(query.excluded))]
+        )
+        return params | {"headline": self.HEADLINE, "headline_all": self.HEADLINE_ALL}
+
+    def posts_arm(self, filters, staff):
+        return (
+            f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._tsquery}) "
+            "AS score, p.created_at AS at FROM posts AS p JOIN topics AS t ON t.id = p.topic_id "
+            f"WHERE p.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "p", "created_at", "p.author_id", staff)
+            + " ORDER BY p.id DESC LIMIT :candidates"
+        ), "posts"
+
+    def topics_arm(self, filters, staff):
+        return (
+            f"SELECT 'topic' AS kind, t.id AS id, -ts_rank(t.search_vector, {self._tsquery}) "
+            "AS score, t.created_at AS at FROM topics AS t "
+            f"WHERE t.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "t", "created_at", "t.author_id", staff)
+            + " ORDER BY t.id DESC LIMIT :candidates"
+        ), "topics"
+
+    def answers_arm(self, filters):
+        # search_vector is NULL for an answer that is not published: it matches nothing.
+        return (
+            f"SELECT 'answer' AS kind, a.id AS id, -ts_rank(a.search_vector, {self._tsquery}) "
+            "AS score, a.published_at AS at FROM support_answers AS a "
+            f"WHERE a.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "a", "published_at", None, True)
+            + " ORDER BY a.id DESC LIMIT :candidates"
+        ), "answers"
+
+    def details_sql(self, kind: str) -> str:
+        q = self._tsquery
+        if kind == "post":
+            columns = _HIT_COLUMNS["post"].format(
+                title_html="t.title",
+                snippet=f"ts_headline('english', {_untag('p.body')}, {q}, :headline)",
+            )
+            source = (
+                "posts AS p JOIN topics AS t ON t.id = p.topic_id "
+                "LEFT JOIN users AS u ON u.id = p.author_id"
+            )
+            table = "p"
+        elif kind == "topic":
+            columns = _HIT_COLUMNS["topic"].format(
+                title_html=f"ts_headline('english', {_untag('t.title')}, {q}, :headline_all)"
+            )
+            source = "topics AS t LEFT JOIN users AS u ON u.id = t.author_id"
+            table = "t"
+        else:
+            columns = _HIT_COLUMNS["answer"].format(
+                title_html=f"ts_headline('english', {_untag('a.title')}, {q}, :headline_all)",
+                snippet=(f"ts_headline('english', {_untag(ANSWER_TEXT)}, {q}, :headline)"),
+            )
+            source = "support_answers AS a"
+            table = "a"
+        if kind != "answer":
+            source += " JOIN categories AS c ON c.id = t.category_id"
+        return f"SELECT {columns} FROM {source} WHERE {table}.id IN :ids"
+
+    def details(self, query, ranked):
+        hits = super().details(query, ranked)
+        for hit in hits:
+            hit.title_html = hit.title_html.replace(LT, "<")
+            hit.snippet = hit.snippet.replace(LT, "<")
+        return hits
+
+    def reindex(self, progress, batch):
+        """The generated columns are always in step: rebuild their GIN indexes (commits)."""
+        done = 0
+        for table in ("posts", "topics", "support_answers"):
+            count = self.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            self.session.execute(text(f"REINDEX INDEX ix_{table}_search_vector"))
+            self.session.commit()
+            done += count
+            progress(count)
+        return done
+
+
+def engine_for(session: Session) -> Engine:
+    """The engine of the session's database."""
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        return SQLiteEngine(session)
+    if name == "postgresql":
+        return PostgreSQLEngine(session)
+    raise RuntimeError(f"search supports SQLite and PostgreSQL, not {name}")

@@ -1,0 +1,42 @@
+"""Search: one page, for visitors and members alike, that works without cookies or script."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+
+from ..extensions import limiter
+from ..forms import add_service_error
+from ..forms.search import SearchForm
+from ..services import NotFound, ServiceError
+from ..services import search as service
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+@limiter.limit(lambda: current_app.config["LIMIT_SEARCH"], scope="search")
+def search():
+    """Results for ?q=, with filters by category, author and dates, best match first."""
+    form = SearchForm(formdata=request.args)
+    form.set_categories(service.category_choices())
+    query = service.parse_query(form.q.data)
+    results = None
+    status = 200
+    if form.validate():
+        try:
+            filters = service.resolve_filters(
+                form.category.data, form.author.data, form.since.parsed, form.until.parsed
+            )
+            results = service.search(query, filters, request.args.get("page"), current_user)
+        except NotFound as exc:
+            abort(404, exc.message)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+            status = 400
+    else:
+        status = 400
+    # The pager keeps the filters; the query is the parsed, possibly shortened, text.
+    keep = {name: request.args.get(name, "") for name in ("category", "author", "from", "to")}
+    keep = {"q": query.text} | {name: value for name, value in keep.items() if value}
+    return render_template(
+        "search/results.html", form=form, query=query, results=results, keep=keep
+    ), status
