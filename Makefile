@@ -25,6 +25,7 @@ run: db
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r forum config.py wsgi.py --severity-level high
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,4 +1,5 @@
-"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued, stats flush."""
+"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued, stats flush,
+backup and restore."""
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(purge_command)
     app.cli.add_command(stats_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -135,3 +138,27 @@ def stats_flush_command() -> None:
     if not recorder.redis_url:
         click.echo("No REDIS_URL: each worker writes its counts to the database itself.")
     click.echo(f"Moved {flush_to_database(recorder)} counts into the database.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Write a consistent copy of the database to PATH while the forum runs."""
+    from .backup import BackupError, backup
+
+    try:
+        click.echo(backup(db.engine, path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore_command(path: str) -> None:
+    """Restore the backup at PATH into an empty database (made for it; never over data)."""
+    from .backup import BackupError, restore
+
+    try:
+        click.echo(restore(db.engine, path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -39,6 +39,11 @@ HEADERS = {
 
 def refuse_nul_characters():
     """before_request hook: NUL never belongs in a URL, and PostgreSQL refuses it in text."""
+    try:
+        # Werkzeug decodes the query string strictly: invalid UTF-8 would be a 500 there.
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        abort(400, "Addresses must be valid UTF-8.")
     if "\x00" in request.path or any(
         "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
     ):

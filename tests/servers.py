@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
@@ -36,7 +37,10 @@ def gunicorn(env: dict, workers: int = 1):
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        yield f"http://127.0.0.1:{_listening_port(server)}"
+        port = _listening_port(server)
+        # Keep reading the log: a full pipe would block every worker on its next line.
+        threading.Thread(target=server.stderr.read, daemon=True).start()
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.send_signal(signal.SIGTERM)
         try:

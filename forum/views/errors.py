@@ -3,10 +3,11 @@
 import time
 from datetime import UTC, datetime
 
-from flask import render_template
+from flask import current_app, g, render_template
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db, limiter
+from ..extensions import db, limiter, login_manager
 
 TITLES = {
     400: "That request was not understood",
@@ -18,7 +19,26 @@ TITLES = {
     422: "That could not be processed",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "The forum is unavailable for a moment",
 }
+
+# How long a browser (or a proxy) should wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 30
+
+# A connection lost during a commit cannot tell whether the commit happened: say so.
+UNREACHABLE = (
+    "The forum cannot reach its database just now. Please try again in a minute; if you "
+    "were sending something, check whether it arrived before sending it again."
+)
+READ_ONLY = (
+    "The forum is read-only for a moment (maintenance, or its disk is full). Most pages "
+    "still read fine; nothing you sent was saved: please try again later."
+)
+# SQLSTATE codes of a database that refuses writes: read-only transaction, disk full,
+# out of memory, too many connections, shutting down, cannot connect now.
+_READ_ONLY_STATES = {"25006", "53100"}
+_UNAVAILABLE_STATES = {"53200", "53300", "57P01", "57P02", "57P03", "08000", "08001", "08006"}
+_READ_ONLY_WORDS = ("readonly database", "read-only", "disk is full", "disk i/o error")
 
 
 def handle_http_error(exc: HTTPException):
@@ -46,3 +66,33 @@ def _retry_message() -> str:
     if wait < 90:
         return f"Please try again in {wait} seconds."
     return f"Please try again in {round(wait / 60)} minutes, at {at}."
+
+
+def handle_database_error(exc: DBAPIError):
+    """A database that is down, restarting, read-only or full: 503 and a clear page, not 500."""
+    kind = _database_trouble(exc)
+    if kind is None:
+        # A real bug (a constraint we did not expect, bad SQL): Flask's own handling, a 500
+        # logged with its traceback (and raised in tests).
+        raise exc
+    db.session.rollback()
+    current_app.logger.warning("database unavailable (%s): %s", kind, exc.orig or exc)
+    # The signed-in member cannot be loaded without the database: render as for a visitor.
+    g._login_user = login_manager.anonymous_user()
+    message = READ_ONLY if kind == "read-only" else UNREACHABLE
+    page = render_template("errors/error.html", code=503, title=TITLES[503], message=message)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
+def _database_trouble(exc: DBAPIError) -> str | None:
+    """'read-only', 'unreachable', or None when the error is not the database's state."""
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    text = str(exc.orig or exc).lower()
+    if state in _READ_ONLY_STATES or any(words in text for words in _READ_ONLY_WORDS):
+        return "read-only"
+    if exc.connection_invalidated or state in _UNAVAILABLE_STATES or state.startswith("08"):
+        return "unreachable"
+    if isinstance(exc, OperationalError | InterfaceError):
+        # SQLite's "database is locked" after the busy timeout, a dropped connection...
+        return "unreachable"
+    return None
