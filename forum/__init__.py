@@ -6,12 +6,13 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
-from . import cli, pagecache, security, templating
+from . import cli, pagecache, search_cli, security, templating
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -40,9 +41,12 @@ def create_app(config: Mapping | None = None) -> Flask:
         accounts,
         announcements,
         errors,
+        feeds,
         forum,
         members,
+        moderation,
         privacy,
+        search,
         staff,
         stats,
         support,
@@ -54,9 +58,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(announcements.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(feeds.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
+    app.register_error_handler(DBAPIError, errors.handle_database_error)
 
     app.before_request(security.refuse_nul_characters)
     app.after_request(security.set_security_headers)
@@ -68,6 +76,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     cli.init_app(app)
+    search_cli.init_app(app)
     return app
 
 
@@ -85,7 +94,7 @@ def _configure_database(app: Flask) -> None:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite":
         return
-    if url.database and url.database != ":memory:":
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -28,6 +28,18 @@ def _image(renderer, tokens, idx, options, env):
 
 
 _md.add_render_rule("image", _image)
+
+
+def _shift_headings(state) -> None:
+    """Move headings down by env["heading_shift"] levels (at most h6)."""
+    shift = state.env.get("heading_shift", 0)
+    if shift:
+        for token in state.tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+
+
+_md.core.ruler.push("shift_headings", _shift_headings)
 # Deeply nested quotes or lists stop nesting here instead of costing time and stack.
 _md.options["maxNesting"] = 20
 
@@ -69,9 +81,16 @@ def sanitize(html: str) -> str:
     )
 
 
-def render(source: str) -> str:
-    """Render Markdown source to sanitized HTML."""
-    html = sanitize(_md.render(source))
-    # A wide table scrolls sideways inside the post; keyboard users need to focus it to scroll.
-    # After sanitizing, "<table>" can only be a real table: text would be "&lt;table&gt;".
-    return html.replace("<table>", '<table tabindex="0">')
+def render(source: str, heading_shift: int = 0) -> str:
+    """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels."""
+    html = sanitize(_md.render(source, {"heading_shift": heading_shift}))
+    # A wide table or code block scrolls sideways inside the post; keyboard users need to
+    # focus it to scroll. After sanitizing, "<table>" and "<pre>" can only be real elements
+    # without attributes: text would be "&lt;table&gt;".
+    return html.replace("<table>", '<table tabindex="0">').replace("<pre>", '<pre tabindex="0">')
+
+
+def render_post(source: str) -> str:
+    """A post, an answer or an announcement: shown under the page's own <h1>, so a "# title"
+    in it becomes an <h2> (and so on down)."""
+    return render(source, heading_shift=1)

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from forum.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, sanitize
+from forum.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, render_post, sanitize
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -66,7 +66,7 @@ def assert_safe(html: str) -> None:
     for tag, attrs in parser.found:
         assert tag in ALLOWED_TAGS, (tag, html)
         for name, value in attrs.items():
-            if tag == "table" and name == "tabindex":
+            if tag in ("table", "pre") and name == "tabindex":
                 assert value == "0", html  # added by us after sanitizing, for keyboard scrolling
                 continue
             assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}, (tag, name, html)
@@ -157,3 +157,10 @@ def test_deeply_nested_input_is_bounded(source):
 def test_the_checker_itself_catches_unsafe_html(unsafe):
     with pytest.raises(AssertionError):
         assert_safe(unsafe)
+
+
+def test_headings_in_posts_sit_under_the_page_title():
+    html = render_post("# Big\n\n## Smaller\n\n###### Smallest")
+    assert "<h1>" not in html
+    assert "<h2>Big</h2>" in html and "<h3>Smaller</h3>" in html and "<h6>Smallest</h6>" in html
+    assert "<h1>Big</h1>" in render("# Big")

@@ -10,6 +10,7 @@ from ..services.forum import TITLE_MAX, TITLE_MIN
 class ReplyForm(FlaskForm):
     body = TextAreaField("Your reply", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Post reply")
+    preview = SubmitField("Preview")
 
 
 class TopicForm(FlaskForm):
@@ -26,8 +27,10 @@ class TopicForm(FlaskForm):
     )
     body = TextAreaField("Message", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Start topic")
+    preview = SubmitField("Preview")
 
 
 class EditPostForm(FlaskForm):
     body = TextAreaField("Post", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Save changes")
+    preview = SubmitField("Preview")

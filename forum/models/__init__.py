@@ -6,6 +6,16 @@ from .base import personal, utcnow
 from .forum import Category, Post, Topic
 from .mail import OutboxMessage
 from .privacy import PolicyVersion
+from .reading import TopicRead
+from .staff import (
+    AgreementAcceptance,
+    AgreementVersion,
+    ModerationLog,
+    NetworkTagKey,
+    PostRevision,
+    Report,
+    RevealLog,
+)
 from .stats import StatDaily, StatHourly
 from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
@@ -31,6 +41,7 @@ __all__ = [
     "SupportEvent",
     "SupportRequest",
     "Topic",
+    "TopicRead",
     "User",
     "personal",
     "utcnow",

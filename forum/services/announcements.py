@@ -71,7 +71,7 @@ def publish(
     announcement = Announcement(
         title=title,
         body=body,
-        html=markdown.render(body),
+        html=markdown.render_post(body),
         created_at=now,
         author_id=author.id,
         mailed_at=now if send_mail else None,

@@ -4,10 +4,23 @@ The member chooses what becomes of their posts: erased, or kept under "a former 
 Topics that others replied to stay either way, without an author.
 """
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import Category, LoginToken, OutboxMessage, Post, SupportRequest, Topic, User
+from ..models import (
+    Category,
+    LoginToken,
+    ModerationLog,
+    OutboxMessage,
+    Post,
+    Report,
+    RevealLog,
+    SupportRequest,
+    Topic,
+    TopicRead,
+    User,
+)
+from .forum import recount_category, recount_topic
 
 
 def delete_account(user: User, erase_posts: bool) -> None:
@@ -32,8 +45,9 @@ def delete_account(user: User, erase_posts: bool) -> None:
         update(Topic).where(Topic.id.in_(topic_ids)).values(revision=Topic.revision + 1)
     )
     for category_id in category_ids:
-        _recount_category(category_id)
+        recount_category(category_id)
     db.session.execute(delete(LoginToken).where(LoginToken.user_id == user.id))
+    db.session.execute(delete(TopicRead).where(TopicRead.user_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == user.email))
     # The requests stay for the staff who answered them, without anything that points back.
     db.session.execute(

@@ -6,7 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import LoginToken, Post, SupportRequest, Topic, User, utcnow
+from ..models import LoginToken, ModerationLog, Post, SupportRequest, Topic, User, utcnow
+from .moderation import reports_by
+from .reading import progress_of
+from .staff import reveals_of
 
 
 def _time(value: datetime | None) -> str | None:
@@ -22,10 +25,12 @@ def export_member(user: User) -> dict:
         "topics_started": _topics(user),
         "support_requests": _support_requests(user),
         "sign_in_history": _sign_ins(user),
-        # Filled by the staff issue (#5): every staff look at this member's personal data
-        # (who, when, why), and the reports this member made. Present and empty until then.
-        "staff_reveals": [],
-        "reports": [],
+        # How far you read each topic you opened: the "new since your last visit" marker.
+        "topics_read": progress_of(user),
+        # Every time a staff member looked at this member's email or an address: who, why.
+        "staff_reveals": _reveals(user),
+        "reports": _reports(user),
+        "moderation": _moderation(user),
     }
 
 

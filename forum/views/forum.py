@@ -7,9 +7,11 @@ from .. import pagecache
 from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
-from ..security import member_required
-from ..services import Forbidden, NotFound, ServiceError
+from ..forms.staff import ReportForm
+from ..security import client_ip, writer_required
+from ..services import Forbidden, NotFound, ServiceError, moderation, reading
 from ..services import forum as service
+from ..services.preview import render_preview
 
 bp = Blueprint("forum", __name__)
 
@@ -41,6 +43,20 @@ def _for_visitors(key: tuple, render):
     return page
 
 
+def _preview(form) -> str | None:
+    """The post's Markdown rendered for a preview, or None with the reason on the form."""
+    try:
+        return render_preview(form.body.data)
+    except ServiceError as exc:
+        add_service_error(form, exc)
+        return None
+
+
+def _status(preview: str | None) -> int:
+    """A preview is a page like any other; a form sent back with errors is a 422."""
+    return 422 if request.method == "POST" and preview is None else 200
+
+
 def topic_url(topic, **kwargs) -> str:
     return url_for("forum.topic", topic_id=topic.id, slug=topic.slug, **kwargs)
 
@@ -60,29 +76,35 @@ def category(slug):
 
     def render():
         page = _or_404(service.category_page, cat, raw, current_user)
-        return render_template("forum/category.html", category=cat, page=page)
+        unread = reading.unread_in(current_user, page.items)
+        return render_template("forum/category.html", category=cat, page=page, unread=unread)
 
     return _for_visitors(("category", cat.id, cat.revision, number), render)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@member_required
+@writer_required
 @posting_limit
 def new_topic(slug):
     """Start a topic in a category."""
     cat = _or_404(service.get_category, slug)
-    form = TopicForm()
-    if form.validate_on_submit():
+    form, preview = TopicForm(), None
+    submitted = form.validate_on_submit()
+    if submitted and form.preview.data:
+        preview = _preview(form)
+    elif submitted:
         try:
-            topic = service.create_topic(cat, current_user, form.title.data, form.body.data)
+            topic = service.create_topic(
+                cat, current_user, form.title.data, form.body.data, client_ip()
+            )
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
         else:
             db.session.commit()
             return redirect(topic_url(topic))
-    status = 422 if request.method == "POST" else 200
-    return render_template("forum/new_topic.html", category=cat, form=form), status
+    page = render_template("forum/new_topic.html", category=cat, form=form, preview=preview)
+    return page, _status(preview)
 
 
 @bp.get("/t/<int:topic_id>")
@@ -99,23 +121,35 @@ def topic(topic_id, slug=None):
     def render():
         t = _or_404(service.get_topic, topic_id, current_user)
         page = _or_404(service.topic_page, t, raw, current_user)
-        can_reply = current_user.is_authenticated and not t.locked
+        can_reply = (
+            current_user.is_authenticated
+            and not current_user.suspended()
+            and not t.locked
+            and not t.category.archived
+        )
         form = ReplyForm() if can_reply and page.number == page.count else None
-        return render_template("forum/topic.html", topic=t, page=page, form=form)
+        member = current_user.is_authenticated
+        first_new = reading.visit_page(current_user, t, page) if member else None
+        return render_template(
+            "forum/topic.html", topic=t, page=page, form=form, first_new=first_new
+        )
 
     return _for_visitors(("topic", head.id, head.revision, number), render)
 
 
 @bp.post("/t/<int:topic_id>/reply")
-@member_required
+@writer_required
 @posting_limit
 def reply(topic_id):
     """Add a reply at the end of a topic."""
     t = _or_404(service.get_topic, topic_id, current_user)
-    form = ReplyForm()
-    if form.validate_on_submit():
+    form, preview = ReplyForm(), None
+    submitted = form.validate_on_submit()
+    if submitted and form.preview.data:
+        preview = _preview(form)
+    elif submitted:
         try:
-            post = service.reply(t, current_user, form.body.data)
+            post = service.reply(t, current_user, form.body.data, client_ip())
         except Forbidden as exc:
             db.session.rollback()
             abort(403, exc.message)
@@ -127,7 +161,8 @@ def reply(topic_id):
             db.session.commit()
             return redirect(url_for("forum.post", post_id=post.id))
     page = _or_404(service.topic_page, t, "last", current_user)
-    return render_template("forum/topic.html", topic=t, page=page, form=form), 422
+    html = render_template("forum/topic.html", topic=t, page=page, form=form, preview=preview)
+    return html, _status(preview)
 
 
 @bp.get("/p/<int:post_id>")
@@ -139,7 +174,7 @@ def post(post_id):
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
-@member_required
+@writer_required
 def edit_post(post_id):
     """Edit one of your own posts."""
     try:
@@ -149,7 +184,11 @@ def edit_post(post_id):
     except Forbidden as exc:
         abort(403, exc.message)
     form = EditPostForm(data={"body": p.body} if request.method == "GET" else None)
-    if form.validate_on_submit():
+    preview = None
+    submitted = form.validate_on_submit()
+    if submitted and form.preview.data:
+        preview = _preview(form)
+    elif submitted:
         try:
             service.edit_post(p, current_user, form.body.data)
         except ServiceError as exc:
@@ -160,5 +199,25 @@ def edit_post(post_id):
             db.session.commit()
             flash("Your post was saved.")
             return redirect(url_for("forum.post", post_id=p.id))
+    page = render_template("forum/edit_post.html", post=p, form=form, preview=preview)
+    return page, _status(preview)
+
+
+@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
+@writer_required
+def report(post_id):
+    """Tell the moderators about a post, with a reason only they read."""
+    p, _ = _or_404(service.locate_post, post_id, current_user)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            moderation.report_post(p, current_user, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you: the moderators will look at this post.")
+            return redirect(url_for("forum.post", post_id=p.id), code=303)
     status = 422 if request.method == "POST" else 200
-    return render_template("forum/edit_post.html", post=p, form=form), status
+    return render_template("forum/report.html", post=p, form=form), status

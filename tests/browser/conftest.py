@@ -12,6 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from forum.extensions import db
+from forum.models import User
 from forum.services import forum as forum_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -26,6 +27,20 @@ CHROMIUM_ARGS = [
 ]
 HERE = Path(__file__).resolve().parent
 TIMEOUT_MS = 10_000
+# Every journey runs on a phone and on a desktop: parametrize("width", WIDTHS, indirect=True).
+WIDTHS = [375, 1280]
+SIDEWAYS = "sideways-scroll:"
+# Injected by the browser driver (so outside the page's CSP): after each load, report
+# through the console when the document is wider than the window.
+_WATCH_WIDTH = f"""
+window.addEventListener("load", () => {{
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) {{
+    console.debug("{SIDEWAYS} " + location.href + " is " + root.scrollWidth + " px wide in "
+      + root.clientWidth);
+  }}
+}});
+"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -86,6 +101,7 @@ class Visit:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     refused_cookies: list[str] = field(default_factory=list)
+    sideways: list[str] = field(default_factory=list)
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -134,9 +150,12 @@ def _refuse_cookies(visit: Visit, playwright):
     return handle
 
 
-def _open(browser, playwright, base_url: str, *, refuse_cookies: bool, **context_args) -> Visit:
-    context = browser.new_context(**context_args)
+def _open(
+    browser, playwright, base_url: str, *, refuse_cookies: bool, width: int, **context_args
+) -> Visit:
+    context = browser.new_context(**{"viewport": {"width": width, "height": 800}, **context_args})
     context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(_WATCH_WIDTH)
     page = context.new_page()
     visit = Visit(context, page, base_url)
     if refuse_cookies:
@@ -146,31 +165,71 @@ def _open(browser, playwright, base_url: str, *, refuse_cookies: bool, **context
         "console",
         lambda msg: visit.console_errors.append(msg.text) if msg.type == "error" else None,
     )
+    page.on(
+        "console",
+        lambda msg: visit.sideways.append(msg.text) if msg.text.startswith(SIDEWAYS) else None,
+    )
     page.on("pageerror", lambda exc: visit.page_errors.append(str(exc)))
     return visit
 
 
 @pytest.fixture
-def visit(browser, playwright, live_server):
-    """A visitor's page on the live server, in a context that refuses every cookie."""
-    v = _open(browser, playwright, live_server, refuse_cookies=True)
-    yield v
-    v.context.close()
+def width(request) -> int:
+    """The width of the test's browser windows: 1280 px unless the test parametrizes it."""
+    return getattr(request, "param", 1280)
 
 
 @pytest.fixture
-def open_visit(browser, playwright, live_server):
-    """`open_visit(**context_args)` opens more visitor pages (viewport, color scheme...)."""
+def visit(browser, playwright, live_server, width):
+    """A visitor's page on the live server, in a context that refuses every cookie.
+
+    No page it loads may scroll sideways (checked after the test).
+    """
+    v = _open(browser, playwright, live_server, refuse_cookies=True, width=width)
+    yield v
+    v.context.close()
+    assert v.sideways == [], "\n".join(v.sideways)
+
+
+@pytest.fixture
+def open_visit(browser, playwright, live_server, width):
+    """`open_visit(**context_args)` opens more visitor pages (viewport, color scheme...);
+    no page they load may scroll sideways (checked after the test)."""
     opened = []
 
     def opener(refuse_cookies: bool = True, **context_args) -> Visit:
-        v = _open(browser, playwright, live_server, refuse_cookies=refuse_cookies, **context_args)
+        v = _open(
+            browser,
+            playwright,
+            live_server,
+            refuse_cookies=refuse_cookies,
+            width=width,
+            **context_args,
+        )
         opened.append(v)
         return v
 
     yield opener
     for v in opened:
         v.context.close()
+    sideways = [line for v in opened for line in v.sideways]
+    assert sideways == [], "\n".join(sideways)
+
+
+def signed_in(app, open_visit, username: str, **context_args):
+    """A browser context carrying the session cookie of `username`, as signing in would set."""
+    user_id = db.session.scalar(db.select(User.id).where(User.username == username))
+    db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    v = open_visit(refuse_cookies=False, **context_args)
+    v.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": v.base_url, "httpOnly": True}]
+    )
+    return v
 
 
 # --- the forum the journeys read -------------------------------------------------------

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage
+from tests.browser.conftest import WIDTHS
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +105,7 @@ def account_nav(page):
 def press_sign_in(v, link: str) -> None:
     """Follow a mailed link: a page with one button, which signs in."""
     v.page.goto(link)
-    buttons = v.page.get_by_role("button")
+    buttons = v.page.get_by_role("main").get_by_role("button")
     expect(buttons).to_have_count(1)
     expect(buttons).to_have_accessible_name("Sign in")
     buttons.click()
@@ -131,6 +132,7 @@ def assert_signed_out(v) -> None:
     assert v.context.cookies() == []
 
 
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_register_write_sign_out_and_sign_in_again(category, mailbox, posts_received, open_visit):
     v = open_visit(refuse_cookies=False)
     page = v.page
@@ -221,6 +223,7 @@ def test_register_write_sign_out_and_sign_in_again(category, mailbox, posts_rece
     assert len(mailbox.messages) == 2
 
 
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_a_browser_that_refuses_cookies_is_told_why(
     member, category, mailbox, posts_received, visit
 ):

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import User
+from tests.browser.conftest import WIDTHS
 from tests.browser.test_accounts_journey import (
     CATEGORY,
     CATEGORY_PATH,
@@ -43,6 +44,7 @@ def known_member(member):
     return MEMBER_EMAIL
 
 
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_export_then_delete_the_account(category, known_member, mailbox, open_visit):  # noqa: F811
     v = open_visit(refuse_cookies=False)
     page = v.page

@@ -7,7 +7,7 @@ from flask import make_response
 
 from forum.security import CSP
 
-from .conftest import LONG_WORD
+from .conftest import LONG_WORD, WIDTHS
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,7 @@ def _pages(forum) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_visitor_without_cookies_reads_index_category_topic(forum, visit):
     page = visit.page
     response = visit.goto("/")

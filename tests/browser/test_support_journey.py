@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.services.members import create_user
+from tests.browser.conftest import WIDTHS
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +82,7 @@ def send_request(visit) -> str:
     return reference
 
 
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_a_request_becomes_a_published_answer(mailbox, visit, open_visit):
     reference = send_request(visit)
     confirmation = wait_for_mail(mailbox, 1)
@@ -92,7 +94,20 @@ def test_a_request_becomes_a_published_answer(mailbox, visit, open_visit):
     page.get_by_role("navigation", name="Site").get_by_role("link", name="Support inbox").click()
     page.get_by_role("link", name=SUBJECT).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(SUBJECT)
-    expect(page.locator(".stored")).to_contain_text(SENDER)
+    # The sender's address is hidden until the admin accepts the agreement and reveals it.
+    expect(page.locator(".stored")).not_to_contain_text(SENDER)
+    request_url = page.url
+    page.get_by_role("link", name="accept the confidentiality agreement").first.click()
+    page.get_by_label("I have read this agreement and I accept it").check()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_contain_text("You accepted version 1")
+    page.goto(request_url)
+    page.get_by_role("link", name="Reveal the email address").click()
+    page.get_by_label("Why do you need to see it?").fill("To check the reply goes to the sender")
+    page.get_by_role("button", name="Reveal").click()
+    expect(page.locator(".revealed")).to_contain_text(SENDER)
+    page.goto(request_url)
+    expect(page.locator(".stored")).not_to_contain_text(SENDER)
 
     page.get_by_label("Message to the sender").fill("Ask for a new link: each lasts 15 minutes.")
     page.get_by_role("button", name="Send reply").click()
