@@ -45,6 +45,7 @@ _BOT = re.compile(r"bot|crawl|spider|slurp|preview|fetch|monitor|headless", re.I
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _HOST = re.compile(r"[a-z0-9.-]+")
 AGENT_LENGTH = 512
+LANGUAGE_LENGTH, REFERRER_LENGTH = 200, 500
 _DESKTOP_OS = {"Windows", "Mac OS X", "Linux", "Ubuntu", "Fedora", "Chrome OS", "FreeBSD"}
 
 
@@ -149,6 +150,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._counts: Counter[Key] = Counter()
         self._agents: Counter[tuple[date, int, str]] = Counter()  # held until the next flush
+        self._views: Counter[tuple] = Counter()  # page, language, referrer: reduced at flush
         self._pending: dict[tuple[date, int], set[str]] = {}  # Redis: hashes to look up
         self._day: date | None = None
         self._salt = b""
@@ -168,13 +170,21 @@ class Recorder:
         """Count one page view: a few increments in memory (and one hash)."""
         now = now or datetime.now(UTC)
         day, hour = now.date(), now.hour
-        values = reduce(view)
+        # Reducing (language, referrer) and parsing the agent wait for the flush, once per
+        # distinct value; until then the raw values are held in memory, never stored.
+        raw = (
+            day,
+            hour,
+            view.endpoint,
+            view.topic_id,
+            view.accept_language[:LANGUAGE_LENGTH],
+            view.referrer[:REFERRER_LENGTH],
+            view.host,
+        )
         if self._pid != os.getpid():
             self._after_fork()
         with self._lock:
-            for dimension, value in values.items():
-                self._counts[(day, hour, dimension, value)] += 1
-            # Parsing a user agent can take milliseconds: the flush does it, once per agent.
+            self._views[raw] += 1
             self._agents[(day, hour, view.user_agent[:AGENT_LENGTH])] += 1
             visitor = self._visitor_hash(day, view.address, view.user_agent)
             if self.redis_url:
@@ -218,8 +228,13 @@ class Recorder:
         """Empty the buffer and return its counts, the user agents reduced to their kind."""
         with self._lock:
             counts, self._counts = self._counts, Counter()
+            views, self._views = self._views, Counter()
             agents, self._agents = self._agents, Counter()
             pending, self._pending = self._pending, {}
+        for (day, hour, endpoint, topic_id, language, referrer, host), n in views.items():
+            view = PageView(endpoint, topic_id, "", language, referrer, host, "")
+            for dimension, value in reduce(view).items():
+                counts[(day, hour, dimension, value)] += n
         for (day, hour, user_agent), n in agents.items():
             browser, os_family, device = _parse_agent(user_agent)
             counts[(day, hour, "browser", browser)] += n
@@ -274,7 +289,7 @@ class Recorder:
         with self._lock:
             self._pid = os.getpid()
             self._counts, self._pending, self._seen = Counter(), {}, set()
-            self._agents = Counter()
+            self._agents, self._views = Counter(), Counter()
             self._day, self._thread, self._redis = None, None, None
 
 
