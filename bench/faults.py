@@ -18,13 +18,11 @@ but posts whose request died without an answer, and the counters are exact.
 The exit status is 1 when a check fails, 2 when it cannot run.
 """
 
-import argparse
 import os
 import selectors
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager, suppress
@@ -33,7 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import check, prepare, run_load, server_env, stored_bodies  # noqa: E402
+from bench.load import (  # noqa: E402
+    bench_setup,
+    check,
+    prepare,
+    run_load,
+    server_env,
+    stored_bodies,
+)
 
 
 class TcpProxy:
@@ -212,29 +217,10 @@ def _print(name, args, result, problems, stored: set[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=24)
-    parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
-
-    from forum import create_app
-    from tests.servers import flask_command
-
-    tmp = tempfile.mkdtemp(prefix="forum-faults-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/faults.db"
-    env = server_env(url, tmp)
-    upgrade = flask_command(env, "db", "upgrade")
-    if upgrade.returncode != 0:
-        print(upgrade.stderr, file=sys.stderr)
+    setup = bench_setup(__doc__, "faults", 24)
+    if setup is None:
         return 2
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": env["SECRET_KEY"],
-            "MAIL_URL": env["MAIL_URL"],
-        }
-    )
+    args, app, url, _env, tmp = setup
     print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}")
     print(
         "| fault                | clients | seconds | accepted | accepted/s |   503 | no answer    "

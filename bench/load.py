@@ -276,26 +276,43 @@ def report(database: str, clients: int, result: LoadResult, problems: list[str])
         print(f"  - {line}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def bench_setup(doc: str, name: str, seconds: float):
+    """Parse the bench's arguments, make its database (BENCH_DATABASE_URL or a temporary
+    SQLite file) and migrate it; return (args, app, url, env, tmp), or None if migrating
+    failed (its error printed)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=seconds)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
 
     from forum import create_app
-    from tests.servers import flask_command, gunicorn
+    from tests.servers import flask_command
 
-    tmp = tempfile.mkdtemp(prefix="forum-load-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/load.db"
+    tmp = tempfile.mkdtemp(prefix=f"forum-{name}-")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/{name}.db"
     env = server_env(url, tmp)
     upgrade = flask_command(env, "db", "upgrade")
     if upgrade.returncode != 0:
         print(upgrade.stderr, file=sys.stderr)
-        return 2
+        return None
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "MAIL_URL": env["MAIL_URL"]}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": env["SECRET_KEY"],
+            "MAIL_URL": env["MAIL_URL"],
+        }
     )
+    return args, app, url, env, tmp
+
+
+def main() -> int:
+    from tests.servers import gunicorn
+
+    setup = bench_setup(__doc__, "load", 30)
+    if setup is None:
+        return 2
+    args, app, url, env, _tmp = setup
     topic_id, topic_path, cookies = prepare(app, args.clients)
     with gunicorn(env, workers=args.workers) as base:
         result = run_load(base, topic_path, topic_id, cookies, args.seconds)
