@@ -310,3 +310,14 @@ def test_deleting_an_account_anonymises_the_logs(app, client, member, moderator,
     assert db.session.scalar(select(ModerationLog.member_id)) is None
     assert db.session.scalar(select(RevealLog.subject_id)) is None
     assert db.session.scalar(select(func.count(Post.id)).where(Post.ip.is_not(None))) == 0
+
+
+def test_a_tampered_agreement_version_is_refused_plainly(client, moderator):
+    sign_in(client, moderator)
+    for version in ("abc", "99999999999999999999", "-1", "", "1\x00"):
+        token = TOKEN.search(client.get("/staff/agreement").get_data(as_text=True)).group(1)
+        response = client.post(
+            "/staff/agreement", data={"csrf_token": token, "version": version, "accept": "y"}
+        )
+        assert response.status_code in (400, 422), version
+    assert staff_service.accepted_version(db.session.get(User, moderator.id)) is None

@@ -109,10 +109,12 @@ def can_see_personal(user) -> bool:
     return accepted is not None and accepted >= current_version_number()
 
 
-def accept_agreement(user: User, version: int) -> None:
-    """Record that a staff member accepted `version`; it must be the current one."""
+def accept_agreement(user: User, version) -> None:
+    """Record that a staff member accepted `version` (as sent by the form, or an int); it
+    must be the current one."""
     if not user.is_staff:
         raise Forbidden("The agreement is for staff.")
+    version = int(version) if str(version).isdigit() and len(str(version)) < 10 else 0
     if version != current_agreement().version:
         raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
     exists = db.session.scalar(

@@ -1,12 +1,10 @@
 """The moderators' pages: the queue, a post's and a topic's moderation, members and
 suspensions, and the moderation log."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..extensions import db
-from ..forms import add_service_error
 from ..forms.staff import (
     ModeratorEditForm,
     MoveForm,
@@ -16,9 +14,10 @@ from ..forms.staff import (
     SuspendForm,
 )
 from ..security import admin_required, staff_required
-from ..services import Forbidden, NotFound, ServiceError
+from ..services import NotFound
 from ..services import moderation as service
 from ..services import staff as staff_service
+from . import act
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 
@@ -30,27 +29,6 @@ def _or_404(call, *args):
         return call(*args)
     except NotFound as exc:
         abort(404, exc.message)
-
-
-def _act(form, action, success: str, back: str, page):
-    """Validate `form`, run the service action, commit and go `back`; or show the errors.
-
-    `page(form)` renders the page the form belongs to, with the form's errors, as 422.
-    """
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except Forbidden as exc:
-            db.session.rollback()
-            abort(403, exc.message)
-        except ServiceError as exc:
-            db.session.rollback()
-            add_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(success)
-            return redirect(back, code=303)
-    return page(form), 422
 
 
 @bp.get("/reports")
@@ -71,7 +49,7 @@ def resolve(report_id):
             "staff/queue.html", page=service.queue_page(None), form=form, failed=report.id
         )
 
-    return _act(
+    return act(
         ResolveForm(),
         lambda f: service.resolve_report(report, current_user, f.resolution.data, f.reason.data),
         "Done: the decision is in the moderation log.",
@@ -104,7 +82,7 @@ def post(post_id):
 @staff_required
 def set_post_hidden(post_id, change):
     p = _or_404(service.get_post, post_id)
-    return _act(
+    return act(
         ReasonForm(prefix="hide"),
         lambda f: service.set_post_hidden(p, current_user, change == "hide", f.reason.data),
         "The post is hidden." if change == "hide" else "The post is shown again.",
@@ -117,7 +95,7 @@ def set_post_hidden(post_id, change):
 @staff_required
 def edit_post(post_id):
     p = _or_404(service.get_post, post_id)
-    return _act(
+    return act(
         ModeratorEditForm(prefix="edit"),
         lambda f: service.edit_post(p, current_user, f.body.data, f.reason.data),
         "The post was edited; the earlier text is kept below.",
@@ -148,7 +126,7 @@ def topic(topic_id):
 @staff_required
 def set_topic_flag(topic_id, change):
     t = _or_404(service.get_topic, topic_id)
-    return _act(
+    return act(
         ReasonForm(prefix="flag"),
         lambda f: service.set_topic_flag(t, current_user, change, f.reason.data),
         f"You {service.ACTIONS[change + '_topic']}.",
@@ -161,7 +139,7 @@ def set_topic_flag(topic_id, change):
 @staff_required
 def move_topic(topic_id):
     t = _or_404(service.get_topic, topic_id)
-    return _act(
+    return act(
         MoveForm(prefix="move"),
         lambda f: service.move_topic(t, current_user, f.category.data, f.reason.data),
         "The topic was moved.",
@@ -205,7 +183,7 @@ def member(username):
 @staff_required
 def suspend(username):
     m = _or_404(service.get_member, username)
-    return _act(
+    return act(
         SuspendForm(prefix="suspend"),
         lambda f: service.suspend(m, current_user, f.days.data, f.reason.data),
         f"{m.username} is suspended.",
@@ -218,7 +196,7 @@ def suspend(username):
 @staff_required
 def unsuspend(username):
     m = _or_404(service.get_member, username)
-    return _act(
+    return act(
         ReasonForm(prefix="unsuspend"),
         lambda f: service.unsuspend(m, current_user, f.reason.data),
         f"{m.username} can write again.",
@@ -231,7 +209,7 @@ def unsuspend(username):
 @admin_required
 def set_role(username):
     m = _or_404(service.get_member, username)
-    return _act(
+    return act(
         RoleForm(prefix="role"),
         lambda f: service.set_role(m, current_user, f.role.data, f.reason.data),
         f"{m.username}'s role was changed.",

@@ -26,6 +26,7 @@ from ..services import moderation as moderation_service
 from ..services import privacy as privacy_service
 from ..services import staff as staff_service
 from ..services import support as service
+from . import act
 from .announcements import unsubscribe_prefix
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -48,20 +49,17 @@ def desk():
 def agreement():
     """The confidentiality agreement: read and accept the current version."""
     current = staff_service.current_agreement()
-    form = AcceptAgreementForm(version=current.version)
-    if form.validate_on_submit():
-        try:
-            staff_service.accept_agreement(current_user, int(form.version.data or 0))
-        except ServiceError as exc:
-            db.session.rollback()
-            add_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"You accepted version {current.version} of the agreement.")
-            return redirect(url_for("staff.agreement"), code=303)
-    status = 422 if request.method == "POST" else 200
     db.session.commit()  # version 1 is published on first sight
-    return _agreement_page(current, form=form), status
+    form = AcceptAgreementForm(version=current.version)
+    if request.method == "GET":
+        return _agreement_page(current, form=form)
+    return act(
+        form,
+        lambda f: staff_service.accept_agreement(current_user, f.version.data),
+        f"You accepted version {current.version} of the agreement.",
+        url_for("staff.agreement"),
+        lambda f: _agreement_page(current, form=f),
+    )
 
 
 def _agreement_page(current, form=None, publish_form=None) -> str:
@@ -81,18 +79,13 @@ def _agreement_page(current, form=None, publish_form=None) -> str:
 @admin_required
 def publish_agreement():
     """Admins publish a new version; everyone must accept it again."""
-    form = PublishAgreementForm(prefix="publish")
-    if form.validate_on_submit():
-        try:
-            new = staff_service.publish_agreement(current_user, form.body.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            add_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Version {new.version} is published: staff must accept it again.")
-            return redirect(url_for("staff.agreement"), code=303)
-    return _agreement_page(staff_service.current_agreement(), publish_form=form), 422
+    return act(
+        PublishAgreementForm(prefix="publish"),
+        lambda f: staff_service.publish_agreement(current_user, f.body.data),
+        "The new version is published: staff must accept it again.",
+        url_for("staff.agreement"),
+        lambda f: _agreement_page(staff_service.current_agreement(), publish_form=f),
+    )
 
 
 @bp.route("/reveal", methods=["GET", "POST"])
@@ -177,22 +170,15 @@ def _categories_page(new_form=None, failed=None, failed_form=None):
 @admin_required
 def categories():
     """Admins create, rename, describe, reorder and archive categories."""
-    form = CategoryForm(prefix="new")
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                category = moderation_service.create_category(
-                    current_user, form.name.data, form.description.data
-                )
-            except ServiceError as exc:
-                db.session.rollback()
-                add_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"The category {category.name} is created.")
-                return redirect(url_for("staff.categories"), code=303)
-        return _categories_page(new_form=form), 422
-    return _categories_page()
+    if request.method == "GET":
+        return _categories_page()
+    return act(
+        CategoryForm(prefix="new"),
+        lambda f: moderation_service.create_category(current_user, f.name.data, f.description.data),
+        "The category is created.",
+        url_for("staff.categories"),
+        lambda f: _categories_page(new_form=f),
+    )
 
 
 def _category_or_404(category_id: int):
@@ -206,25 +192,15 @@ def _category_or_404(category_id: int):
 @admin_required
 def update_category(category_id):
     category = _category_or_404(category_id)
-    form = CategoryForm(prefix=f"c{category.id}")
-    if form.validate_on_submit():
-        try:
-            moderation_service.update_category(
-                current_user,
-                category,
-                form.name.data,
-                form.description.data,
-                form.position.data or 0,
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            add_service_error(form, exc)
-            category = _category_or_404(category_id)
-        else:
-            db.session.commit()
-            flash("The category is saved.")
-            return redirect(url_for("staff.categories"), code=303)
-    return _categories_page(failed=category.id, failed_form=form), 422
+    return act(
+        CategoryForm(prefix=f"c{category_id}"),
+        lambda f: moderation_service.update_category(
+            current_user, category, f.name.data, f.description.data, f.position.data or 0
+        ),
+        "The category is saved.",
+        url_for("staff.categories"),
+        lambda f: _categories_page(failed=category_id, failed_form=f),
+    )
 
 
 @bp.post("/categories/<int:category_id>/<any(archive, unarchive):change>")

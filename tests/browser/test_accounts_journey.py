@@ -10,13 +10,10 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import request
 from playwright.sync_api import expect
 
-from forum.extensions import db
-from forum.models import LoginToken, OutboxMessage
-from tests.browser.conftest import WIDTHS
+from tests.browser.conftest import WIDTHS, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
-MAIL_WAIT_SECONDS = 30  # generous: CI machines are shared and slow
 TOPIC_TITLE = "Notes from a new member"
 TOPIC_BODY = """\
 Hello from **ada**, with a list:
@@ -31,13 +28,6 @@ REPLY_BODY = "And a reply, with *emphasis*."
 # the test body runs, after the live server's start closed the session).
 CATEGORY, CATEGORY_PATH = "General", "/c/general"
 MEMBER_EMAIL = "juniper@example.org"
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    """The test's SMTP server, set as the app's mail server before the live server starts."""
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 @pytest.fixture
@@ -59,35 +49,6 @@ def posts_received(app):
         return response
 
     return received
-
-
-def wait_for_mail(mailbox, count: int):
-    """The `count`-th message, once it has arrived (it is sent after the response closes)."""
-    deadline = time.monotonic() + MAIL_WAIT_SECONDS
-    while len(mailbox.messages) < count:
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"message {count} did not arrive within {MAIL_WAIT_SECONDS} s "
-                f"({len(mailbox.messages)} arrived); {_outbox_state()}"
-            )
-        time.sleep(0.05)
-    assert len(mailbox.messages) == count, "more mail arrived than was asked for"
-    return mailbox.messages[count - 1][1]
-
-
-def _outbox_state() -> str:
-    """What the database says about the mail, for a failure message."""
-    outbox = db.session.execute(
-        db.select(
-            OutboxMessage.id,
-            OutboxMessage.attempts,
-            OutboxMessage.next_attempt_at,
-            OutboxMessage.last_error,
-        )
-    ).all()
-    tokens = db.session.scalar(db.select(db.func.count()).select_from(LoginToken))
-    db.session.remove()
-    return f"outbox: {outbox}, login tokens: {tokens}"
 
 
 def link_in(message, base_url: str) -> str:

@@ -3,8 +3,6 @@ post, a moderator signed in by a mailed link hides it from the queue, locks the 
 suspends the poster, then (with the agreement) reveals the address it was written from;
 a visitor no longer sees the post. axe checks every staff page on the way."""
 
-import re
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -14,18 +12,11 @@ from forum.models import Category, ModerationLog, RevealLog, utcnow
 from forum.services import forum as forum_service
 from forum.services.members import create_user
 
-from .conftest import WIDTHS
-from .test_support_journey import wait_for_mail
+from .conftest import WIDTHS, sign_in_by_mail
 
 pytestmark = pytest.mark.browser
 
 SPAM = "Cheap watches at spam.example, today only!"
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 @pytest.fixture
@@ -50,18 +41,6 @@ def live_server(forum_with_spam, live_server):
     return live_server
 
 
-def sign_in(v, mailbox, address: str, count: int) -> None:
-    v.goto("/signin")
-    v.page.get_by_label("Email address", exact=True).fill(address)
-    v.page.get_by_role("button", name="Email me a sign-in link").click()
-    v.page.wait_for_url(v.base_url + "/signin/sent")
-    text = wait_for_mail(mailbox, count).get_body(("plain",)).get_content()
-    link = re.search(re.escape(v.base_url) + r"/signin/[A-Za-z0-9_-]{43,}", text).group(0)
-    v.page.goto(link)
-    v.page.get_by_role("button", name="Sign in").click()
-    v.page.wait_for_url(v.base_url + "/")
-
-
 @pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, open_visit, width):
     topic_path = f"/t/{forum_with_spam}/favourite-teas"
@@ -73,7 +52,7 @@ def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, op
             problems.append(f"--- {name} at {width} px:\n{results.generate_report()}")
 
     member = open_visit(refuse_cookies=False)
-    sign_in(member, mailbox, "rhea@example.org", 1)
+    sign_in_by_mail(member, mailbox, "rhea@example.org", 1)
     member.goto(topic_path)
     member.page.get_by_role("link", name="Report post #2").click()
     axe(member, "report form")
@@ -83,7 +62,7 @@ def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, op
 
     mod = open_visit(refuse_cookies=False)
     page = mod.page
-    sign_in(mod, mailbox, "mona@example.org", 2)
+    sign_in_by_mail(mod, mailbox, "mona@example.org", 2)
     page.get_by_role("navigation", name="Account").get_by_role("link", name="Staff").click()
     axe(mod, "staff desk")
     page.get_by_role("link", name="Moderation queue").click()

@@ -4,7 +4,6 @@ an edited version; the public page shows question and answer and nothing about t
 axe checks every support page, the staff's included."""
 
 import re
-import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -12,21 +11,14 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.services.members import create_user
-from tests.browser.conftest import WIDTHS
+from tests.browser.conftest import WIDTHS, sign_in_by_mail, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
-MAIL_WAIT_SECONDS = 30  # generous: CI machines are shared and slow
 SENDER = "worried.visitor@example.org"
 ADMIN = "desk.admin@example.org"
 SUBJECT = "My sign-in link expired"
 MESSAGE = "Hi, this is Jane Roe from Springfield. My link expired before I could use it."
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 @pytest.fixture
@@ -41,26 +33,9 @@ def live_server(mailbox, admin, live_server):
     return live_server
 
 
-def wait_for_mail(mailbox, count: int):
-    deadline = time.monotonic() + MAIL_WAIT_SECONDS
-    while len(mailbox.messages) < count:
-        if time.monotonic() > deadline:
-            pytest.fail(f"message {count} did not arrive ({len(mailbox.messages)} arrived)")
-        time.sleep(0.05)
-    return mailbox.messages[count - 1][1]
-
-
 def sign_in_admin(v, mailbox, count: int) -> None:
     """Sign the admin in through the sign-in form and the mailed link."""
-    v.goto("/signin")
-    v.page.get_by_label("Email address", exact=True).fill(ADMIN)
-    v.page.get_by_role("button", name="Email me a sign-in link").click()
-    v.page.wait_for_url(v.base_url + "/signin/sent")
-    text = wait_for_mail(mailbox, count).get_body(("plain",)).get_content()
-    link = re.search(re.escape(v.base_url) + r"/signin/[A-Za-z0-9_-]{43,}", text).group(0)
-    v.page.goto(link)
-    v.page.get_by_role("button", name="Sign in").click()
-    v.page.wait_for_url(v.base_url + "/")
+    sign_in_by_mail(v, mailbox, ADMIN, count)
 
 
 def send_request(visit) -> str:
