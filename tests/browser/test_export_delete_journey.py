@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import User
-from tests.browser.conftest import WIDTHS
+from tests.browser.conftest import WIDTHS, wait_for_mail
 from tests.browser.test_accounts_journey import (
     CATEGORY,
     CATEGORY_PATH,
@@ -18,9 +18,7 @@ from tests.browser.test_accounts_journey import (
     assert_signed_in,
     assert_signed_out,
     link_in,
-    mailbox,  # noqa: F401 (a fixture)
     press_sign_in,
-    wait_for_mail,
 )
 from tests.conftest import dump_database
 
@@ -32,7 +30,7 @@ BODY = "They flower in **March**, if you let them rest in winter."
 
 
 @pytest.fixture
-def live_server(mailbox, live_server):  # noqa: F811 (the harness's, sending mail to mailbox)
+def live_server(mailbox, live_server):
     return live_server
 
 
@@ -45,7 +43,7 @@ def known_member(member):
 
 
 @pytest.mark.parametrize("width", WIDTHS, indirect=True)
-def test_export_then_delete_the_account(category, known_member, mailbox, open_visit):  # noqa: F811
+def test_export_then_delete_the_account(category, known_member, mailbox, open_visit):
     v = open_visit(refuse_cookies=False)
     page = v.page
 
