@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Category, User
 from . import NotFound, ServiceError
+from .forum import Page
 from .members import find_by_username
 from .search_engines import START, STOP, engine_for
 
@@ -76,22 +77,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Results:
-    """A page of results, with what the pager needs; `total` counts at most `limit`."""
+class Results(Page):
+    """A page of hits (`items`), with the pager's fields; `total` counts at most `limit`."""
 
-    hits: list[Hit]
-    number: int
-    count: int
     total: int
     limit: int
 
     @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
+    def hits(self) -> list[Hit]:
+        return self.items
 
 
 def parse_query(raw: str | None, max_length: int | None = None, max_terms: int = 12) -> Query:

@@ -26,7 +26,7 @@ from ..services import moderation as moderation_service
 from ..services import privacy as privacy_service
 from ..services import staff as staff_service
 from ..services import support as service
-from . import act
+from . import act, run
 from .announcements import unsubscribe_prefix
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -102,21 +102,12 @@ def reveal():
     if not staff_service.can_see_personal(current_user):
         return render_template("staff/reveal.html", target=target, form=None), 403
     form = RevealForm()
-    revealed, shown = None, False
-    if form.validate_on_submit():
-        try:
-            revealed = staff_service.reveal(
-                current_user, target.source, target.source_id, target.field, form.reason.data
-            )
-        except Forbidden as exc:
-            db.session.rollback()
-            abort(403, exc.message)
-        except ServiceError as exc:
-            db.session.rollback()
-            add_service_error(form, exc)
-        else:
-            db.session.commit()
-            shown = True
+    shown, revealed = run(
+        form,
+        lambda f: staff_service.reveal(
+            current_user, target.source, target.source_id, target.field, f.reason.data
+        ),
+    )
     status = 422 if request.method == "POST" and not shown else 200
     response = render_template(
         "staff/reveal.html",
