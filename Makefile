@@ -20,7 +20,8 @@ db: $(STAMP)
 	$(BIN)/flask --app wsgi seed-demo
 
 run: db
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

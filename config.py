@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
@@ -62,8 +63,9 @@ class Config:
     MAIL_MAX_AGE_DAYS = _int("MAIL_MAX_AGE_DAYS", 3)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SITE_NAME = os.environ.get("SITE_NAME", "Quiet Forum")
-    SERVER_NAME = os.environ.get("SERVER_NAME") or None
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # The one origin every absolute link outside a page (mail, feeds) is built from; never
+    # the request's Host. Production refuses to start without it.
+    SITE_URL = os.environ.get("SITE_URL") or None
     POSTS_PER_PAGE = _int("POSTS_PER_PAGE", 20)
     TOPICS_PER_PAGE = _int("TOPICS_PER_PAGE", 25)
     IP_RETENTION_DAYS = _int("IP_RETENTION_DAYS", 30)
@@ -93,8 +95,10 @@ class Config:
     # Pages rendered for visitors, kept per worker until the topic changes (or this long).
     PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 500)
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
-    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    # Number of reverse proxies in front of the app whose X-Forwarded-For and -Proto are
+    # trusted. X-Forwarded-Host only with PROXY_TRUST_HOST=1 (SITE_URL makes it unneeded).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    PROXY_TRUST_HOST = _bool("PROXY_TRUST_HOST", False)
     # Visitor statistics: aggregate counters buffered per worker and written every
     # STATS_FLUSH_SECONDS (0: only at exit), to Redis instead when REDIS_URL is set.
     STATS_ENABLED = os.environ.get("STATS_ENABLED", "1").lower() not in ("0", "false", "no", "")
@@ -113,6 +117,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LIMIT_REGISTER = os.environ.get("LIMIT_REGISTER", "5 per hour; 20 per day")
     LIMIT_SIGNIN_IP = os.environ.get("LIMIT_SIGNIN_IP", "10 per hour")
+    # Mail to one address that visitors can cause (sign-in links, registration notices).
+    # Past it the forum answers as usual and sends nothing: it never refuses the visitor.
     LIMIT_SIGNIN_ADDRESS = os.environ.get("LIMIT_SIGNIN_ADDRESS", "3 per 15 minutes")
     LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
@@ -123,8 +129,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    # The one cookie: set when a member signs in, kept this long, gone on signing out.
+    # The one cookie: set when a member signs in, kept this long counted from signing in
+    # (it does not slide forward), and ended on the server when the member signs out.
     PERMANENT_SESSION_LIFETIME = timedelta(days=_int("SESSION_DAYS", 30))
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None
     TEMPLATES_AUTO_RELOAD = False
 
@@ -142,6 +150,8 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
+    # The test client's own host.
+    SITE_URL = os.environ.get("TEST_SITE_URL", "http://localhost")
     SECRET_KEY = "testing-only-secret-key-not-for-production"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     # No background flusher: tests flush the statistics buffer themselves.
@@ -153,9 +163,10 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    # Secure, path /, no Domain: a sibling subdomain cannot set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-session"
     # A rate-limit store that is down must not take the site down with it.
     RATELIMIT_SWALLOW_ERRORS = True
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     PROXY_COUNT = _int("PROXY_COUNT", 1)
 
 
@@ -166,23 +177,56 @@ VARIANTS = {
 }
 
 
-def load(name: str | None = None) -> dict:
-    """Return the settings of the variant FORUM_ENV (or `name`) as a dict, checked."""
+def load(name: str | None = None, overrides: dict | None = None) -> dict:
+    """Return the settings of the variant FORUM_ENV (or `name`) with `overrides`, checked."""
     name = name or os.environ.get("FORUM_ENV", "development")
     if name not in VARIANTS:
         raise ConfigError(f"FORUM_ENV must be one of {', '.join(VARIANTS)}, got {name!r}")
     cls = VARIANTS[name]
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(overrides or {})
     if not settings["SECRET_KEY"]:
         if name == "production":
             raise ConfigError("SECRET_KEY is not set: production needs a long random SECRET_KEY")
         settings["SECRET_KEY"] = _development_key()
     elif name == "production" and len(settings["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is too short: production needs at least 32 characters")
+    settings["SITE_URL"] = _site_url(name, settings["SITE_URL"])
+    if name == "production":
+        # Requests naming another host are refused (400) before any view runs.
+        settings["TRUSTED_HOSTS"] = [urlsplit(settings["SITE_URL"]).hostname]
     for key in ("NETWORK_TAG_DAYS", "IP_RETENTION_DAYS"):
         if settings[key] < 1:
             raise ConfigError(f"{key} must be at least 1, got {settings[key]}")
     return settings
+
+
+def _site_url(name: str, url: str | None) -> str:
+    """SITE_URL checked: scheme and host (and port), nothing else; required in production."""
+    if not url:
+        if name == "production":
+            raise ConfigError(
+                "SITE_URL is not set: production needs the forum's public origin, "
+                "e.g. SITE_URL=https://forum.example"
+            )
+        url = f"http://127.0.0.1:{_int('PORT', 5000)}"
+    parts = urlsplit(url.strip())
+    try:
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ConfigError(f"SITE_URL has an invalid port: {url!r}") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ConfigError(f"SITE_URL must be scheme://host[:port] only, got {url!r}")
+    if name == "production" and parts.scheme != "https":
+        raise ConfigError("SITE_URL must use https in production")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _development_key() -> str:

@@ -159,6 +159,7 @@ def prepare(app, clients: int):
     from forum.extensions import db
     from forum.models import Category, utcnow
     from forum.services import forum as forum_service
+    from forum.services.accounts import start_session
     from forum.services.members import create_user
 
     tag = uuid.uuid4().hex[:8]
@@ -172,9 +173,10 @@ def prepare(app, clients: int):
             member.confirmed_at = utcnow()
         db.session.flush()
         topic = forum_service.create_topic(category, members[0], "Everyone at once", "Go!")
+        keys = [start_session(member) for member in members]
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [serializer.dumps({"_user_id": str(m.id), "_fresh": True}) for m in members]
+        cookies = [serializer.dumps({"_user_id": key, "_fresh": True}) for key in keys]
         return topic.id, f"/t/{topic.id}/{topic.slug}?page=last", cookies
 
 

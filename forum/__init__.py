@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -12,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
-from . import cli, pagecache, search_cli, security, templating
+from . import cli, links, pagecache, search_cli, security, templating
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -25,8 +26,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         static_folder=str(settings.ROOT / "static"),
         instance_path=str(settings.INSTANCE),
     )
-    app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None)))
-    app.config.from_mapping(overrides)
+    app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None), overrides))
     _check_mail_url(app.config["MAIL_URL"])
     db.init_app(app)
     _configure_database(app)
@@ -34,7 +34,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _configure_login(app)
+    app.session_interface = security.FixedExpirySessionInterface()
     templating.init_app(app)
+    links.init_app(app)
     pagecache.init_app(app)
 
     from .views import (
@@ -68,12 +70,14 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     app.before_request(security.refuse_nul_characters)
     app.after_request(security.set_security_headers)
+    app.after_request(security.no_store_for_members)
     app.after_request(stats.count_page_view)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(security.set_hsts)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        host = n if app.config["PROXY_TRUST_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=host)
 
     cli.init_app(app)
     search_cli.init_app(app)
@@ -111,16 +115,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _configure_login(app: Flask) -> None:
-    from .models import User
+    from .services.accounts import member_for_session
 
     login_manager.init_app(app)
-    login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+    # No session protection hash: the cookie names a revocable session key instead.
+    login_manager.session_protection = None
+    login_manager.anonymous_user = Visitor
+    login_manager.user_loader(member_for_session)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -129,3 +130,14 @@ def _configure_login(app: Flask) -> None:
         if request.method == "GET":
             return redirect(url_for("accounts.signin"))
         abort(401, "Writing needs a member account; reading does not.")
+
+
+class Visitor(AnonymousUserMixin):
+    """Whoever is not signed in: never staff, never suspended."""
+
+    id = None
+    is_staff = False
+    is_admin = False
+
+    def suspended(self, now=None) -> bool:
+        return False

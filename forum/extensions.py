@@ -1,6 +1,5 @@
 """Extensions, created unbound here and bound to an app in create_app()."""
 
-from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,10 +28,9 @@ csrf = CSRFProtect()
 
 
 def _rate_limit_key() -> str:
-    # Limits count per network address, but the address itself never reaches the store.
-    from .security import anonymous_key
+    from .security import rate_limit_key
 
-    return "ip:" + anonymous_key(request.remote_addr or "")
+    return rate_limit_key()
 
 
 # Storage (memory:// or Redis) and the limits themselves come from the app's config.

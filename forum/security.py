@@ -2,13 +2,17 @@
 
 import hashlib
 import hmac
+import ipaddress
+from datetime import UTC, datetime
 from functools import wraps
 
 from flask import abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse_many
 
-from .extensions import csrf, login_manager
+from .extensions import csrf, limiter, login_manager
 
 # Everything comes from our own origin: no CDN, no fonts, no analytics, no inline script.
 CSP = "; ".join(
@@ -57,10 +61,37 @@ def set_security_headers(response):
     return response
 
 
+def no_store_for_members(response):
+    """after_request hook: a page made for a signed-in member is kept by no cache."""
+    if (
+        request.endpoint != "static"
+        and current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+        and "Cache-Control" not in response.headers
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def set_hsts(response):
     """after_request hook for production, where the site is served over HTTPS only."""
     response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+# The session's key holding when its cookie expires, fixed at sign-in (a Unix time).
+FIXED_EXPIRY = "_expires"
+
+
+class FixedExpirySessionInterface(SecureCookieSessionInterface):
+    """The session cookie, expiring when the sign-in said, however often it is rewritten
+    (a form's CSRF token changes it): the lifetime never slides forward. The server ends
+    the session at the same time (MemberSession.expires_at)."""
+
+    def get_expiration_time(self, app, session):
+        expires = session.get(FIXED_EXPIRY)
+        if isinstance(expires, int):
+            return datetime.fromtimestamp(expires, UTC)
+        return super().get_expiration_time(app, session)
 
 
 def member_required(view):
@@ -126,8 +157,9 @@ def _form_serializer() -> URLSafeTimedSerializer:
 
 
 def form_token() -> str:
-    """A signed token for a cookieless form, valid for FORM_TOKEN_MAX_AGE seconds."""
-    return _form_serializer().dumps(request.endpoint or "")
+    """A signed token for a cookieless form, valid for FORM_TOKEN_MAX_AGE seconds, on the
+    page it was made for only."""
+    return _form_serializer().dumps(request.path)
 
 
 def check_same_origin() -> None:
@@ -143,14 +175,34 @@ def check_same_origin() -> None:
             abort(403, "Forms on this site can only be sent from this site.")
         return
     try:
-        endpoint = _form_serializer().loads(
+        path = _form_serializer().loads(
             request.form.get("form_token", ""),
             max_age=current_app.config["FORM_TOKEN_MAX_AGE"],
         )
     except BadSignature:
         abort(400, "This form has expired or did not come from this site. Please send it again.")
-    if endpoint != request.endpoint:
+    if path != request.path:
         abort(400, "This form belongs to another page. Please send it again.")
+
+
+def browser_must_vouch(view):
+    """For a form whose forgery would sign a visitor in (the mailed link's button): a POST
+    must carry Sec-Fetch-Site or Origin, which every current browser sends. A signed token
+    cannot stand in here: the attacker could fetch one for their own link."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method == "POST" and not (
+            request.headers.get("Sec-Fetch-Site") or request.headers.get("Origin")
+        ):
+            abort(
+                400,
+                "Your browser did not say which site this form came from. Please use "
+                "a current browser to follow the link.",
+            )
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def cookieless_form(view):
@@ -175,3 +227,37 @@ def anonymous_key(value: str) -> str:
 def client_ip() -> str:
     """The client's address as the trusted proxies report it (ProxyFix has applied them)."""
     return request.remote_addr or "0.0.0.0"  # noqa: S104 (stands in for a missing address; not a bind address)
+
+
+def rate_limit_network(address: str | None) -> str:
+    """What one client is counted as: its address, or its /64 for IPv6 (one customer's
+    network: a host there can change its address at will)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def rate_limit_key() -> str:
+    """Flask-Limiter's key: the client's network, hashed; the address never reaches the store."""
+    return "ip:" + anonymous_key(rate_limit_network(request.remote_addr))
+
+
+def allow_mail_to(address: str) -> bool:
+    """Count one visitor-caused mail to `address` (LIMIT_SIGNIN_ADDRESS); False past it.
+
+    Never used to refuse a request: past the limit the visitor is answered as usual and
+    nothing is mailed, so a stranger cannot lock a member out of signing in, and the link
+    already in the member's mailbox keeps working.
+    """
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    key = anonymous_key(address)
+    allowed = True
+    for item in parse_many(current_app.config["LIMIT_SIGNIN_ADDRESS"]):
+        allowed = limiter.limiter.hit(item, prefix, "mail-to", key) and allowed
+    return allowed

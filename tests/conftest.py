@@ -4,6 +4,7 @@ an HTTP client, a signed-in client, domain objects, and a query counter."""
 import contextvars
 import os
 import re
+import secrets
 import tempfile
 import uuid
 from contextlib import contextmanager
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
+from sqlalchemy import inspect as sa_inspect
 
 from forum import create_app
 from forum.extensions import db, limiter
-from forum.models import Category, utcnow
+from forum.models import Category, MemberSession, utcnow
 from forum.services import forum as forum_service
+from forum.services.accounts import session_key_hash
 from forum.services.members import create_user
 from tests.smtp import smtp_server  # noqa: F401
 
@@ -115,10 +118,30 @@ def runner(app):
 
 
 def sign_in(client, user) -> None:
-    """Sign a member in the way Flask-Login does, by its session keys (no login route yet)."""
+    """Sign a member in as following a link does: a server-side session, its key in the
+    cookie (where Flask-Login keeps it). Written on a connection of its own, so that the
+    test's objects are not expired by a commit."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    values = {
+        "user_id": sa_inspect(user).identity[0],
+        "key_hash": session_key_hash(key),
+        "created_at": now,
+        "expires_at": now + client.application.config["PERMANENT_SESSION_LIFETIME"],
+    }
+    with db.engine.begin() as conn:
+        conn.execute(insert(MemberSession).values(**values))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = key
         session["_fresh"] = True
+        session.permanent = True
+
+
+@pytest.fixture
+def mailbox(app, smtp_server):  # noqa: F811 (the fixture imported above)
+    """A real SMTP server that the app mails to; its `messages` are what arrived."""
+    app.config["MAIL_URL"] = smtp_server.url
+    return smtp_server
 
 
 @pytest.fixture

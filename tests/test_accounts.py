@@ -39,8 +39,11 @@ def link_in(message) -> str:
 
 
 def register(client, username="ada", email="ada@example.org", **extra):
+    """Register and read the whole answer, which runs the deferred registration."""
     data = {"username": username, "email": email, **extra}
-    return client.post("/register", data=data, headers=SAME_SITE)
+    response = client.post("/register", data=data, headers=SAME_SITE)
+    response.get_data()
+    return response
 
 
 def follow(client, token):
@@ -237,13 +240,21 @@ def test_visitor_forms_work_with_only_the_signed_token(client, member):
     assert wrong.status_code == 400
 
 
-def test_the_link_button_works_with_only_the_signed_token(client, mailbox, member):
+def test_the_link_button_needs_a_browser_that_says_where_the_form_came_from(
+    client, mailbox, member
+):
+    # A page elsewhere could post an attacker's own link with a token fetched for it (login
+    # CSRF): the signed form token alone is not enough on this page.
     ask_link(client, member.email)
     token = link_in(deliver(mailbox)[0])
     page = client.get(f"/signin/{token}").get_data(as_text=True)
     form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(f"/signin/{token}", data={"form_token": form_token})
-    assert response.status_code == 303 and response.location == "/signin/done"
+    assert response.status_code == 400
+    assert "which site this form came from" in response.get_data(as_text=True)
+    assert client.get_cookie("session") is None
+    # The link is not spent by the refusal.
+    assert follow(client, token).location == "/signin/done"
 
 
 def test_visitor_forms_accept_our_own_origin(client, member):
@@ -258,10 +269,6 @@ def test_registration_errors_are_clear_and_keep_what_was_typed(client, member):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "That username is taken." in page and 'value="new@example.org"' in page
-    response = register(client, username="newname", email="JUNIPER@example.org")
-    page = response.get_data(as_text=True)
-    assert "That email address is taken." in page and 'value="newname"' in page
-    assert "juniper@example.org" not in page.lower().replace('value="juniper@example.org"', "")
     response = register(client, username="bad name!", email="not-an-address")
     assert response.status_code == 422
     assert "A username is 3 to 32 characters" in response.get_data(as_text=True)
@@ -281,7 +288,8 @@ def test_a_mail_server_that_is_down_loses_nothing(app, client, member, smtp_serv
 
 
 def test_mail_goes_out_after_the_response(client, mailbox, member):
-    with client.post("/signin", data={"email": member.email}, headers=SAME_SITE) as response:
+    data = {"email": member.email}
+    with client.post("/signin", data=data, headers=SAME_SITE) as response:
         assert response.status_code == 303
         assert mailbox.messages == []
         assert db.session.scalar(db.select(db.func.count()).select_from(LoginToken)) == 0
@@ -293,6 +301,7 @@ def test_changing_the_email_needs_the_new_address_to_confirm(client, mailbox, me
     token = csrf_token(client, "/account")
     response = client.post("/account/email", data={"csrf_token": token, "email": "new@example.org"})
     assert response.status_code == 302
+    response.close()  # the link is made once the answer is out
     assert "new@example.org" in client.get("/account").get_data(as_text=True)
     (confirm,) = deliver(mailbox)
     assert confirm["To"] == "new@example.org"
@@ -306,14 +315,24 @@ def test_changing_the_email_needs_the_new_address_to_confirm(client, mailbox, me
     assert notice["To"] == "juniper@example.org" and "changed" in notice["Subject"]
 
 
-def test_the_email_change_refuses_a_taken_address(client, member, other_member):
+def test_the_email_change_to_a_taken_address_answers_as_for_a_free_one(
+    client, mailbox, member, other_member
+):
     sign_in(client, member)
     token = csrf_token(client, "/account")
-    response = client.post(
-        "/account/email", data={"csrf_token": token, "email": other_member.email}
-    )
-    assert response.status_code == 422
-    assert "That email address is taken." in response.get_data(as_text=True)
+    answers = []
+    for address in ("free@example.org", other_member.email.upper()):
+        response = client.post("/account/email", data={"csrf_token": token, "email": address})
+        response.close()
+        answers.append((response.status_code, response.location))
+    assert answers[0] == answers[1] == (302, "/account")
+    confirm, notice = deliver(mailbox)
+    assert confirm["To"] == "free@example.org" and "Confirm" in confirm["Subject"]
+    # The owner of the taken address is told; the asker learns nothing; nothing changed.
+    assert notice["To"] == other_member.email
+    assert "Nothing was changed" in notice.get_body(("plain",)).get_content()
+    db.session.expire_all()
+    assert db.session.get(User, member.id).email == member.email
 
 
 def test_announcements_choice_is_saved(client, member):
@@ -341,12 +360,8 @@ def test_purge_removes_old_unconfirmed_accounts_and_old_addresses(app, runner, m
     from forum.services.accounts import Registration, register
 
     with app.test_request_context():
-        fresh = register(
-            Registration("fresh", "fresh@example.org", False, "192.0.2.1", "http://x/signin/")
-        )
-        stale = register(
-            Registration("stale", "stale@example.org", False, "192.0.2.2", "http://x/signin/")
-        )
+        fresh = register(Registration("fresh", "fresh@example.org", False, "192.0.2.1"))
+        stale = register(Registration("stale", "stale@example.org", False, "192.0.2.2"))
     stale.created_at = utcnow() - timedelta(days=8)
     member.created_at = utcnow() - timedelta(days=40)
     member.signup_ip = "192.0.2.3"

@@ -151,7 +151,7 @@ def site(app, category, member, other_member, admin) -> Site:
     )
     with app.test_request_context():
         announcement, _ = announcement_service.publish(
-            admin, "We have a new look", "Read **all about it**.", False, "http://localhost/u/"
+            admin, "We have a new look", "Read **all about it**.", False
         )
     db.session.commit()
     return Site(

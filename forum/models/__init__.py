@@ -1,6 +1,6 @@
 """Every model, imported here so that Alembic sees the whole schema."""
 
-from .accounts import LoginToken
+from .accounts import LoginToken, MemberSession
 from .announcements import Announcement
 from .base import personal, utcnow
 from .forum import Category, Post, Topic
@@ -27,6 +27,7 @@ __all__ = [
     "Announcement",
     "Category",
     "LoginToken",
+    "MemberSession",
     "ModerationLog",
     "NetworkTagKey",
     "OutboxMessage",

@@ -54,3 +54,22 @@ class LoginToken(db.Model):
     @property
     def usable(self) -> bool:
         return self.used_at is None and self.expires_at > utcnow()
+
+
+class MemberSession(db.Model):
+    """A signed-in browser: the session cookie holds a random key, this row its SHA-256.
+
+    The cookie names nothing that is ever reused (not the member's id), and the forum can
+    end it: signing out deletes this row, so a copy of the cookie signs in no one after.
+    The lifetime counts from signing in and does not slide forward.
+    """
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship(lazy="raise")

@@ -1,5 +1,6 @@
 """Members: the only personal data the forum asks for is a username and an email address."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,9 +13,18 @@ from .base import ROLES_STAFF, ip_address, personal, utcnow
 ROLES = ("member", "moderator", "admin")
 
 
+def _new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+        # An id is never given again after its account is deleted (SQLite reuses the
+        # highest rowid otherwise): nothing that named the old member can name a new one.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(
@@ -70,13 +80,23 @@ class User(UserMixin, db.Model):
             purge="account-deletion",
         ),
     )
+    # The random key of the member's announcement unsubscribe link: names no id, and
+    # changes with the address (links mailed to the old one stop working).
+    mail_key: Mapped[str] = mapped_column(String(43), unique=True, default=_new_key)
     signup_ip: Mapped[str | None] = mapped_column(
         String(45),
         info=ip_address("looking into abuse of registration", purge="remove_old_ips"),
     )
 
+    # The raw key of the session this object was loaded for (not a column; see
+    # services.accounts.start_session): Flask-Login keeps it in the cookie, never the id.
+    session_key = None
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str | None:
+        return self.session_key
 
     @property
     def is_staff(self) -> bool:

@@ -1,7 +1,9 @@
-"""Accounts: registration, sign-in by one-time link, and the member's own settings.
+"""Accounts: registration, sign-in by one-time link, sessions, and the member's settings.
 
 Functions here flush and queue mail; their callers commit, then ask the mail layer to
-send after the response (services.mail.send_after_response).
+send after the response (services.mail.send_after_response). Nothing here tells a
+stranger whether an address belongs to a member: registration and address changes
+answer the same either way, and the owner of a taken address is mailed instead.
 """
 
 import hashlib
@@ -11,15 +13,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import LoginToken, User, utcnow
+from ..links import site_url
+from ..models import LoginToken, MemberSession, User, utcnow
 from ..models.accounts import DELETE_PURPOSES
 from . import ServiceError, network
 from . import mail as mail_service
 from .deletion import delete_account
-from .members import create_user, normalize_email
+from .members import create_user, normalize_email, normalize_username
 
 
 class TokenError(ServiceError):
@@ -34,14 +38,20 @@ class Registration:
     email: str
     announcements: bool
     ip: str | None
-    # Absolute URL that the token is appended to, e.g. https://forum.example/signin/
-    link_prefix: str
     # The privacy policy version shown on the form (None: no version published yet).
     policy_version: int | None = None
+    # False when the address has had its share of visitor-caused mail (see
+    # security.allow_mail_to): an existing member is then not mailed again.
+    may_mail_existing: bool = True
 
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def session_key_hash(raw: str) -> str:
+    """What is stored of a session key (its SHA-256): the key itself is only in the cookie."""
+    return _hash(raw)
 
 
 def _issue(user: User, purpose: str, ip: str | None, new_email: str | None = None) -> str:
@@ -73,6 +83,11 @@ def _issue(user: User, purpose: str, ip: str | None, new_email: str | None = Non
     return raw
 
 
+def _link(raw: str) -> str:
+    """The mailed address of a token: on SITE_URL, never the request's host."""
+    return site_url("accounts.follow_link", token=raw)
+
+
 def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> None:
     minutes = current_app.config["SIGNIN_LINK_MINUTES"]
     expires = utcnow() + timedelta(minutes=minutes)
@@ -84,21 +99,54 @@ def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> 
         current_app.logger.warning("Sign-in link for %s: %s", user.username, link)
 
 
-def register(form: Registration) -> User:
-    """Create an unconfirmed member and mail the link that confirms and signs them in."""
-    user = create_user(form.username, form.email)
-    user.announcements = form.announcements
-    user.signup_ip = form.ip
-    user.policy_version_seen = form.policy_version
-    db.session.flush()
-    raw = _issue(user, "signin", form.ip)
-    site = current_app.config["SITE_NAME"]
-    link = form.link_prefix + raw
-    _queue_link(user, link, "welcome", user.email, f"Welcome to {site}: confirm your address")
-    return user
+def check_registration(username: str, email: str) -> None:
+    """What the form can say at once: the username's rules and whether it is free, and the
+    address's syntax. Whether the address is taken is never said (see register)."""
+    username = normalize_username(username)
+    normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.username_key == username.lower())):
+        raise ServiceError("That username is taken.", field="username")
 
 
-def request_signin(email: str, ip: str | None, link_prefix: str) -> None:
+def register(form: Registration) -> User | None:
+    """Create an unconfirmed member and mail the link that confirms and signs them in.
+
+    If the address already belongs to a member, nothing is created: that member is mailed
+    a sign-in link saying someone tried to register with their address. Views run this
+    after the response, so the visitor's answer is the same, as fast, in both cases. A
+    registration racing another for the same address ends as the second case, not an error.
+    Returns the new member, or None.
+    """
+    address = normalize_email(form.email)
+    existing = db.session.scalar(select(User).where(User.email == address))
+    if existing is None:
+        try:
+            user = create_user(form.username, address)
+        except IntegrityError:
+            # Another registration committed this address first. This runs on its own
+            # after the response, so the whole (empty) transaction can go.
+            db.session.rollback()
+            existing = db.session.scalar(select(User).where(User.email == address))
+            if existing is None:
+                raise  # the username was taken meanwhile: logged, nothing mailed
+        else:
+            user.announcements = form.announcements
+            user.signup_ip = form.ip
+            user.policy_version_seen = form.policy_version
+            raw = _issue(user, "signin", form.ip)
+            site = current_app.config["SITE_NAME"]
+            subject = f"Welcome to {site}: confirm your address"
+            _queue_link(user, _link(raw), "welcome", user.email, subject)
+            return user
+    if form.may_mail_existing:
+        raw = _issue(existing, "signin", form.ip)
+        site = current_app.config["SITE_NAME"]
+        subject = f"Someone tried to register on {site} with your address"
+        _queue_link(existing, _link(raw), "register_existing", existing.email, subject)
+    return None
+
+
+def request_signin(email: str, ip: str | None) -> None:
     """Mail a sign-in link if the address belongs to a member; do nothing otherwise.
 
     Views run this after the response (forum.deferred), so that the answer, and the
@@ -110,7 +158,7 @@ def request_signin(email: str, ip: str | None, link_prefix: str) -> None:
         return
     raw = _issue(user, "signin", ip)
     site = current_app.config["SITE_NAME"]
-    _queue_link(user, link_prefix + raw, "signin", user.email, f"Your sign-in link for {site}")
+    _queue_link(user, _link(raw), "signin", user.email, f"Your sign-in link for {site}")
 
 
 def find_token(raw: str) -> LoginToken:
@@ -166,24 +214,43 @@ def _replace_email(user: User, new_email: str) -> None:
         raise TokenError("That address now belongs to another account; nothing was changed.")
     old = user.email
     user.email = new_email
+    # Links mailed to the old address stop working, and so does every open session.
+    user.mail_key = secrets.token_urlsafe(32)
+    end_all_sessions(user)
     site = current_app.config["SITE_NAME"]
     mail_service.queue(old, f"Your address on {site} was changed", "email_changed", user=user)
 
 
-def request_email_change(user: User, new_email: str, ip: str | None, link_prefix: str) -> None:
-    """Mail a confirmation link to a new address; the old one stays until it is followed."""
+def check_email_change(user: User, new_email: str) -> str:
+    """The new address, normalized, or ServiceError for what the member may be told at once."""
     address = normalize_email(new_email)
     if address == user.email:
         raise ServiceError("That is already your address.", field="email")
-    if db.session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise ServiceError("That email address is taken.", field="email")
-    raw = _issue(user, "email", ip, new_email=address)
+    return address
+
+
+def request_email_change(user_id: int, address: str, ip: str | None, may_mail: bool) -> None:
+    """Mail a confirmation link to a new address; the old one stays until it is followed.
+
+    If the address is another member's, that member is told (when `may_mail`) and nothing
+    else happens: the asker gets the same answer, so no one learns who is a member. Views
+    run this after the response (hence the id), so both cases take as long.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+    owner = db.session.scalar(select(User).where(User.email == address))
     site = current_app.config["SITE_NAME"]
-    link = link_prefix + raw
-    _queue_link(user, link, "confirm_email", address, f"Confirm your new address on {site}")
+    if owner is not None:
+        if may_mail and owner.id != user.id:
+            subject = f"Someone tried to use your address on {site}"
+            mail_service.queue(owner.email, subject, "email_taken", user=owner)
+        return
+    raw = _issue(user, "email", ip, new_email=address)
+    _queue_link(user, _link(raw), "confirm_email", address, f"Confirm your new address on {site}")
 
 
-def request_deletion(user: User, erase_posts: bool, ip: str | None, link_prefix: str) -> None:
+def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
     """Mail the member a link that deletes their account, their choice for posts in it."""
     purpose = next(p for p, erase in DELETE_PURPOSES.items() if erase == erase_posts)
     # One deletion link at a time, whichever choice the earlier one carried.
@@ -199,7 +266,7 @@ def request_deletion(user: User, erase_posts: bool, ip: str | None, link_prefix:
     raw = _issue(user, purpose, ip)
     site = current_app.config["SITE_NAME"]
     subject = f"Confirm the deletion of your account on {site}"
-    _queue_link(user, link_prefix + raw, "confirm_delete", user.email, subject)
+    _queue_link(user, _link(raw), "confirm_delete", user.email, subject)
 
 
 def set_announcements(user: User, wanted: bool) -> None:
@@ -217,3 +284,45 @@ def pending_email(user: User) -> str | None:
             LoginToken.expires_at > utcnow(),
         )
     )
+
+
+def start_session(user: User) -> str:
+    """Open a session for the member; return the raw key the cookie carries. Caller commits.
+
+    Only the key's SHA-256 is stored, so a copy of the database signs in no one.
+    """
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    db.session.add(
+        MemberSession(
+            user_id=user.id, key_hash=_hash(raw), created_at=now, expires_at=now + lifetime
+        )
+    )
+    user.session_key = raw
+    return raw
+
+
+def member_for_session(raw: str | None) -> User | None:
+    """The member a live session key belongs to, or None (one query)."""
+    if not raw or len(raw) > 100:
+        return None
+    user = db.session.scalar(
+        select(User)
+        .join(MemberSession, MemberSession.user_id == User.id)
+        .where(MemberSession.key_hash == _hash(raw), MemberSession.expires_at > utcnow())
+    )
+    if user is not None:
+        user.session_key = raw
+    return user
+
+
+def end_session(raw: str | None) -> None:
+    """Sign one session out, wherever its cookie was copied to; the caller commits."""
+    if raw:
+        db.session.execute(delete(MemberSession).where(MemberSession.key_hash == _hash(raw)))
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the member out of every browser; the caller commits."""
+    db.session.execute(delete(MemberSession).where(MemberSession.user_id == user.id))

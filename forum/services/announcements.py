@@ -1,17 +1,18 @@
 """Announcements: published at once on the page and the feed, emailed at most once a week.
 
 Email goes only to members who ticked "announcements" and confirmed their address, through
-the outbox (one row each, queued in chunks), each with a signed one-click unsubscribe link.
+the outbox (one row each, queued in chunks), each with a one-click unsubscribe link whose
+token is the member's random mail key: it names no id, and changes with the address.
 """
 
 from datetime import datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from .. import markdown
 from ..extensions import db
+from ..links import site_url
 from ..models import Announcement, User, utcnow
 from . import NotFound, ServiceError
 from . import mail as mail_service
@@ -19,7 +20,6 @@ from . import mail as mail_service
 LATEST = 20
 # Recipients are read and queued this many at a time, so memory stays bounded.
 MAIL_CHUNK = 200
-UNSUBSCRIBE_SALT = "unsubscribe"
 
 
 def latest(limit: int = LATEST) -> list[Announcement]:
@@ -45,15 +45,12 @@ def next_mailing_at(now: datetime | None = None) -> datetime | None:
     return allowed if allowed > (now or utcnow()) else None
 
 
-def publish(
-    author: User, title: str, body: str, send_mail: bool, unsubscribe_prefix: str
-) -> tuple[Announcement, int]:
+def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Announcement, int]:
     """Publish an announcement and, if asked, queue it for members; commits.
 
     Returns the announcement and how many emails were queued. A mailing earlier than
     ANNOUNCE_MIN_DAYS after the last one is refused (ServiceError on "send_mail") and
-    nothing is published. `unsubscribe_prefix` is the absolute address a member's signed
-    token is appended to; mailing renders absolute links, so it needs a request context.
+    nothing is published. Links in the mail are built on SITE_URL.
     """
     title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
     if not title:
@@ -78,27 +75,27 @@ def publish(
     )
     db.session.add(announcement)
     db.session.flush()
-    queued = _queue_for_members(announcement, unsubscribe_prefix) if send_mail else 0
+    queued = _queue_for_members(announcement) if send_mail else 0
     db.session.commit()
     return announcement, queued
 
 
-def _queue_for_members(announcement: Announcement, unsubscribe_prefix: str) -> int:
+def _queue_for_members(announcement: Announcement) -> int:
     """One outbox row per opted-in, confirmed member, read in chunks by id; no commit."""
     queued, after = 0, 0
     while True:
         chunk = db.session.execute(
-            select(User.id, User.email)
+            select(User.id, User.email, User.mail_key)
             .where(User.announcements.is_(True), User.confirmed_at.is_not(None), User.id > after)
             .order_by(User.id)
             .limit(MAIL_CHUNK)
         ).all()
-        for user_id, email in chunk:
+        for _user_id, email, mail_key in chunk:
             mail_service.queue(
                 email,
                 announcement.title,
                 "announcement",
-                unsubscribe_url=unsubscribe_prefix + unsubscribe_token(user_id),
+                unsubscribe_url=site_url("announcements.unsubscribe", token=mail_key),
                 announcement=announcement,
             )
         queued += len(chunk)
@@ -108,27 +105,22 @@ def _queue_for_members(announcement: Announcement, unsubscribe_prefix: str) -> i
         after = chunk[-1].id
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(user: User) -> str:
+    """The token of a member's unsubscribe link: random, never expiring, naming no id."""
+    return user.mail_key
 
 
-def unsubscribe_token(user_id: int) -> str:
-    """A signed token naming the member; it never expires, as unsubscribe links must work."""
-    return _serializer().dumps(user_id)
-
-
-def user_id_from_token(token: str) -> int:
-    """The member a token names; ServiceError if it was not signed by us."""
-    try:
-        user_id = _serializer().loads(token)
-    except BadSignature:
-        raise ServiceError("This unsubscribe link is not valid.") from None
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
+def check_unsubscribe_token(token: str) -> None:
+    """ServiceError unless the token is a live member's (the address may have changed)."""
+    if not token or len(token) > 100 or not _subscriber(token):
         raise ServiceError("This unsubscribe link is not valid.")
-    return user_id
 
 
-def unsubscribe(user_id: int) -> None:
-    """Stop announcements by email for this member (idempotent; a gone member is fine); commits."""
-    db.session.execute(update(User).where(User.id == user_id).values(announcements=False))
+def unsubscribe(token: str) -> None:
+    """Stop announcements by email for the member the token names (idempotent); commits."""
+    db.session.execute(update(User).where(User.mail_key == token).values(announcements=False))
     db.session.commit()
+
+
+def _subscriber(token: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.mail_key == token)) is not None

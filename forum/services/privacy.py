@@ -213,9 +213,13 @@ def site_cookies() -> list[Cookie]:
     return [
         Cookie(
             name=config["SESSION_COOKIE_NAME"],
-            purpose="Says which member is signed in, and protects your forms against other sites.",
-            set_when="When you sign in, never before. Signing out removes it.",
-            lifetime=f"{days} days, or until you sign out",
+            purpose=(
+                "Holds the random key of your signed-in session (never your member number), "
+                "and protects your forms against other sites."
+            ),
+            set_when="When you sign in, never before. Signing out removes it and ends the "
+            "session on the server, so a copy of it signs in no one.",
+            lifetime=f"{days} days from signing in, or until you sign out",
             attributes=", ".join(attributes),
         )
     ]

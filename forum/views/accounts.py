@@ -1,6 +1,7 @@
 """Registration, sign-in by one-time link, signing out, and the member's account page."""
 
 import json
+import time
 
 from flask import (
     Blueprint,
@@ -26,7 +27,15 @@ from ..forms.accounts import (
     SignoutForm,
     UseLinkForm,
 )
-from ..security import anonymous_key, client_ip, cookieless_form, form_token, member_required
+from ..security import (
+    FIXED_EXPIRY,
+    allow_mail_to,
+    browser_must_vouch,
+    client_ip,
+    cookieless_form,
+    form_token,
+    member_required,
+)
 from ..services import ServiceError
 from ..services import accounts as service
 from ..services import export as export_service
@@ -41,23 +50,9 @@ def _limit(setting: str, **kwargs):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"], **kwargs)
 
 
-def _target_address_key() -> str:
-    # Counts requests per target address, so one inbox cannot be flooded from many networks.
-    try:
-        address = normalize_email(request.form.get("email", ""))
-    except ServiceError:
-        address = "invalid"
-    return "to:" + anonymous_key(address)
-
-
 def _render_visitor_form(template: str, form, status: int = 200, **context):
     form.form_token.data = form_token()
     return render_template(template, form=form, **context), status
-
-
-def _link_prefix() -> str:
-    """The absolute address a mailed token is appended to."""
-    return url_for("accounts.follow_link", token="", _external=True)
 
 
 def _no_store(response):
@@ -76,22 +71,21 @@ def register():
     """Create an account from a username and an email address; nothing else is asked."""
     form = RegisterForm()
     if form.validate_on_submit():
-        registration = service.Registration(
-            username=form.username.data,
-            email=form.email.data,
-            announcements=form.announcements.data,
-            ip=client_ip(),
-            link_prefix=_link_prefix(),
-            policy_version=privacy_service.version_for_registration(form.policy_version.data),
-        )
         try:
-            service.register(registration)
+            service.check_registration(form.username.data, form.email.data)
         except ServiceError as exc:
-            db.session.rollback()
             add_service_error(form, exc)
         else:
-            db.session.commit()
-            mail_service.send_after_response()
+            registration = service.Registration(
+                username=form.username.data,
+                email=form.email.data,
+                announcements=form.announcements.data,
+                ip=client_ip(),
+                policy_version=privacy_service.version_for_registration(form.policy_version.data),
+                may_mail_existing=allow_mail_to(normalize_email(form.email.data)),
+            )
+            # After the response: a taken address gets the same answer, as fast.
+            after_response(service.register, registration)
             return redirect(url_for("accounts.link_sent", welcome=1), code=303)
     status = 422 if request.method == "POST" else 200
     policy = privacy_service.cached_current()
@@ -101,7 +95,6 @@ def register():
 
 @bp.route("/signin", methods=["GET", "POST"])
 @_limit("LIMIT_SIGNIN_IP")
-@_limit("LIMIT_SIGNIN_ADDRESS", key_func=_target_address_key)
 @cookieless_form
 def signin():
     """Ask for a one-time sign-in link by email; the answer never says whether one was sent."""
@@ -113,7 +106,9 @@ def signin():
             add_service_error(form, exc)
         else:
             # Looked up after the response: members and strangers get the same answer, as fast.
-            after_response(service.request_signin, address, client_ip(), _link_prefix())
+            # Past the per-address limit nothing is mailed, but the answer is the same.
+            if allow_mail_to(address):
+                after_response(service.request_signin, address, client_ip())
             return redirect(url_for("accounts.link_sent"), code=303)
     status = 422 if request.method == "POST" else 200
     return _render_visitor_form("accounts/signin.html", form, status)
@@ -127,9 +122,12 @@ def link_sent():
 
 @bp.route("/signin/<token>", methods=["GET", "POST"])
 @cookieless_form
+@browser_must_vouch
 def follow_link(token):
     """A mailed link: GET shows one button (mail scanners fetch links), POST spends the token."""
     form = UseLinkForm()
+    # Who this browser is, before spending the link can end that member's sessions.
+    follower_id = current_user.id
     try:
         link = service.find_token(token)
         if request.method == "POST" and form.validate_on_submit():
@@ -143,18 +141,39 @@ def follow_link(token):
         db.session.rollback()
         page = render_template("accounts/link_problem.html", message=exc.message)
         return _no_store(current_app.make_response((page, 400)))
-    db.session.commit()
+    follower_is_member = follower_id == user.id
+    if purpose == "delete":
+        db.session.commit()
+        mail_service.send_after_response()
+        if follower_is_member:
+            logout_user()
+            session.clear()
+        return redirect(url_for("accounts.account_deleted"), code=303)
+    if purpose == "email" and not follower_is_member:
+        # Every session of the member ended with the change; this browser had none.
+        db.session.commit()
+        mail_service.send_after_response()
+        return redirect(url_for("accounts.email_confirmed"), code=303)
+    _sign_in(user)
     mail_service.send_after_response()
     if purpose == "email":
         return redirect(url_for("accounts.email_confirmed"), code=303)
-    if purpose == "delete":
-        if current_user.is_authenticated and current_user.get_id() == str(user.id):
-            logout_user()
-        session.clear()
-        return redirect(url_for("accounts.account_deleted"), code=303)
-    login_user(user)
-    session.permanent = True
     return redirect(url_for("accounts.signed_in"), code=303)
+
+
+def _sign_in(user) -> None:
+    """Open a new session for the member in this browser and commit; nothing from before
+    (a visitor's session, another member's) survives it."""
+    logout_user()
+    session.clear()
+    service.start_session(user)
+    db.session.commit()
+    login_user(user)
+    # Flask-Login's hash of address and user agent: not wanted, and not declared.
+    session.pop("_id", None)
+    session.permanent = True
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    session[FIXED_EXPIRY] = int(time.time() + lifetime.total_seconds())
 
 
 @bp.get("/signin/done")
@@ -168,10 +187,25 @@ def signed_in():
 
 @bp.post("/signout")
 def signout():
-    """Sign out: the session cookie is removed."""
+    """Sign out: the session ends on the server too, so a copy of the cookie is worthless."""
     if SignoutForm().validate_on_submit():
+        service.end_session(current_user.session_key if current_user.is_authenticated else None)
+        db.session.commit()
         logout_user()
         session.clear()
+    return redirect(url_for("forum.index"), code=303)
+
+
+@bp.post("/account/signout-everywhere")
+@member_required
+def signout_everywhere():
+    """End every session of the member, in every browser, this one included."""
+    if SignoutForm().validate_on_submit():
+        service.end_all_sessions(current_user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You are signed out everywhere.")
     return redirect(url_for("forum.index"), code=303)
 
 
@@ -204,13 +238,15 @@ def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
         try:
-            service.request_email_change(current_user, form.email.data, client_ip(), _link_prefix())
+            address = service.check_email_change(current_user, form.email.data)
         except ServiceError as exc:
-            db.session.rollback()
             add_service_error(form, exc)
         else:
-            db.session.commit()
-            mail_service.send_after_response()
+            # After the response: a taken address gets the same answer, as fast.
+            may_mail = allow_mail_to(address)
+            after_response(
+                service.request_email_change, current_user.id, address, client_ip(), may_mail
+            )
             flash("We sent a link to the new address. Your address changes when you follow it.")
             return redirect(url_for("accounts.account"))
     announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
@@ -262,7 +298,7 @@ def request_deletion():
     if not form.validate_on_submit():
         return render_template("accounts/data.html", delete_form=form), 422
     erase = form.posts.data == "erase"
-    service.request_deletion(current_user, erase, client_ip(), _link_prefix())
+    service.request_deletion(current_user, erase, client_ip())
     db.session.commit()
     mail_service.send_after_response()
     flash("We sent a link to your address. Your account is deleted when you follow it.")

@@ -1,8 +1,9 @@
 """Announcements: the public page, one announcement, the Atom feed, and unsubscribing."""
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import csrf
+from ..links import site_url
 from ..services import NotFound, ServiceError
 from ..services import announcements as service
 from .feeds import Entry, atom_response
@@ -31,7 +32,7 @@ def feed():
     """The latest announcements as an Atom feed (RFC 4287)."""
     entries = [
         Entry(
-            id=(permalink := url_for("announcements.show", announcement_id=a.id, _external=True)),
+            id=(permalink := site_url("announcements.show", announcement_id=a.id)),
             title=a.title,
             link=permalink,
             published=a.created_at,
@@ -41,12 +42,7 @@ def feed():
         for a in service.latest()
     ]
     title = f"{current_app.config['SITE_NAME']}: announcements"
-    return atom_response(title, url_for("announcements.index", _external=True), entries)
-
-
-def unsubscribe_prefix() -> str:
-    """The absolute address a member's unsubscribe token is appended to."""
-    return url_for("announcements.unsubscribe", token="", _external=True)
+    return atom_response(title, site_url("announcements.index"), entries)
 
 
 def _no_store(page: str, status: int = 200):
@@ -58,17 +54,17 @@ def _no_store(page: str, status: int = 200):
 
 
 # No CSRF token and no origin check: RFC 8058's one-click POST comes from a mail provider,
-# without a session, a form token or an Origin. The signed token is the authority, and the
+# without a session, a form token or an Origin. The random token is the authority, and the
 # only thing it can do is turn announcement mail off.
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token):
     """GET shows one button (mail scanners fetch links); POST stops announcement mail."""
     try:
-        user_id = service.user_id_from_token(token)
+        service.check_unsubscribe_token(token)
     except ServiceError as exc:
         return _no_store(render_template("announcements/bad_link.html", message=exc.message), 400)
     if request.method == "GET":
         return _no_store(render_template("announcements/unsubscribe.html"))
-    service.unsubscribe(user_id)
+    service.unsubscribe(token)
     return _no_store(render_template("announcements/unsubscribed.html"))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, render_template
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..extensions import db, limiter, login_manager
 
@@ -43,6 +43,11 @@ _READ_ONLY_WORDS = ("readonly database", "read-only", "disk is full", "disk i/o 
 
 def handle_http_error(exc: HTTPException):
     """Render any HTTP error with the layout, keeping its status and headers."""
+    if isinstance(exc, SecurityError):
+        # A Host that is not SITE_URL's: there is no site to build links for, so no layout.
+        return current_app.response_class(
+            "This server does not answer for that host name.\n", 400, mimetype="text/plain"
+        )
     code = exc.code or 500
     if code >= 500:
         db.session.rollback()

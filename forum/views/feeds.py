@@ -6,8 +6,9 @@ The announcements feed (views/announcements.py) is rendered by atom_response() t
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 
+from ..links import site_url
 from ..models import utcnow
 from ..services import NotFound
 from ..services import feeds as service
@@ -36,7 +37,7 @@ def atom_response(title: str, page_url: str, entries: list[Entry]):
         "feeds/atom.xml",
         title=title,
         page_url=page_url,
-        self_url=request.base_url,
+        self_url=site_url(request.endpoint, **(request.view_args or {})),
         # An empty feed was last updated now, as far as a reader can tell.
         updated=updated or utcnow(),
         entries=entries,
@@ -51,7 +52,7 @@ def atom_response(title: str, page_url: str, entries: list[Entry]):
 
 
 def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return site_url(endpoint, **values)
 
 
 def _topic_entries(rows) -> list[Entry]:

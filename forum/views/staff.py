@@ -27,7 +27,6 @@ from ..services import privacy as privacy_service
 from ..services import staff as staff_service
 from ..services import support as service
 from . import act, run
-from .announcements import unsubscribe_prefix
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -417,7 +416,6 @@ def announcements():
                 form.title.data,
                 form.body.data,
                 form.send_mail.data,
-                unsubscribe_prefix(),
             )
         except ServiceError as exc:
             db.session.rollback()

@@ -16,6 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User
 from forum.services import forum as forum_service
+from tests.conftest import sign_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,10 +83,13 @@ def live_server(app):
     db.session.commit()
     db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # Mailed links are built from SITE_URL: here, the server the browser talks to.
+    app.config["SITE_URL"] = base_url
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         server.server_close()
@@ -220,12 +224,10 @@ def open_visit(browser, playwright, live_server, width):
 
 def signed_in(app, open_visit, username: str, **context_args):
     """A browser context carrying the session cookie of `username`, as signing in would set."""
-    user_id = db.session.scalar(db.select(User.id).where(User.username == username))
-    db.session.remove()
+    user = db.session.scalar(db.select(User).where(User.username == username))
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    sign_in(client, user)
+    db.session.remove()
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     v = open_visit(refuse_cookies=False, **context_args)
     v.context.add_cookies(

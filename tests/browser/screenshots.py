@@ -24,6 +24,7 @@ from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E4
 from forum.seed import seed_demo  # noqa: E402
 from forum.services import announcements, moderation, staff, support  # noqa: E402
 from forum.services import forum as forum_service  # noqa: E402
+from forum.services.accounts import start_session  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -137,10 +138,11 @@ class QuietHandler(WSGIRequestHandler):
 
 
 def session_cookie(app, user_id: int) -> dict:
+    key = start_session(db.session.get(User, user_id))
+    db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+        session["_user_id"] = key
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     return {"name": cookie.key, "value": cookie.value}
 
@@ -161,6 +163,7 @@ def main(out: Path) -> int:
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
+    app.config["SITE_URL"] = base
     count = 0
     try:
         with sync_playwright() as pw:
