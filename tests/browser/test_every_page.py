@@ -59,7 +59,7 @@ def test_member_pages(app, site, member, open_visit, scheme, width):  # noqa: F8
     v = signed_in(app, open_visit, "juniper", color_scheme=scheme)
     v.goto("/account")
     assert v.page.get_by_role("heading", level=1).count() == 1
-    assert v.page.get_by_role("button", name="Sign out").is_visible(), "not signed in"
+    assert v.page.get_by_role("button", name="Sign out", exact=True).is_visible(), "not signed in"
     # The other public pages differ from a visitor's only by the header, checked here too.
     paths = forum_pages(site) + member_only_pages(site)
     found = check(v, paths, f"member, {scheme}, {width} px")
