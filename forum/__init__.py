@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
-from . import cli, pagecache, search_cli, security, templating
+from . import cli, pagecache, posts_cli, search_cli, security, templating
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -77,6 +77,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     cli.init_app(app)
     search_cli.init_app(app)
+    posts_cli.init_app(app)
     return app
 
 
