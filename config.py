@@ -54,7 +54,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'forum.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error (logged, or in a traceback) shows the SQL, never the
+    # values bound to it, which may be email addresses or post text.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Where mail goes: smtp://user:pass@host:port, smtp+starttls://..., smtps://...,
     # file:///path (one .eml file per message) or console:// (printed).
     MAIL_URL = os.environ.get("MAIL_URL", f"file://{INSTANCE / 'mail'}")

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
-from . import cli, links, pagecache, search_cli, security, templating
+from . import cli, links, pagecache, posts_cli, search_cli, security, templating
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -81,6 +81,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     cli.init_app(app)
     search_cli.init_app(app)
+    posts_cli.init_app(app)
     return app
 
 

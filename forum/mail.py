@@ -148,6 +148,9 @@ def build_message(row: OutboxMessage, sender: str, site_name: str) -> EmailMessa
     return msg
 
 
+_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+
+
 def describe_error(exc: BaseException) -> str:
     """One short line about a failed send, for the outbox and the log: no traceback."""
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -161,7 +164,13 @@ def describe_error(exc: BaseException) -> str:
         summary = "recipient refused: " + "; ".join(replies)
     else:
         summary = f"{type(exc).__name__}: {exc}"
-    return " ".join(summary.split())[:255]
+    # Servers name the refused recipient in their reply; the log and the outbox need only why.
+    return " ".join(redact_addresses(summary).split())[:255]
+
+
+def redact_addresses(text: str) -> str:
+    """`text` with every email address replaced by "[address]"."""
+    return _ADDRESS.sub("[address]", text)
 
 
 def _address(sender: str) -> str:

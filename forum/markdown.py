@@ -40,6 +40,34 @@ def _shift_headings(state) -> None:
 
 
 _md.core.ruler.push("shift_headings", _shift_headings)
+
+
+# A wide table or code block scrolls sideways inside the post; keyboard users need to focus
+# it to scroll. The attribute is added here, before sanitizing, and the sanitizer lets it
+# through only as "0" (never by editing the sanitizer's output).
+def _focusable_open(renderer, tokens, idx, options, env):
+    tokens[idx].attrSet("tabindex", "0")
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_default_code_block = _md.renderer.rules["code_block"]
+_default_fence = _md.renderer.rules["fence"]
+
+
+def _code_block(renderer, tokens, idx, options, env):
+    tokens[idx].attrSet("tabindex", "0")  # the indented block puts its attributes on <pre>
+    return _default_code_block(tokens, idx, options, env)
+
+
+def _fence(renderer, tokens, idx, options, env):
+    # A fence puts its attributes on <code>; its <pre> is always the first, bare tag.
+    html = _default_fence(tokens, idx, options, env)
+    return '<pre tabindex="0">' + html.removeprefix("<pre>")
+
+
+_md.add_render_rule("table_open", _focusable_open)
+_md.add_render_rule("code_block", _code_block)
+_md.add_render_rule("fence", _fence)
 # Deeply nested quotes or lists stop nesting here instead of costing time and stack.
 _md.options["maxNesting"] = 20
 
@@ -55,6 +83,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
     "code": {"class"},
+    "pre": {"tabindex"},
+    "table": {"tabindex"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -63,6 +93,8 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
     # Only the renderer's language-xyz classes survive on code.
     if tag == "code" and attr == "class":
         return value if value.startswith("language-") and value[9:].isalnum() else None
+    if attr == "tabindex":
+        return value if value == "0" else None
     if tag in ("td", "th") and attr == "align":
         return value if value in ("left", "right", "center") else None
     return value
@@ -83,11 +115,7 @@ def sanitize(html: str) -> str:
 
 def render(source: str, heading_shift: int = 0) -> str:
     """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels."""
-    html = sanitize(_md.render(source, {"heading_shift": heading_shift}))
-    # A wide table or code block scrolls sideways inside the post; keyboard users need to
-    # focus it to scroll. After sanitizing, "<table>" and "<pre>" can only be real elements
-    # without attributes: text would be "&lt;table&gt;".
-    return html.replace("<table>", '<table tabindex="0">').replace("<pre>", '<pre tabindex="0">')
+    return sanitize(_md.render(source, {"heading_shift": heading_shift}))
 
 
 def render_post(source: str) -> str:

@@ -13,8 +13,15 @@ from aiosmtpd.smtp import Envelope
 
 
 class _Handler:
-    def __init__(self):
+    def __init__(self, refuse: str | None = None):
         self.messages: list[tuple[Envelope, EmailMessage]] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:  # as real servers do, the refusal names the address
+            return self.refuse.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(
@@ -42,9 +49,12 @@ class SMTPServer:
 
 
 @contextmanager
-def running_smtp_server(port: int = 0, **smtp_options):
-    """An SMTP server on 127.0.0.1 (`port` 0 picks a free one) while the block runs."""
-    handler = _Handler()
+def running_smtp_server(port: int = 0, refuse: str | None = None, **smtp_options):
+    """An SMTP server on 127.0.0.1 (`port` 0 picks a free one) while the block runs.
+
+    `refuse`, a reply such as "550 <{address}> unknown", refuses every recipient with it.
+    """
+    handler = _Handler(refuse)
     controller = _EphemeralController(handler, hostname="127.0.0.1", port=port, **smtp_options)
     controller.start()
     try:

@@ -63,3 +63,41 @@ def test_create_user_refuses_bad_input_clearly(runner):
     assert bad.exit_code == 1 and "username" in bad.output
     role = runner.invoke(args=["create-user", "someone", "s@example.org", "--role", "god"])
     assert role.exit_code == 2
+
+
+def test_posts_rerender_restores_stored_html_from_the_source(runner, client, topic, post):
+    from forum import markdown
+    from forum.models import Announcement, SupportAnswer, SupportRequest
+
+    request = SupportRequest(kind="support", subject="Tables?", message="How?", state="published")
+    db.session.add(request)
+    db.session.flush()
+    answer_source = "| a |\n|---|\n| 1 |"
+    db.session.add(
+        SupportAnswer(
+            request_id=request.id, kind="support", title="Tables", slug="tables",
+            question="How?", answer_source=answer_source, answer_html="<p>stale</p>",
+            published=True,
+        )
+    )  # fmt: skip
+    db.session.add(Announcement(title="News", body="```\ncode\n```", html="<p>stale</p>"))
+    post.html = '<pre>old</pre><script>alert("stored")</script>'
+    db.session.commit()
+    before = client.get(f"/t/{topic.id}/{topic.slug}").get_data(as_text=True)
+    assert 'alert("stored")' in before  # a visitor's cached page holds the stale copy
+
+    result = runner.invoke(args=["posts", "rerender", "--batch", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Re-rendered 3 changed rows." in result.output
+
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).html == markdown.render_post(post.body)
+    answer = db.session.scalar(db.select(SupportAnswer))
+    assert answer.answer_html == markdown.render_post(answer_source)
+    assert '<table tabindex="0">' in answer.answer_html
+    announcement = db.session.scalar(db.select(Announcement))
+    assert announcement.html.startswith('<pre tabindex="0"><code>')
+    after = client.get(f"/t/{topic.id}/{topic.slug}").get_data(as_text=True)
+    assert "alert" not in after
+    again = runner.invoke(args=["posts", "rerender"])
+    assert "Re-rendered 0 changed rows." in again.output

@@ -67,7 +67,7 @@ def assert_safe(html: str) -> None:
         assert tag in ALLOWED_TAGS, (tag, html)
         for name, value in attrs.items():
             if tag in ("table", "pre") and name == "tabindex":
-                assert value == "0", html  # added by us after sanitizing, for keyboard scrolling
+                assert value == "0", html  # added by the renderer, for keyboard scrolling
                 continue
             assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}, (tag, name, html)
             if name in ("href", "src"):
@@ -164,3 +164,47 @@ def test_headings_in_posts_sit_under_the_page_title():
     assert "<h1>" not in html
     assert "<h2>Big</h2>" in html and "<h3>Smaller</h3>" in html and "<h6>Smallest</h6>" in html
     assert "<h1>Big</h1>" in render("# Big")
+
+
+TITLE_BREAKOUTS = [
+    '[x](http://a "\\"><meta http-equiv=refresh content=0;url=//evil>")',
+    '[x](http://a "<pre><meta http-equiv=refresh content=0;url=//evil>")',
+    '[x](http://a "<table><meta http-equiv=refresh content=0;url=//evil>")',
+    "[x](http://a '\"><meta http-equiv=refresh content=0;url=//evil>')",
+]
+
+
+@pytest.mark.parametrize("source", TITLE_BREAKOUTS)
+def test_a_link_title_cannot_break_out_of_its_attribute(source):
+    html = render(source)
+    parser = _Elements()
+    parser.feed(html)
+    assert [tag for tag, _ in parser.found] == ["p", "a"], html
+    assert "http-equiv" in parser.found[1][1]["title"]  # kept, as text of the title
+    assert_safe(html)
+
+
+def test_the_installed_sanitizer_has_the_attribute_escaping_fix():
+    from importlib.metadata import version
+
+    assert tuple(int(part) for part in version("nh3").split(".")[:3]) >= (0, 3, 7)
+
+
+@pytest.mark.parametrize("value", ["1", "-1", "00", " 0", "0 ", "0;", ""])
+def test_tabindex_passes_the_sanitizer_only_as_zero(value):
+    html = sanitize(f'<pre tabindex="{value}">x</pre><table tabindex="{value}"></table>')
+    assert "tabindex" not in html
+
+
+def test_the_renderers_tabindex_passes_the_sanitizer_and_nowhere_else():
+    assert sanitize('<pre tabindex="0">x</pre>') == '<pre tabindex="0">x</pre>'
+    assert sanitize('<table tabindex="0"></table>') == '<table tabindex="0"></table>'
+    assert "tabindex" not in sanitize('<p tabindex="0">x</p><a tabindex="0">y</a>')
+
+
+def test_code_blocks_of_both_kinds_and_tables_are_focusable():
+    assert render("```\nx = 1\n```").startswith('<pre tabindex="0"><code>')
+    fenced = render("```python\nx = 1\n```")
+    assert fenced.startswith('<pre tabindex="0"><code class="language-python">')
+    assert render("    indented code\n").startswith('<pre tabindex="0"><code>')
+    assert render("| a |\n|---|\n| 1 |").startswith('<table tabindex="0">')

@@ -16,7 +16,7 @@ from .staff import (
     Report,
     RevealLog,
 )
-from .stats import StatDaily, StatHourly
+from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
 
@@ -38,6 +38,8 @@ __all__ = [
     "RevealLog",
     "StatDaily",
     "StatHourly",
+    "StatSalt",
+    "StatSeen",
     "SupportAnswer",
     "SupportEvent",
     "SupportRequest",

@@ -1,16 +1,22 @@
 """Visitor statistics: aggregate counters only, one dimension at a time, never a visit.
 
-No column here is personal data: a row says "on this day (and hour), this many page views
-had this browser family", and nothing more. Hourly rows are rolled into daily rows after
-48 hours by the purge command.
+No column of the counters is personal data: a row says "on this day (and hour), this many
+page views, from this many different visitors, had this browser family", and nothing more.
+Hourly rows are rolled into daily rows after 48 hours by the purge command.
+
+Counting different visitors per value needs, for the current day only, which daily visitor
+hash has already sent which value (StatSeen), and the day's salt every worker hashes with
+(StatSalt). Both are erased as soon as the day is over; a hash cannot be recomputed without
+the salt, and neither holds an address or a user agent.
 """
 
 from datetime import date
 
-from sqlalchemy import Integer, SmallInteger, String
+from sqlalchemy import Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .base import personal
 
 # page: the kind of page (endpoint); topic: a topic's id; browser: family and major version;
 # os: family; device: desktop, mobile, tablet or other; language: primary subtag;
@@ -29,6 +35,8 @@ class StatHourly(db.Model):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(VALUE_LENGTH), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Different visitors who sent this value that day, each counted in the first hour seen.
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatDaily(db.Model):
@@ -40,3 +48,36 @@ class StatDaily(db.Model):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(VALUE_LENGTH), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StatSeen(db.Model):
+    """Today's (dimension, value, daily visitor hash) marks; erased when the day is over."""
+
+    __tablename__ = "stat_seen"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(VALUE_LENGTH), primary_key=True)
+    visitor: Mapped[str] = mapped_column(
+        String(32),
+        primary_key=True,
+        info=personal(
+            "network",
+            "counting how many different visitors sent a browser, language or referring site, "
+            "so that a value only a few people sent is never shown; a keyed hash of address "
+            "and browser with a salt made for the day, never the address itself",
+            "erased with the day's salt as soon as the day (UTC) is over",
+            "no one",
+            purge="forget_past_visitor_marks",
+        ),
+    )
+
+
+class StatSalt(db.Model):
+    """Today's random salt of the visitor hash, shared by every worker; erased at midnight."""
+
+    __tablename__ = "stat_salt"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -41,6 +41,7 @@ TABLE_LABELS = {
     "outbox": "Mail waiting to be sent",
     "reports": "Reports you made",
     "post_revisions": "Earlier versions of edited posts",
+    "stat_seen": "Statistics, for the current day only",
 }
 
 COLUMN_LABELS = {
@@ -64,6 +65,7 @@ COLUMN_LABELS = {
     ("users", "suspension_reason"): "Why you are suspended, while you are",
     ("reports", "reason"): "Why you reported a post",
     ("post_revisions", "body"): "Earlier text of an edited post",
+    ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
 }
 
 

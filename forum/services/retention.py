@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import network
+from . import network, stats_store
 from .deletion import delete_account
 
 
@@ -101,9 +101,15 @@ def erase_old_support_requests(now=None) -> int:
 
 def roll_up_hourly_stats(now=None) -> int:
     """Fold hourly statistics older than 48 hours into daily ones; the caller commits."""
-    from .stats import roll_up_hourly
+    return stats_store.roll_up_hourly((now or utcnow()) - timedelta(hours=48))
 
-    return roll_up_hourly((now or utcnow()) - timedelta(hours=48))
+
+def forget_past_visitor_marks(now=None) -> int:
+    """Erase the statistics' visitor marks and salts of days already over; the caller commits.
+
+    Each worker's flush does it too; this catches a day after which nothing was flushed.
+    """
+    return stats_store.forget_past_days((now or utcnow()).date())
 
 
 def destroy_old_tag_keys(now=None) -> int:
@@ -125,6 +131,7 @@ RULES = {
     "purge_unconfirmed_accounts": ("unconfirmed accounts", purge_unconfirmed_accounts),
     "remove_old_ips": ("network addresses", remove_old_ips),
     "roll_up_hourly_stats": ("hourly statistics rows", roll_up_hourly_stats),
+    "forget_past_visitor_marks": ("statistics visitor marks", forget_past_visitor_marks),
     "remove_old_support_ips": ("support request addresses", remove_old_support_ips),
     "erase_old_support_requests": ("old support requests", erase_old_support_requests),
     "remove_expired_mail": ("expired messages", remove_expired_mail),

@@ -12,6 +12,11 @@ Unique visitors are counted without a cookie: a keyed hash of (daily random salt
 user agent) is looked up in the day's set of hashes. The salt and the set live only in
 memory (or in Redis, expiring at midnight UTC); when the day changes both are thrown away,
 so yesterday's hashes can never be recomputed, and no address is ever written anywhere.
+
+Each counted value also remembers which hashes sent it today (the store's marks, see
+stats_store), so that the report can fold rare values by people, not by page views. For
+that every worker must hash with the same salt: Redis holds it, or else the database,
+for the day only.
 """
 
 import atexit
@@ -24,27 +29,34 @@ import secrets
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models.stats import VALUE_LENGTH, StatDaily, StatHourly
+from ..models.stats import VALUE_LENGTH
+from .stats_store import (
+    Key,
+    Mark,
+    add_to_redis,
+    count_new_people,
+    forget_past_days,
+    move_from_redis,
+    shared_salt,
+    stored_salt,
+    write_counts,
+)
 
 log = logging.getLogger(__name__)
-
-Key = tuple[date, int, str, str]  # day, hour, dimension, value
 
 _BOT = re.compile(r"bot|crawl|spider|slurp|preview|fetch|monitor|headless", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _HOST = re.compile(r"[a-z0-9.-]+")
 AGENT_LENGTH = 512
+AGENT_DIMENSIONS = ("browser", "os", "device")  # what _parse_agent returns, in order
 LANGUAGE_LENGTH, REFERRER_LENGTH = 200, 500
 _DESKTOP_OS = {"Windows", "Mac OS X", "Linux", "Ubuntu", "Fedora", "Chrome OS", "FreeBSD"}
 
@@ -138,6 +150,14 @@ def reduce(view: PageView) -> dict[str, str]:
     return values
 
 
+class Batch(NamedTuple):
+    """What a flush writes: counts, Redis's hashes to look up, and the day's value marks."""
+
+    counts: Counter[Key]
+    pending: dict[tuple[date, int], set[str]]
+    marks: dict[Mark, int]
+
+
 class Recorder:
     """The per-process buffer of counters, with the day's salt and set of visitor hashes."""
 
@@ -149,7 +169,9 @@ class Recorder:
         self._redis = None
         self._lock = threading.Lock()
         self._counts: Counter[Key] = Counter()
-        self._agents: Counter[tuple[date, int, str]] = Counter()  # held until the next flush
+        self._marks: dict[Mark, int] = {}  # (day, dimension, value, visitor) -> first hour
+        # Held until the next flush, each with the visitor hash that sent it:
+        self._agents: Counter[tuple] = Counter()  # day, hour, user agent, visitor
         self._views: Counter[tuple] = Counter()  # page, language, referrer: reduced at flush
         self._pending: dict[tuple[date, int], set[str]] = {}  # Redis: hashes to look up
         self._day: date | None = None
@@ -184,9 +206,9 @@ class Recorder:
         if self._pid != os.getpid():
             self._after_fork()
         with self._lock:
-            self._views[raw] += 1
-            self._agents[(day, hour, view.user_agent[:AGENT_LENGTH])] += 1
             visitor = self._visitor_hash(day, view.address, view.user_agent)
+            self._views[(*raw, visitor)] += 1
+            self._agents[(day, hour, view.user_agent[:AGENT_LENGTH], visitor)] += 1
             if self.redis_url:
                 self._pending.setdefault((day, hour), set()).add(visitor)
             elif visitor not in self._seen:
@@ -208,7 +230,7 @@ class Recorder:
         self._salt = b""
         self._day = day
         if not self.redis_url:
-            self._salt = secrets.token_bytes(32)
+            self._salt = self._database_salt(day)
             return
         # Every worker must hash with the same salt: the first to need it sets it in Redis.
         midnight = datetime.combine(day + timedelta(days=1), time(), UTC)
@@ -218,49 +240,75 @@ class Recorder:
         if yesterday is not None and yesterday < day:
             self.redis.delete(f"{self.prefix}:salt:{yesterday.isoformat()}")
 
+    def _database_salt(self, day: date) -> bytes:
+        """The day's salt shared through the database, or this process's own if it is down."""
+        fresh = secrets.token_bytes(32)
+        try:
+            with self.app.app_context():
+                return shared_salt(day, fresh)
+        except Exception:
+            log.exception("statistics: no shared salt; this worker counts people on its own")
+            return fresh
+
     def salt_for(self, day: date) -> bytes | None:
         """The salt of `day` if it still exists anywhere (for tests: yesterday's never does)."""
         if self.redis_url:
             return self.redis.get(f"{self.prefix}:salt:{day.isoformat()}")
-        return self._salt if day == self._day else None
+        with self.app.app_context():
+            return stored_salt(day)
 
-    def take(self) -> tuple[Counter[Key], dict[tuple[date, int], set[str]]]:
+    def take(self) -> Batch:
         """Empty the buffer and return its counts, the user agents reduced to their kind."""
         with self._lock:
             counts, self._counts = self._counts, Counter()
+            marks, self._marks = self._marks, {}
             views, self._views = self._views, Counter()
             agents, self._agents = self._agents, Counter()
             pending, self._pending = self._pending, {}
-        for (day, hour, endpoint, topic_id, language, referrer, host), n in views.items():
-            view = PageView(endpoint, topic_id, "", language, referrer, host, "")
-            for dimension, value in reduce(view).items():
-                counts[(day, hour, dimension, value)] += n
-        for (day, hour, user_agent), n in agents.items():
-            browser, os_family, device = _parse_agent(user_agent)
-            counts[(day, hour, "browser", browser)] += n
-            counts[(day, hour, "os", os_family)] += n
-            counts[(day, hour, "device", device)] += n
-        return counts, pending
 
-    def put_back(self, counts: Counter[Key]) -> None:
+        def add(day, hour, visitor, dimension, value, n):
+            counts[(day, hour, dimension, value)] += n
+            mark = (day, dimension, value[:VALUE_LENGTH], visitor)
+            marks[mark] = min(marks.get(mark, hour), hour)
+
+        reduced, parsed = {}, {}  # once per distinct value, not per visitor
+        for (day, hour, *raw, visitor), n in views.items():
+            if (key := tuple(raw)) not in reduced:
+                endpoint, topic_id, language, referrer, host = raw
+                view = PageView(endpoint, topic_id, "", language, referrer, host, "")
+                reduced[key] = reduce(view)
+            for dimension, value in reduced[key].items():
+                add(day, hour, visitor, dimension, value, n)
+        for (day, hour, user_agent, visitor), n in agents.items():
+            if user_agent not in parsed:
+                parsed[user_agent] = _parse_agent(user_agent)
+            for dimension, value in zip(AGENT_DIMENSIONS, parsed[user_agent], strict=True):
+                add(day, hour, visitor, dimension, value, n)
+        return Batch(counts, pending, marks)
+
+    def put_back(self, batch: Batch) -> None:
         """Return counts that could not be written, to be tried again at the next flush."""
         with self._lock:
-            self._counts.update(counts)
+            self._counts.update(batch.counts)
+            for mark, hour in batch.marks.items():
+                self._marks[mark] = min(self._marks.get(mark, hour), hour)
 
     def flush(self) -> int:
         """Write the buffer to the database (committing) or to Redis; return counts written."""
-        counts, pending = self.take()
+        batch = self.take()
+        counts, pending, marks = batch
         if not counts and not pending:
             return 0
         try:
             if self.redis_url:
-                _add_to_redis(self.redis, self.prefix, counts, pending)
+                add_to_redis(self.redis, self.prefix, counts, pending, marks)
             else:
-                write_counts(counts)
+                write_counts(counts, count_new_people(marks))
+                forget_past_days(datetime.now(UTC).date())
                 db.session.commit()
         except Exception:
             db.session.rollback()
-            self.put_back(counts)
+            self.put_back(batch)
             raise
         return sum(counts.values())
 
@@ -288,7 +336,7 @@ class Recorder:
         """A forked child starts empty: its parent's buffer and thread are the parent's."""
         with self._lock:
             self._pid = os.getpid()
-            self._counts, self._pending, self._seen = Counter(), {}, set()
+            self._counts, self._pending, self._seen, self._marks = Counter(), {}, set(), {}
             self._agents, self._views = Counter(), Counter()
             self._day, self._thread, self._redis = None, None, None
 
@@ -307,96 +355,9 @@ def init_app(app: Flask) -> None:
     app.extensions["stats"] = Recorder(app) if app.config["STATS_ENABLED"] else None
 
 
-def _upsert(model, keys: list[str], rows: list[dict]) -> None:
-    """Add rows' counts to existing ones (INSERT ... ON CONFLICT DO UPDATE)."""
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={"count": model.count + statement.excluded.count}
-    )
-    db.session.execute(statement, rows)
-
-
-def write_counts(counts: Mapping[Key, int]) -> None:
-    """Add hourly counts to the database; the caller commits."""
-    rows = [
-        {"day": day, "hour": hour, "dimension": dim, "value": value[:VALUE_LENGTH], "count": n}
-        for (day, hour, dim, value), n in counts.items()
-    ]
-    _upsert(StatHourly, ["day", "hour", "dimension", "value"], rows)
-
-
-def write_daily(counts: Mapping[tuple[date, str, str], int]) -> None:
-    """Add daily counts to the database; the caller commits."""
-    rows = [
-        {"day": day, "dimension": dim, "value": value, "count": n}
-        for (day, dim, value), n in counts.items()
-    ]
-    _upsert(StatDaily, ["day", "dimension", "value"], rows)
-
-
-def _field(key: Key) -> str:
-    day, hour, dimension, value = key
-    return f"{day.isoformat()}\t{hour}\t{dimension}\t{value}"
-
-
-def _add_to_redis(redis, prefix: str, counts: Counter[Key], pending: dict) -> None:
-    """Add counts to the Redis hash, and count the hashes Redis had not seen today."""
-    pipe = redis.pipeline(transaction=False)
-    order = []
-    for (day, hour), hashes in pending.items():
-        seen_key = f"{prefix}:seen:{day.isoformat()}"
-        midnight = datetime.combine(day + timedelta(days=1), time(), UTC)
-        pipe.sadd(seen_key, *hashes)
-        pipe.expireat(seen_key, int(midnight.timestamp()))
-        order.append((day, hour))
-    new = Counter(counts)
-    for (day, hour), added in zip(order, pipe.execute()[::2], strict=True):
-        if added:
-            new[(day, hour, "visitors", "")] += added
-    pipe = redis.pipeline(transaction=False)
-    for key, n in new.items():
-        pipe.hincrby(f"{prefix}:counts", _field(key), n)
-    pipe.execute()
-
-
-def move_from_redis(redis, prefix: str) -> int:
-    """Move the counts gathered in Redis into the database (commits); return how many."""
-    moving = f"{prefix}:counts:moving"
-    # A move that failed halfway left its batch under `moving`: finish that one first.
-    if not redis.exists(moving):
-        if not redis.exists(f"{prefix}:counts"):
-            return 0
-        redis.renamenx(f"{prefix}:counts", moving)
-    counts: Counter[Key] = Counter()
-    for raw, n in redis.hgetall(moving).items():
-        day, hour, dimension, value = raw.decode().split("\t", 3)
-        counts[(date.fromisoformat(day), int(hour), dimension, value)] += int(n)
-    write_counts(counts)
-    db.session.commit()
-    redis.delete(moving)
-    return sum(counts.values())
-
-
 def flush_to_database(recorder: "Recorder") -> int:
     """Write this process's buffer, then anything waiting in Redis, into the database."""
     written = recorder.flush()
     if recorder.redis_url:
         return move_from_redis(recorder.redis, recorder.prefix)
     return written
-
-
-def roll_up_hourly(cutoff: datetime) -> int:
-    """Move hourly counts from before `cutoff` into daily ones; the caller commits."""
-    day, hour = cutoff.date(), cutoff.hour
-    old = or_(StatHourly.day < day, (StatHourly.day == day) & (StatHourly.hour < hour))
-    sums = db.session.execute(
-        select(StatHourly.day, StatHourly.dimension, StatHourly.value, func.sum(StatHourly.count))
-        .where(old)
-        .group_by(StatHourly.day, StatHourly.dimension, StatHourly.value)
-    ).all()
-    write_daily({(d, dim, value): int(n) for d, dim, value, n in sums})
-    return db.session.execute(delete(StatHourly).where(old)).rowcount

@@ -1,7 +1,9 @@
 """The public trends report, built from the aggregate counters and the forum's own tables.
 
-Every value seen fewer than STATS_MIN_COUNT times in the period is folded into "other", so
-that no rare browser, language or referring site can single anyone out.
+Every value sent by fewer than STATS_MIN_COUNT different visitors in the period is folded
+into "other", so that no rare browser, language or referring site can single anyone out, and
+no one can write a name onto the page by making many page views. Visitors are told apart by
+their daily hash: the same person on two days counts twice.
 """
 
 from collections import Counter, defaultdict
@@ -40,8 +42,12 @@ PAGE_NAMES = {
 
 def _counters(start: date, end: date):
     """Both counter tables as one (day, dimension, value, count) subquery for the period."""
-    hourly = select(StatHourly.day, StatHourly.dimension, StatHourly.value, StatHourly.count)
-    daily = select(StatDaily.day, StatDaily.dimension, StatDaily.value, StatDaily.count)
+    hourly = select(
+        StatHourly.day, StatHourly.dimension, StatHourly.value, StatHourly.count, StatHourly.people
+    )
+    daily = select(
+        StatDaily.day, StatDaily.dimension, StatDaily.value, StatDaily.count, StatDaily.people
+    )
     return union_all(
         hourly.where(StatHourly.day.between(start, end)),
         daily.where(StatDaily.day.between(start, end)),
@@ -53,11 +59,15 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def fold(counts: dict[str, int], min_count: int, top: int = TOP) -> list[dict]:
-    """The top values seen at least min_count times; everything else as one "other" row."""
+def fold(
+    counts: dict[str, int], people: dict[str, int], min_count: int, top: int = TOP
+) -> list[dict]:
+    """The top values sent by at least min_count visitors; the rest as one "other" row."""
     total = sum(counts.values())
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = [(v, n) for v, n in ranked if n >= min_count and v not in ("", "Other")][:top]
+    shown = [(v, n) for v, n in ranked if people.get(v, 0) >= min_count and v not in ("", "Other")][
+        :top
+    ]
     rows = [{"value": v, "count": n} for v, n in shown]
     rest = total - sum(n for _, n in shown)
     if rest:
@@ -98,9 +108,9 @@ def _forum_activity(start: date, days: list[date]) -> dict:
     }
 
 
-def _topics(counts: dict[str, int], min_count: int) -> list[dict]:
+def _topics(counts: dict[str, int], people: dict[str, int], min_count: int) -> list[dict]:
     """The most viewed visible topics, with their titles; the rest folded into "other"."""
-    rows = fold(counts, min_count)
+    rows = fold(counts, people, min_count)
     ids = [int(r["value"]) for r in rows if r["value"].isdigit()]
     found = {
         t.id: t
@@ -139,13 +149,14 @@ def report(period: int, min_count: int, today: date | None = None) -> dict:
     for day, dimension, n in by_day:
         (views if dimension == "page" else visitors)[_day(day)] = int(n)
     totals: dict[str, Counter] = defaultdict(Counter)
-    for dimension, value, n in db.session.execute(
-        select(rows.c.dimension, rows.c.value, func.sum(rows.c.count))
-        .where(rows.c.dimension.not_in(("visitors", "topic")))
+    people: dict[str, Counter] = defaultdict(Counter)
+    for dimension, value, n, p in db.session.execute(
+        select(rows.c.dimension, rows.c.value, func.sum(rows.c.count), func.sum(rows.c.people))
+        .where(rows.c.dimension != "visitors")
         .group_by(rows.c.dimension, rows.c.value)
     ):
         totals[dimension][value] += int(n)
-    topic_views = _topic_views(rows)
+        people[dimension][value] += int(p)
     result = {
         "period": period,
         "from": start.isoformat(),
@@ -162,18 +173,9 @@ def report(period: int, min_count: int, today: date | None = None) -> dict:
     }
     for section, dimension in SECTIONS.items():
         if dimension and dimension != "topic":
-            result[section] = fold(totals[dimension], min_count)
+            result[section] = fold(totals[dimension], people[dimension], min_count)
     for row in result["pages"]:
         row["name"] = PAGE_NAMES.get(row["value"], row["value"])
-    result["topics"] = _topics(topic_views, min_count)
+    result["topics"] = _topics(totals["topic"], people["topic"], min_count)
     result.update(_forum_activity(start, days))
     return result
-
-
-def _topic_views(rows) -> dict[str, int]:
-    top = db.session.execute(
-        select(rows.c.value, func.sum(rows.c.count))
-        .where(rows.c.dimension == "topic")
-        .group_by(rows.c.value)
-    ).all()
-    return {value: int(n) for value, n in top}

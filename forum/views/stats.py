@@ -15,6 +15,11 @@ bp.record_once(lambda state: service.init_app(state.app))
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 730, 180, 16
 
 
+def _is_staff_page(path: str) -> bool:
+    """Moderation and staff pages (every blueprint's /staff/...) are never counted."""
+    return path == "/staff" or path.startswith("/staff/")
+
+
 def count_page_view(response):
     """after_request hook: count a page view, unless it is none or the browser asks not to be.
 
@@ -31,7 +36,7 @@ def count_page_view(response):
         or not (response.content_type or "").startswith("text/html")
         or req.url_rule is None
         or req.url_rule.endpoint == "static"
-        or req.blueprint == "staff"
+        or _is_staff_page(environ.get("PATH_INFO", ""))
         or environ.get("HTTP_SEC_GPC") == "1"
         or environ.get("HTTP_DNT") == "1"
     ):
