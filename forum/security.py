@@ -2,11 +2,14 @@
 
 import hashlib
 import hmac
+import unicodedata
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.urls import iri_to_uri
 
 from .extensions import csrf, login_manager
 
@@ -61,6 +64,33 @@ def set_hsts(response):
     """after_request hook for production, where the site is served over HTTPS only."""
     response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+# Longer than any path of ours: a `next` this long is not a page we sent.
+REDIRECT_TARGET_MAX = 2000
+
+
+def safe_redirect_target(target: str | None, fallback: str) -> str:
+    """`target` if it is a path on this site, else `fallback`: for every `next` parameter.
+
+    Browsers and Werkzeug drop tabs and newlines and read a backslash as a slash, so
+    "/\t/evil.example" would become "//evil.example": such characters are refused, not
+    removed, and the check is made again on the address as it would be sent.
+    """
+    if not isinstance(target, str) or not 0 < len(target) <= REDIRECT_TARGET_MAX:
+        return fallback
+    # Control, format, unassigned and private-use characters, spaces and separators.
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return fallback
+    if not target.startswith("/") or target.startswith("//"):
+        return fallback
+    try:
+        parts = urlsplit(iri_to_uri(target))
+    except ValueError:
+        return fallback
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path[1:2] == "/":
+        return fallback
+    return target
 
 
 def member_required(view):
