@@ -7,7 +7,7 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.models import Category, LoginToken, Post, Topic, User
+from forum.models import Category, LoginToken, Post, SupportRequest, Topic, User
 from forum.services import forum as forum_service
 from forum.services import mail as mail_service
 from forum.services import support as support_service
@@ -198,3 +198,34 @@ def test_the_deletion_form_needs_a_choice(client, writer):
     response = client.post("/account/delete", data={"csrf_token": token}, headers=SAME_SITE)
     assert response.status_code == 422
     assert "Choose what becomes of your posts." in response.get_data(as_text=True)
+
+
+def test_the_export_leaves_out_internal_staff_notes(client, writer, moderator):
+    (request,) = db.session.scalars(db.select(SupportRequest)).all()
+    support_service.add_note(
+        support_service.get_request(request.id), moderator, "Staff only: sounds like a troll."
+    )
+    db.session.commit()
+    text = client.get("/account/data.json").get_data(as_text=True)
+    assert "Staff only" not in text
+    (exported,) = json.loads(text)["support_requests"]
+    assert [e["action"] for e in exported["history"]] == ["reply"]
+    page = " ".join(client.get("/account/data").get_data(as_text=True).split())
+    assert "notes staff keep for each other" in page and "are not part of the file" in page
+
+
+def test_the_export_holds_earlier_versions_and_a_pending_address(client, writer):
+    first = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.author_id == writer.id))
+    token = csrf_token(client, f"/p/{first}/edit")
+    for body in ("Second text.", "Third text."):
+        response = client.post(f"/p/{first}/edit", data={"csrf_token": token, "body": body})
+        assert response.status_code == 302
+    token = csrf_token(client, "/account")
+    client.post("/account/email", data={"csrf_token": token, "email": "Pending@Example.org"})
+    data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+    post = next(p for p in data["posts"] if p["id"] == first)
+    assert post["body"] == "Third text."
+    assert [v["body"] for v in post["earlier_versions"]] == ["Hello **world**.", "Second text."]
+    assert all(v["edited_by_you"] and v["replaced_at"] for v in post["earlier_versions"])
+    assert data["profile"]["email_change_pending"] == "pending@example.org"
+    assert "pending@example.org" in [s["new_email"] for s in data["sign_in_history"]]
