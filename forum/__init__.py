@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
@@ -36,6 +37,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     _configure_login(app)
     templating.init_app(app)
     pagecache.init_app(app)
+    # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     from .views import (
         accounts,
@@ -80,6 +83,19 @@ def create_app(config: Mapping | None = None) -> Flask:
     return app
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """<int:...> for ids and numbers kept in INTEGER columns: a number the database cannot
+    hold (more than 2**31 - 1 on PostgreSQL) matches no page, a 404 instead of a 500."""
+
+    LIMIT = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not -self.LIMIT <= number <= self.LIMIT:
+            raise ValidationError()
+        return number
+
+
 def _check_mail_url(url: str) -> None:
     # A mistyped MAIL_URL should stop the start, not the first sign-in.
     from .mail import transport_from_url
@@ -112,15 +128,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _configure_login(app: Flask) -> None:
     from .models import User
+    from .services.text import whole_number
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+        number = whole_number(user_id, max_digits=18)
+        return db.session.get(User, number) if number is not None else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

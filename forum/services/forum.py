@@ -16,7 +16,7 @@ from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, User, utcnow
 from . import Forbidden, NotFound, ServiceError, network
-from .text import clean_body, clean_line, slugify
+from .text import clean_body, clean_line, slugify, whole_number
 
 TITLE_MIN, TITLE_MAX = 3, 200
 
@@ -82,9 +82,10 @@ def parse_page(raw: str | None, last: int | None = None) -> int:
         return 1
     if raw == "last" and last is not None:
         return last
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+    number = whole_number(raw)
+    if number is None or number < 1:
         raise NotFound("There is no such page.")
-    return int(raw)
+    return number
 
 
 def list_categories() -> list[Category]:

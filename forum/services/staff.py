@@ -27,7 +27,7 @@ from ..models import (
 )
 from . import Forbidden, NotFound, ServiceError
 from .forum import Page, paged
-from .text import clean_body, clean_line
+from .text import clean_body, clean_line, whole_number
 
 AGREEMENT_V1 = Path(__file__).resolve().parent.parent / "confidentiality_v1.md"
 REASON_MIN, REASON_MAX = 5, 500
@@ -114,7 +114,7 @@ def accept_agreement(user: User, version) -> None:
     must be the current one."""
     if not user.is_staff:
         raise Forbidden("The agreement is for staff.")
-    version = int(version) if str(version).isdigit() and len(str(version)) < 10 else 0
+    version = whole_number(str(version)) or 0
     if version != current_agreement().version:
         raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
     exists = db.session.scalar(

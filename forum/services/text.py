@@ -18,6 +18,17 @@ def clean_body(text: str) -> str:
     return _CONTROL.sub("", text).strip("\n")
 
 
+def whole_number(raw: str | None, max_digits: int = 9) -> int | None:
+    """A number written in ASCII digits only, or None.
+
+    str.isdigit() also accepts "²" (which int() refuses) and other scripts' digits: every
+    number taken from a form, a URL or a stored string goes through here.
+    """
+    if not raw or len(raw) > max_digits or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
 def slugify(text: str, fallback: str = "topic", max_length: int = 60) -> str:
     """An ASCII slug for URLs; `fallback` when nothing ASCII remains."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
