@@ -135,7 +135,7 @@ def test_the_support_form_is_rate_limited(client):
     [
         ({"subject": "x" * 201}, "The subject is at most 200 characters."),
         ({"message": "y" * 20_001}, "The message is at most 20,000 characters."),
-        ({"subject": "\x00\x00"}, "The subject cannot be empty."),
+        ({"subject": "\x00\x00"}, "Give your request a subject."),
         ({"subject": "   "}, "Give your request a subject."),
         ({"message": "\x00\u200b\x07"}, "The message cannot be empty."),
         ({"kind": "gossip"}, "Not a valid choice"),
