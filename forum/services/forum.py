@@ -339,17 +339,29 @@ def get_post_for_edit(post_id: int, editor: User) -> Post:
     post, _ = locate_post(post_id, editor)
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
-    _check_can_write(editor)
-    if post.topic.locked:
-        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+    _check_can_edit(post, editor)
     return post
+
+
+def _check_can_edit(post: Post, editor: User) -> None:
+    """Refuse a suspended editor, a locked topic and an archived category."""
+    _check_can_write(editor)
+    locked, archived = db.session.execute(
+        select(Topic.locked, Category.archived)
+        .join(Category, Category.id == Topic.category_id)
+        .where(Topic.id == post.topic_id)
+    ).one()
+    if locked:
+        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+    if archived:
+        raise Forbidden("This category is archived: its posts can no longer be edited.")
 
 
 def edit_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
-    _check_can_write(editor)
+    _check_can_edit(post, editor)
     body = _check_body(body)
     if body != post.body:
         from .moderation import keep_revision
