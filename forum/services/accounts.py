@@ -19,7 +19,7 @@ from ..models.accounts import DELETE_PURPOSES
 from . import ServiceError, network
 from . import mail as mail_service
 from .deletion import delete_account
-from .members import create_user, normalize_email
+from .members import check_not_reserved, create_user, normalize_email
 
 
 class TokenError(ServiceError):
@@ -86,6 +86,7 @@ def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> 
 
 def register(form: Registration) -> User:
     """Create an unconfirmed member and mail the link that confirms and signs them in."""
+    check_not_reserved(form.username or "")
     user = create_user(form.username, form.email)
     user.announcements = form.announcements
     user.signup_ip = form.ip
