@@ -1,5 +1,6 @@
 """A small forum that knows as little about you as it can."""
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -111,7 +112,11 @@ def _configure_database(app: Flask) -> None:
     if url.get_backend_name() != "sqlite":
         return
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created here, readable by its owner only, before SQLite would create it 0644;
+        # SQLite gives the -wal and -shm files the database file's mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)
 
@@ -120,6 +125,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers go on while one writer writes; the busy timeout queues writers.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not left in free pages for anyone to read.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -27,7 +27,7 @@ from ..forms.accounts import (
     UseLinkForm,
 )
 from ..security import anonymous_key, client_ip, cookieless_form, form_token, member_required
-from ..services import ServiceError
+from ..services import ServiceError, deletion
 from ..services import accounts as service
 from ..services import export as export_service
 from ..services import mail as mail_service
@@ -148,6 +148,7 @@ def follow_link(token):
     if purpose == "email":
         return redirect(url_for("accounts.email_confirmed"), code=303)
     if purpose == "delete":
+        deletion.wipe_deleted_data()
         if current_user.is_authenticated and current_user.get_id() == str(user.id):
             logout_user()
         session.clear()
