@@ -94,6 +94,8 @@ class Config:
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
+    # Earlier versions kept of one post; the oldest is dropped when an edit adds one more.
+    REVISIONS_PER_POST = _int("REVISIONS_PER_POST", 20)
     # Pages rendered for visitors, kept per worker until the topic changes (or this long).
     PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 500)
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
@@ -123,6 +125,8 @@ class Config:
     # Past it the forum answers as usual and sends nothing: it never refuses the visitor.
     LIMIT_SIGNIN_ADDRESS = os.environ.get("LIMIT_SIGNIN_ADDRESS", "3 per 15 minutes")
     LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
+    # Each edit keeps a revision of up to MAX_POST_LENGTH characters, and a preview renders.
+    LIMIT_EDITING = os.environ.get("LIMIT_EDITING", "10 per minute; 100 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
     LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute; 600 per hour")

@@ -1,5 +1,6 @@
 """A small forum that knows as little about you as it can."""
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
@@ -38,6 +40,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     templating.init_app(app)
     links.init_app(app)
     pagecache.init_app(app)
+    # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     from .views import (
         accounts,
@@ -85,6 +89,19 @@ def create_app(config: Mapping | None = None) -> Flask:
     return app
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """<int:...> for ids and numbers kept in INTEGER columns: a number the database cannot
+    hold (more than 2**31 - 1 on PostgreSQL) matches no page, a 404 instead of a 500."""
+
+    LIMIT = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not -self.LIMIT <= number <= self.LIMIT:
+            raise ValidationError()
+        return number
+
+
 def _check_mail_url(url: str) -> None:
     # A mistyped MAIL_URL should stop the start, not the first sign-in.
     from .mail import transport_from_url
@@ -100,7 +117,11 @@ def _configure_database(app: Flask) -> None:
     if url.get_backend_name() != "sqlite":
         return
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created here, readable by its owner only, before SQLite would create it 0644;
+        # SQLite gives the -wal and -shm files the database file's mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)
 
@@ -109,6 +130,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers go on while one writer writes; the busy timeout queues writers.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not left in free pages for anyone to read.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

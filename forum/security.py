@@ -3,14 +3,17 @@
 import hashlib
 import hmac
 import ipaddress
+import unicodedata
 from datetime import UTC, datetime
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
+from werkzeug.urls import iri_to_uri
 
 from .extensions import csrf, limiter, login_manager
 
@@ -92,6 +95,33 @@ class FixedExpirySessionInterface(SecureCookieSessionInterface):
         if isinstance(expires, int):
             return datetime.fromtimestamp(expires, UTC)
         return super().get_expiration_time(app, session)
+
+
+# Longer than any path of ours: a `next` this long is not a page we sent.
+REDIRECT_TARGET_MAX = 2000
+
+
+def safe_redirect_target(target: str | None, fallback: str) -> str:
+    """`target` if it is a path on this site, else `fallback`: for every `next` parameter.
+
+    Browsers and Werkzeug drop tabs and newlines and read a backslash as a slash, so
+    "/\t/evil.example" would become "//evil.example": such characters are refused, not
+    removed, and the check is made again on the address as it would be sent.
+    """
+    if not isinstance(target, str) or not 0 < len(target) <= REDIRECT_TARGET_MAX:
+        return fallback
+    # Control, format, unassigned and private-use characters, spaces and separators.
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return fallback
+    if not target.startswith("/") or target.startswith("//"):
+        return fallback
+    try:
+        parts = urlsplit(iri_to_uri(target))
+    except ValueError:
+        return fallback
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path[1:2] == "/":
+        return fallback
+    return target
 
 
 def member_required(view):

@@ -373,3 +373,18 @@ def test_purge_removes_old_unconfirmed_accounts_and_old_addresses(app, runner, m
     db.session.expire_all()
     assert db.session.get(User, member.id).signup_ip is None
     assert db.session.get(User, fresh.id).signup_ip == "192.0.2.1"
+
+
+@pytest.mark.parametrize(
+    "name", ["admin", "Administrator", "MODERATOR", "mod", "staff", "support", "root",
+             "system", "forum", "help", "security", "privacy", "ad.min", "admin_2", "St-aff9"],
+)  # fmt: skip
+def test_reserved_names_cannot_be_registered(client, name):
+    response = register(client, username=name, email="someone@example.org")
+    assert response.status_code == 422
+    assert "That name is reserved" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_names_that_only_contain_a_reserved_word_are_fine(client):
+    assert register(client, username="admiral_moss").status_code == 303

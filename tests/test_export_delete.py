@@ -3,15 +3,18 @@ account needs the mailed link, and leaves the email, username and IPs in no tabl
 
 import json
 import re
+import stat
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from forum.extensions import db
-from forum.models import Category, LoginToken, Post, Topic, User
+from forum.models import Category, LoginToken, Post, SupportRequest, Topic, User
 from forum.services import forum as forum_service
 from forum.services import mail as mail_service
 from forum.services import support as support_service
-from tests.conftest import csrf_token, dump_database, sign_in
+from tests.conftest import DATABASE_URL, csrf_token, dump_database, make_app, sign_in
 
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
@@ -198,3 +201,68 @@ def test_the_deletion_form_needs_a_choice(client, writer):
     response = client.post("/account/delete", data={"csrf_token": token}, headers=SAME_SITE)
     assert response.status_code == 422
     assert "Choose what becomes of your posts." in response.get_data(as_text=True)
+
+
+def test_the_export_leaves_out_internal_staff_notes(client, writer, moderator):
+    (request,) = db.session.scalars(db.select(SupportRequest)).all()
+    support_service.add_note(
+        support_service.get_request(request.id), moderator, "Staff only: sounds like a troll."
+    )
+    db.session.commit()
+    text = client.get("/account/data.json").get_data(as_text=True)
+    assert "Staff only" not in text
+    (exported,) = json.loads(text)["support_requests"]
+    assert [e["action"] for e in exported["history"]] == ["reply"]
+    page = " ".join(client.get("/account/data").get_data(as_text=True).split())
+    assert "notes staff keep for each other" in page and "are not part of the file" in page
+
+
+def test_the_export_holds_earlier_versions_and_a_pending_address(client, writer):
+    first = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.author_id == writer.id))
+    token = csrf_token(client, f"/p/{first}/edit")
+    for body in ("Second text.", "Third text."):
+        response = client.post(f"/p/{first}/edit", data={"csrf_token": token, "body": body})
+        assert response.status_code == 302
+    token = csrf_token(client, "/account")
+    client.post("/account/email", data={"csrf_token": token, "email": "Pending@Example.org"})
+    data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+    post = next(p for p in data["posts"] if p["id"] == first)
+    assert post["body"] == "Third text."
+    assert [v["body"] for v in post["earlier_versions"]] == ["Hello **world**.", "Second text."]
+    assert all(v["edited_by_you"] and v["replaced_at"] for v in post["earlier_versions"])
+    assert data["profile"]["email_change_pending"] == "pending@example.org"
+    assert "pending@example.org" in [s["new_email"] for s in data["sign_in_history"]]
+
+
+def _sqlite_file() -> Path:
+    url = make_url(DATABASE_URL)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        pytest.skip("SQLite's own files: PostgreSQL keeps its data elsewhere")
+    return Path(url.database)
+
+
+def test_sqlite_zeroes_deleted_data_and_keeps_its_file_private(app, tmp_path):
+    _sqlite_file()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    fresh = tmp_path / "new" / "forum.db"
+    new_app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{fresh}")
+    assert fresh.exists() and stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    with new_app.app_context():
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x)")
+            conn.commit()
+        db.engine.dispose()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_a_deleted_members_address_is_in_no_database_file(client, writer, mailbox):
+    path = _sqlite_file()
+    link = ask_deletion(client, mailbox, "erase")
+    db.session.remove()
+    assert client.post(f"/signin/{link}", headers=SAME_SITE).status_code == 303
+    db.session.remove()
+    files = [path, path.with_name(path.name + "-wal")]
+    stored = b"".join(f.read_bytes() for f in files if f.exists())
+    assert b"tomasz@example.org" in stored  # the files do hold what is still there
+    assert b"juniper@example.org" not in stored

@@ -1,16 +1,23 @@
 """Atom feeds (RFC 4287): they parse, keep stable ids, link back, escape, and hide nothing."""
 
 import calendar
+import inspect
 import re
 
 import feedparser
 import pytest
 from sqlalchemy import update
+from werkzeug.datastructures import MultiDict
+from wtforms import StringField
 
+from forum import forms
 from forum.extensions import db
+from forum.forms import accounts, announcements, privacy, search, staff, support
+from forum.forms import forum as forum_forms
 from forum.models import Post, Topic
 from forum.services import forum as forum_service
 from forum.services import support as support_service
+from tests.conftest import csrf_token, sign_in
 
 NASTY = "<script>alert('x')</script> & \"quotes\""
 
@@ -168,3 +175,43 @@ def test_feeds_are_cacheable_and_bounded(app, client, category, member, count_qu
         assert response.headers["Last-Modified"]
         again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
+
+
+def test_text_no_xml_can_hold_is_stripped_on_the_way_in(client, category, member):
+    sign_in(client, member)
+    token = csrf_token(client, "/c/general/new")
+    title = "Odd \uffff title\ufdd0 with\x0b \U0001fffe marks\x01"
+    body = "Body\ufffe with\x08 tabs\tand\nlines"
+    response = client.post(
+        "/c/general/new", data={"csrf_token": token, "title": title, "body": body}
+    )
+    assert response.status_code in (302, 303)
+    topic = db.session.scalar(db.select(Topic))
+    assert topic.title == "Odd title with marks"
+    post = db.session.scalar(db.select(Post))
+    assert post.body == "Body with tabs\tand\nlines"
+    for url in ("/feeds/topics.atom", "/c/general/topics.atom", f"/t/{topic.id}/posts.atom"):
+        _response, feed = parse(client, url)
+        assert feed.entries
+    _response, feed = parse(client, "/feeds/topics.atom")
+    assert feed.entries[0].title == "Odd title with marks"
+
+
+def test_every_form_strips_what_no_text_may_hold(app):
+    modules = (accounts, announcements, privacy, search, staff, support, forum_forms)
+    classes = {
+        cls
+        for module in modules
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, forms.FlaskForm) and cls is not forms.Form
+    }
+    assert len(classes) > 20 and all(issubclass(cls, forms.Form) for cls in classes)
+    with app.test_request_context(method="POST"):
+        for cls in classes:
+            form = cls(meta={"csrf": False}, formdata=MultiDict())
+            names = [f.name for f in form if isinstance(f, StringField)]
+            data = MultiDict(dict.fromkeys(names, "a\uffff\x00b\ud800\t"))
+            form = cls(meta={"csrf": False}, formdata=data)
+            for field in form:
+                if isinstance(field, StringField):
+                    assert field.data == "ab\t", (cls.__name__, field.name, field.data)

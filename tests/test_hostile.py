@@ -4,6 +4,7 @@ Every answer is a normal page or a clear 4xx, never a 500, and comes within BOUN
 no stored post HTML holds anything outside a strict allow-list.
 """
 
+import re
 import socket
 import time
 from html.parser import HTMLParser
@@ -12,9 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
 
 from forum.extensions import db
 from forum.models import Post
+from forum.services.text import whole_number
 from tests.conftest import DATABASE_URL, csrf_token, sign_in
 from tests.servers import base_env, flask_command, gunicorn
 
@@ -303,3 +306,49 @@ def topic_first_post(topic) -> int:
 
 def has_search(app) -> bool:
     return any(rule.rule == "/search" for rule in app.url_map.iter_rules())
+
+
+def test_every_int_route_answers_404_for_numbers_the_database_cannot_hold(open_app, member):
+    client = open_app.test_client()
+    sign_in(client, member)
+    int_rules = [
+        rule
+        for rule in open_app.url_map.iter_rules()
+        if any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+    ]
+    assert len(int_rules) > 10
+    for rule in int_rules:
+        for number in ("99999999999999999999999", str(2**31), str(2**63)):
+            values = {
+                name: number if isinstance(converter, IntegerConverter) else "x"
+                for name, converter in rule._converters.items()
+            }
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m, v=values: v[m.group(1)], rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = answered(client.open, path, method=method, headers=SAME_SITE)
+                assert response.status_code == 404, (method, path, response.status_code)
+    assert answered(client.get, "/t/99999999999999999999999").status_code == 404
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "0001-01-01"])
+def test_search_dates_at_the_ends_of_the_calendar(open_app, topic, until):
+    client = open_app.test_client()
+    response = answered(client.get, "/search", query_string={"q": "topic", "to": until})
+    assert response.status_code == 200
+    response = answered(client.get, "/search", query_string={"q": "topic", "from": until})
+    assert response.status_code in (200, 422)
+
+
+@pytest.mark.parametrize("version", ["²", "\u0661", "1²", "9" * 40, "-1", " 1"])
+def test_registration_takes_any_policy_version(open_app, version):
+    client = open_app.test_client()
+    client.get("/privacy")  # publishes version 1: the version is read only once there is one
+    data = {"username": "newcomer", "email": "new@example.org", "policy_version": version}
+    response = answered(client.post, "/register", data=data, headers=SAME_SITE)
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("raw", ["²", "\u0661", "12³", "", None, "1" * 20, "-3"])
+def test_whole_numbers_are_ascii_digits_only(raw):
+    assert whole_number(raw) is None
+    assert whole_number("0042") == 42

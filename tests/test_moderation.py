@@ -5,13 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from forum.services import forum as forum_service
 from forum.services import moderation
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 
 TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
@@ -400,3 +400,23 @@ def test_hostile_input_on_staff_forms_is_a_clear_error(app, client, admin, membe
     ):
         assert client.get(url).status_code == 404
     assert db.session.get(User, member.id).suspended_until is None
+
+
+def test_posts_in_an_archived_category_cannot_be_edited(app, client, member, topic):
+    first = db.session.scalar(select(func.min(Post.id)).where(Post.topic_id == topic.id))
+    sign_in(client, member)
+    page = client.get(f"/t/{topic.id}/{topic.slug}").get_data(as_text=True)
+    assert f'href="/p/{first}/edit"' in page
+    token = csrf_token(client, f"/p/{first}/edit")
+    db.session.execute(update(Category).values(archived=True))
+    db.session.commit()
+    page = client.get(f"/t/{topic.id}/{topic.slug}").get_data(as_text=True)
+    assert f'href="/p/{first}/edit"' not in page
+    assert client.get(f"/p/{first}/edit").status_code == 403
+    response = client.post(f"/p/{first}/edit", data={"csrf_token": token, "body": "Changed."})
+    assert response.status_code == 403
+    db.session.expire_all()
+    post = db.session.get(Post, first)
+    assert post.body == "Hello **world**."
+    with pytest.raises(forum_service.Forbidden):
+        forum_service.edit_post(post, db.session.get(User, member.id), "Changed.")

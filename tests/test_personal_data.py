@@ -314,7 +314,7 @@ def test_deleting_an_account_anonymises_the_logs(app, client, member, moderator,
 
 def test_a_tampered_agreement_version_is_refused_plainly(client, moderator):
     sign_in(client, moderator)
-    for version in ("abc", "99999999999999999999", "-1", "", "1\x00"):
+    for version in ("abc", "99999999999999999999", "-1", "", "1\x00x"):
         token = TOKEN.search(client.get("/staff/agreement").get_data(as_text=True)).group(1)
         response = client.post(
             "/staff/agreement", data={"csrf_token": token, "version": version, "accept": "y"}

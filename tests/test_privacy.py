@@ -1,7 +1,10 @@
 """The privacy policy: versions, their changes, the notice to members, and the cookies page."""
 
+import pytest
+
 from forum.extensions import db
 from forum.models import PolicyVersion, User
+from forum.security import safe_redirect_target
 from forum.services import privacy as service
 from tests.conftest import cookie_problems, csrf_token, listed_cookie_names, sign_in
 
@@ -134,6 +137,50 @@ def test_dismissing_needs_csrf_and_stays_on_the_site(client, member):
     data = {"csrf_token": token, "version": "2", "next": "//evil.example/"}
     response = client.post("/privacy/seen", data=data)
     assert response.location == "/privacy"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "/ /evil.example",
+        "/\u3000/evil.example",
+        "/\u200b/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "evil.example",
+        "\t//evil.example",
+        "/\x01/evil.example",
+        "/" + "a" * 5000,
+    ],
+)
+def test_dismissing_never_redirects_off_site_nor_fails(client, member, target):
+    service.publish_version("Second", service.current_version().body + "\nMore.\n")
+    db.session.commit()
+    sign_in(client, member)
+    data = {"csrf_token": csrf_token(client, "/account"), "version": "2", "next": target}
+    response = client.post("/privacy/seen", data=data)
+    assert response.status_code == 303 and response.location == "/privacy"
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/c/general?page=2#p3", "/c/general?page=2#p3"),
+        ("/t/1/caf\u00e9", "/t/1/caf\u00e9"),
+        ("/%2F/evil.example", "/%2F/evil.example"),
+        ("/\t/evil.example", "/fallback"),
+        (None, "/fallback"),
+        ("", "/fallback"),
+        ("javascript:alert(1)", "/fallback"),
+        ("/\\/evil.example", "/fallback"),
+    ],
+)
+def test_one_helper_decides_what_a_safe_redirect_is(target, expected):
+    assert safe_redirect_target(target, "/fallback") == expected
 
 
 def test_the_notice_costs_no_extra_queries(client, member, category, count_queries):

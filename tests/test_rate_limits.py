@@ -9,6 +9,8 @@ import uuid
 import pytest
 import redis
 
+from forum.extensions import db
+from forum.models import Post, PostRevision
 from forum.services import mail as mail_service
 from tests.conftest import csrf_token, sign_in
 from tests.servers import base_env, flask_command, gunicorn
@@ -141,3 +143,32 @@ def _post(url: str, data: dict) -> int:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_edits_and_their_previews_are_limited_per_member(app, client, member, topic):
+    app.config["LIMIT_EDITING"] = "3 per minute"
+    first = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.topic_id == topic.id))
+    sign_in(client, member)
+    token = csrf_token(client, f"/p/{first}/edit")
+    url = f"/p/{first}/edit"
+    assert client.post(url, data={"csrf_token": token, "body": "One."}).status_code == 302
+    preview = {"csrf_token": token, "body": "Two.", "preview": "y"}
+    assert client.post(url, data=preview).status_code == 200
+    assert client.post(url, data={"csrf_token": token, "body": "Three."}).status_code == 302
+    response = client.post(url, data={"csrf_token": token, "body": "Four."})
+    assert response.status_code == 429
+    assert client.get(url).status_code == 200  # reading the form is not limited
+
+
+def test_only_the_newest_revisions_of_a_post_are_kept(app, client, member, topic):
+    app.config.update(REVISIONS_PER_POST=3, LIMIT_EDITING="1000 per minute")
+    first = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.topic_id == topic.id))
+    sign_in(client, member)
+    token = csrf_token(client, f"/p/{first}/edit")
+    for n in range(6):
+        data = {"csrf_token": token, "body": f"Version {n}."}
+        assert client.post(f"/p/{first}/edit", data=data).status_code == 302
+    bodies = db.session.scalars(
+        db.select(PostRevision.body).where(PostRevision.post_id == first).order_by(PostRevision.id)
+    ).all()
+    assert bodies == ["Version 2.", "Version 3.", "Version 4."]

@@ -67,6 +67,18 @@ def test_a_visitor_without_cookies_sends_a_request_and_gets_mail(client, mailbox
     assert client.get_cookie("session") is None
 
 
+def test_the_confirmation_never_echoes_what_the_sender_wrote(client, mailbox):
+    # Anyone can give any address: the receipt must not carry the sender's words to it.
+    spam = "Cheap pills at https://spam.example"
+    send(client, email="victim@example.org", subject=spam, message=f"Buy now: {spam}")
+    (message,) = deliver(mailbox)
+    assert message["To"] == "victim@example.org"
+    raw = message.as_string()
+    assert "spam.example" not in raw and "Cheap pills" not in raw and "Buy now" not in raw
+    text = message.get_body(("plain",)).get_content()
+    assert "If you did not write to us" in text
+
+
 def test_a_request_without_an_address_sends_no_mail(client, mailbox):
     response = send(client, kind="feedback")
     (stored,) = requests_stored()
@@ -123,7 +135,7 @@ def test_the_support_form_is_rate_limited(client):
     [
         ({"subject": "x" * 201}, "The subject is at most 200 characters."),
         ({"message": "y" * 20_001}, "The message is at most 20,000 characters."),
-        ({"subject": "\x00\x00"}, "The subject cannot be empty."),
+        ({"subject": "\x00\x00"}, "Give your request a subject."),
         ({"subject": "   "}, "Give your request a subject."),
         ({"message": "\x00\u200b\x07"}, "The message cannot be empty."),
         ({"kind": "gossip"}, "Not a valid choice"),

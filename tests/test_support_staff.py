@@ -81,7 +81,7 @@ def test_the_inbox_is_oldest_first_filtered_searched_and_paged(app, client, mode
     app.config["SUPPORT_PER_PAGE"] = 2
     make_request("First: 100% sure")
     make_request("Second under_score", kind="feedback")
-    make_request("Third", kind="privacy")
+    make_request("Third")
     sign_in(client, moderator)
     page = client.get("/staff/support").get_data(as_text=True)
     assert page.index("First") < page.index("Second") and "Third" not in page
@@ -104,6 +104,46 @@ def test_privacy_requests_are_flagged_for_admins(client, admin):
     sign_in(client, admin)
     page = client.get("/staff/support").get_data(as_text=True)
     assert "1 privacy request waiting for an admin" in page and "Privacy: for admins" in page
+
+
+def test_privacy_requests_are_for_admins_only(app, client, admin, moderator):
+    req = make_request("Delete my data", kind="privacy")
+    make_request("An ordinary question")
+    staff_service.accept_agreement(moderator, staff_service.current_agreement().version)
+    db.session.commit()
+    sign_in(client, moderator)
+    for url in ("/staff/support", "/staff/support?kind=privacy", "/staff/support?q=Delete"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Delete my data" not in page and "waiting for an admin" not in page
+    assert "An ordinary question" in client.get("/staff/support").get_data(as_text=True)
+    assert client.get(f"/staff/support/{req.id}").status_code == 403
+    reveal = f"/staff/reveal?source=support&id={req.id}&field=email"
+    assert client.get(reveal).status_code == 403
+    app.config["WTF_CSRF_ENABLED"] = False
+    data = {"reply-body": "x", "note-body": "x", "state-state": "closed", "reason": "checking"}
+    for action in ("reply", "note", "state"):
+        response = client.post(f"/staff/support/{req.id}/{action}", data=data)
+        assert response.status_code == 403, action
+    assert client.post(reveal, data=data).status_code == 403
+    # The services refuse a moderator whoever calls them, not only the pages.
+    loaded = service.get_request(req.id)
+    for call in (
+        lambda: service.request_for(req.id, moderator),
+        lambda: service.reply(loaded, moderator, "x"),
+        lambda: service.add_note(loaded, moderator, "x"),
+        lambda: service.set_state(loaded, moderator, "closed"),
+        lambda: staff_service.reveal(moderator, "support", req.id, "email", "checking"),
+    ):
+        with pytest.raises(Forbidden):
+            call()
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(SupportEvent)) == 0
+    # An admin reads and answers it.
+    sign_in(client, admin)
+    assert "Delete my data" in client.get(f"/staff/support/{req.id}").get_data(as_text=True)
+    response = client.post(f"/staff/support/{req.id}/reply", data={"reply-body": "Done."})
+    assert response.status_code == 303
 
 
 def test_the_sender_address_shows_only_when_revealed(client, admin, moderator):

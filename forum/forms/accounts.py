@@ -1,6 +1,5 @@
 """Forms for registration, sign-in and the member's settings."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..services.members import USERNAME_RULE
+from . import Form
 
 
-class VisitorForm(FlaskForm):
+class VisitorForm(Form):
     """A form a visitor without cookies can send: no session token, a signed form token."""
 
     class Meta:
@@ -56,11 +56,11 @@ class UseLinkForm(VisitorForm):
     submit = SubmitField("Sign in")
 
 
-class SignoutForm(FlaskForm):
+class SignoutForm(Form):
     submit = SubmitField("Sign out")
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = EmailField(
         "New email address",
         validators=[DataRequired(message="Enter the new address."), Length(max=254)],
@@ -69,12 +69,12 @@ class EmailChangeForm(FlaskForm):
     submit = SubmitField("Send confirmation link")
 
 
-class AnnouncementsForm(FlaskForm):
+class AnnouncementsForm(Form):
     announcements = BooleanField("Email me announcements (at most one a week)")
     submit = SubmitField("Save")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     posts = RadioField(
         "Your posts",
         choices=[

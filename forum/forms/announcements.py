@@ -1,11 +1,12 @@
 """The admins' form for an announcement."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from . import Form
 
-class AnnouncementForm(FlaskForm):
+
+class AnnouncementForm(Form):
     title = StringField(
         "Title",
         validators=[DataRequired(message="An announcement needs a title."), Length(max=200)],

@@ -1,19 +1,19 @@
 """Forms for writing topics and posts."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..services.forum import TITLE_MAX, TITLE_MIN
+from . import Form
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField("Your reply", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Post reply")
     preview = SubmitField("Preview")
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     title = StringField(
         "Title",
         validators=[
@@ -30,7 +30,7 @@ class TopicForm(FlaskForm):
     preview = SubmitField("Preview")
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     body = TextAreaField("Post", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Save changes")
     preview = SubmitField("Preview")

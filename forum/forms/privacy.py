@@ -1,11 +1,12 @@
 """Forms for the privacy policy: publishing a version, and dismissing the notice of one."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from . import Form
 
-class PolicyForm(FlaskForm):
+
+class PolicyForm(Form):
     summary = StringField(
         "What changed, in one line",
         description="Members who saw an earlier version are shown this line.",
@@ -18,7 +19,7 @@ class PolicyForm(FlaskForm):
     submit = SubmitField("Publish this version")
 
 
-class PolicySeenForm(FlaskForm):
+class PolicySeenForm(Form):
     version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     next = HiddenField()
     submit = SubmitField("Dismiss")

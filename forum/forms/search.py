@@ -2,11 +2,12 @@
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import DateInput
+
+from . import Form
 
 
 class _DateField(StringField):
@@ -28,7 +29,7 @@ class _DateField(StringField):
             raise ValidationError("Give a date as YYYY-MM-DD, for example 2026-01-31.")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 

@@ -1,6 +1,5 @@
 """Forms for moderation and for personal data under guard (members' forms: session CSRF)."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -23,6 +22,7 @@ from ..services.moderation import (
     SUSPEND_MAX_DAYS,
 )
 from ..services.staff import AGREEMENT_MAX
+from . import Form
 
 
 def _reason(label: str = "Reason (for the moderation log)", required: bool = True):
@@ -32,14 +32,14 @@ def _reason(label: str = "Reason (for the moderation log)", required: bool = Tru
     return StringField(label, validators=checks)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """One action on a post, topic or member that needs only a reason."""
 
     reason = _reason()
     submit = SubmitField("Confirm")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(
         "What is wrong with this post?",
         description="Only the moderators read this.",
@@ -51,7 +51,7 @@ class ReportForm(FlaskForm):
     submit = SubmitField("Send the report")
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     resolution = RadioField(
         "Decision",
         choices=[
@@ -65,19 +65,19 @@ class ResolveForm(FlaskForm):
     submit = SubmitField("Decide")
 
 
-class ModeratorEditForm(FlaskForm):
+class ModeratorEditForm(Form):
     body = TextAreaField("Text", validators=[DataRequired(message="A post needs some text.")])
     reason = _reason("Why edit it (for the moderation log)")
     submit = SubmitField("Save the edit")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     category = SelectField("Move to", coerce=int, validate_choice=False)
     reason = _reason("Why move it (for the moderation log)")
     submit = SubmitField("Move the topic")
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     days = IntegerField(
         "For how many days",
         default=7,
@@ -90,13 +90,13 @@ class SuspendForm(FlaskForm):
     submit = SubmitField("Suspend")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])
     reason = _reason("Why change the role (for the moderation log)")
     submit = SubmitField("Change the role")
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(
         "Name",
         validators=[
@@ -122,12 +122,12 @@ class CategoryForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     reason = _reason(required=False)
     submit = SubmitField("Archive")
 
 
-class AcceptAgreementForm(FlaskForm):
+class AcceptAgreementForm(Form):
     version = HiddenField()
     accept = BooleanField(
         "I have read this agreement and I accept it",
@@ -136,7 +136,7 @@ class AcceptAgreementForm(FlaskForm):
     submit = SubmitField("Accept")
 
 
-class PublishAgreementForm(FlaskForm):
+class PublishAgreementForm(Form):
     body = TextAreaField(
         "New version (Markdown)",
         validators=[
@@ -147,7 +147,7 @@ class PublishAgreementForm(FlaskForm):
     submit = SubmitField("Publish as a new version")
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     reason = StringField(
         "Why do you need to see it?",
         description="Written to the audit log with your name; the member sees it in their data.",

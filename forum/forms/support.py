@@ -1,6 +1,5 @@
 """Forms for the support desk: the public request form, and the staff's forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models.support import KINDS
 from ..services.support import MANUAL_STATES, MESSAGE_MAX, REPLY_MAX, SUBJECT_MAX
+from . import Form
 from .accounts import VisitorForm
 
 
@@ -57,7 +57,7 @@ class SupportForm(VisitorForm):
     submit = SubmitField("Send request")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(
         "Message to the sender",
         validators=[DataRequired(message="Write the reply."), _length(REPLY_MAX, "The reply")],
@@ -65,7 +65,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Send reply")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(
         "Note for staff (never sent)",
         validators=[DataRequired(message="Write the note."), _length(REPLY_MAX, "The note")],
@@ -73,12 +73,12 @@ class NoteForm(FlaskForm):
     submit = SubmitField("Add note")
 
 
-class StateForm(FlaskForm):
+class StateForm(Form):
     state = SelectField("Move to", choices=[SelectChoice(s, s.capitalize()) for s in MANUAL_STATES])
     submit = SubmitField("Change state")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     title = StringField(
         "Public title",
         validators=[DataRequired(message="Give it a title."), _length(SUBJECT_MAX, "The title")],
@@ -102,5 +102,5 @@ class AnswerForm(FlaskForm):
     publish = SubmitField("Publish")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     submit = SubmitField("Withdraw from the public pages")

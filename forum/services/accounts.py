@@ -23,7 +23,7 @@ from ..models.accounts import DELETE_PURPOSES
 from . import ServiceError, network
 from . import mail as mail_service
 from .deletion import delete_account
-from .members import create_user, normalize_email, normalize_username
+from .members import check_not_reserved, create_user, normalize_email, normalize_username
 
 
 class TokenError(ServiceError):
@@ -103,6 +103,7 @@ def check_registration(username: str, email: str) -> None:
     """What the form can say at once: the username's rules and whether it is free, and the
     address's syntax. Whether the address is taken is never said (see register)."""
     username = normalize_username(username)
+    check_not_reserved(username)
     normalize_email(email)
     if db.session.scalar(select(User.id).where(User.username_key == username.lower())):
         raise ServiceError("That username is taken.", field="username")

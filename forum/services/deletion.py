@@ -66,6 +66,16 @@ def delete_account(user: User, erase_posts: bool) -> None:
         db.session.expunge(user)
 
 
+def wipe_deleted_data() -> None:
+    """On SQLite, move everything out of the write-ahead log and truncate it, so that what a
+    deletion removed (already zeroed in the database by secure_delete) is not left in the
+    -wal file either. Run after the deletion is committed; nothing to do on PostgreSQL."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _erase_posts(user: User, topic_ids: set[int]) -> None:
     """Delete the member's posts, then topics left empty; fix the topics' counters."""
     db.session.execute(delete(Post).where(Post.author_id == user.id))

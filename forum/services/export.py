@@ -1,4 +1,9 @@
-"""Your data: everything the forum holds about a member, as one JSON-ready mapping."""
+"""Your data: everything the forum holds about a member, as one JSON-ready mapping.
+
+Staff's internal notes on a support request are left out: they are the staff's working
+notes about a request, not something the sender wrote or was sent. Replies, changes of
+state and publishing are in each request's history.
+"""
 
 from datetime import datetime
 
@@ -6,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import LoginToken, ModerationLog, Post, SupportRequest, Topic, User, utcnow
+from ..models import (
+    LoginToken,
+    ModerationLog,
+    Post,
+    PostRevision,
+    SupportRequest,
+    Topic,
+    User,
+    utcnow,
+)
 from .moderation import reports_by
 from .reading import progress_of
 from .staff import reveals_of
@@ -47,7 +61,44 @@ def _profile(user: User) -> dict:
         "signup_ip": user.signup_ip,
         "suspended_until": _time(user.suspended_until),
         "suspension_reason": user.suspension_reason,
+        "email_change_pending": _pending_email(user),
     }
+
+
+def _pending_email(user: User) -> str | None:
+    """The new address of the latest email change still waiting for its link to be used."""
+    return db.session.scalar(
+        select(LoginToken.new_email)
+        .where(
+            LoginToken.user_id == user.id,
+            LoginToken.purpose == "email",
+            LoginToken.used_at.is_(None),
+            LoginToken.expires_at > utcnow(),
+        )
+        .order_by(LoginToken.created_at.desc(), LoginToken.id.desc())
+        .limit(1)
+    )
+
+
+def _revisions(user: User) -> dict[int, list[dict]]:
+    """Earlier versions of the member's posts, by post, oldest first (one query)."""
+    rows = db.session.scalars(
+        select(PostRevision)
+        .join(Post, Post.id == PostRevision.post_id)
+        .where(Post.author_id == user.id)
+        .order_by(PostRevision.edited_at, PostRevision.id)
+    )
+    found: dict[int, list[dict]] = {}
+    for rev in rows:
+        found.setdefault(rev.post_id, []).append(
+            {
+                "body": rev.body,
+                "replaced_at": _time(rev.edited_at),
+                "edited_by_you": rev.editor_id == user.id,
+                "reason": rev.reason,
+            }
+        )
+    return found
 
 
 def _posts(user: User) -> list[dict]:
@@ -58,6 +109,7 @@ def _posts(user: User) -> list[dict]:
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at, Post.id)
     )
+    revisions = _revisions(user)
     return [
         {
             "id": post.id,
@@ -69,6 +121,8 @@ def _posts(user: User) -> list[dict]:
             "hidden": post.hidden,
             "ip": post.ip,
             "network_tag": post.network_tag,
+            # Each earlier text, kept when the post was edited (by you or a moderator).
+            "earlier_versions": revisions.get(post.id, []),
         }
         for post in posts
     ]
@@ -101,8 +155,11 @@ def _support_requests(user: User) -> list[dict]:
             "created_at": _time(r.created_at),
             "updated_at": _time(r.updated_at),
             "ip": r.ip,
+            # Internal staff notes are not the sender's: see the module's docstring.
             "history": [
-                {"action": e.action, "body": e.body, "at": _time(e.created_at)} for e in r.events
+                {"action": e.action, "body": e.body, "at": _time(e.created_at)}
+                for e in r.events
+                if e.action != "note"
             ],
         }
         for r in requests
@@ -119,6 +176,7 @@ def _sign_ins(user: User) -> list[dict]:
     return [
         {
             "purpose": t.purpose,
+            "new_email": t.new_email,
             "created_at": _time(t.created_at),
             "used_at": _time(t.used_at),
             "ip": t.ip,

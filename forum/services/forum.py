@@ -16,7 +16,7 @@ from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, User, utcnow
 from . import Forbidden, NotFound, ServiceError, network
-from .text import clean_body, clean_line, slugify
+from .text import clean_body, clean_line, slugify, whole_number
 
 TITLE_MIN, TITLE_MAX = 3, 200
 
@@ -82,9 +82,10 @@ def parse_page(raw: str | None, last: int | None = None) -> int:
         return 1
     if raw == "last" and last is not None:
         return last
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+    number = whole_number(raw)
+    if number is None or number < 1:
         raise NotFound("There is no such page.")
-    return int(raw)
+    return number
 
 
 def list_categories() -> list[Category]:
@@ -338,17 +339,29 @@ def get_post_for_edit(post_id: int, editor: User) -> Post:
     post, _ = locate_post(post_id, editor)
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
-    _check_can_write(editor)
-    if post.topic.locked:
-        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+    _check_can_edit(post, editor)
     return post
+
+
+def _check_can_edit(post: Post, editor: User) -> None:
+    """Refuse a suspended editor, a locked topic and an archived category."""
+    _check_can_write(editor)
+    locked, archived = db.session.execute(
+        select(Topic.locked, Category.archived)
+        .join(Category, Category.id == Topic.category_id)
+        .where(Topic.id == post.topic_id)
+    ).one()
+    if locked:
+        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+    if archived:
+        raise Forbidden("This category is archived: its posts can no longer be edited.")
 
 
 def edit_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
-    _check_can_write(editor)
+    _check_can_edit(post, editor)
     body = _check_body(body)
     if body != post.body:
         from .moderation import keep_revision

@@ -13,6 +13,14 @@ from . import NotFound, ServiceError
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{1,30})[A-Za-z0-9_]$")
 USERNAME_RULE = "3 to 32 characters: letters, digits, and . _ - inside"
 RECENT_POSTS = 10
+# Names a visitor could take to pass for the forum or its staff. Compared in lower case with
+# digits and punctuation left out, so "Admin", "ad.min" and "admin_2" are reserved too.
+RESERVED_USERNAMES = frozenset({
+    "abuse", "admin", "administrator", "admins", "anonymous", "api", "billing", "contact",
+    "forum", "help", "helpdesk", "hostmaster", "info", "mod", "moderator", "moderators", "mods",
+    "noreply", "official", "owner", "postmaster", "privacy", "root", "security", "site",
+    "staff", "support", "sysadmin", "system", "team", "webmaster",
+})  # fmt: skip
 
 
 def normalize_username(username: str) -> str:
@@ -21,6 +29,16 @@ def normalize_username(username: str) -> str:
     if not USERNAME_RE.fullmatch(username) or ".." in username:
         raise ServiceError(f"A username is {USERNAME_RULE}.", field="username")
     return username
+
+
+def check_not_reserved(username: str) -> None:
+    """Refuse a name that would pass for the forum or its staff (registration only: an
+    admin may still give such a name with `flask create-user`)."""
+    if re.sub(r"[^a-z]", "", username.lower()) in RESERVED_USERNAMES:
+        raise ServiceError(
+            "That name is reserved for the forum and its staff: choose another.",
+            field="username",
+        )
 
 
 def normalize_email(email: str) -> str:

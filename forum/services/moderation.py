@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import markdown
@@ -303,6 +303,17 @@ def keep_revision(post: Post, editor: User, reason: str = "") -> None:
             editor_id=editor.id,
             reason=reason,
         )
+    )
+    db.session.flush()
+    keep = current_app.config["REVISIONS_PER_POST"]
+    newest = (
+        select(PostRevision.id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.edited_at.desc(), PostRevision.id.desc())
+        .limit(keep)
+    )
+    db.session.execute(
+        delete(PostRevision).where(PostRevision.post_id == post.id, PostRevision.id.not_in(newest))
     )
 
 

@@ -20,6 +20,7 @@ from .. import markdown
 from ..extensions import db
 from ..models import PolicyVersion, User, utcnow
 from . import NotFound, ServiceError
+from .text import whole_number
 
 FIRST_VERSION = Path(__file__).resolve().parent.parent / "privacy_policy_v1.md"
 FIRST_SUMMARY = "The first version of this policy."
@@ -145,8 +146,9 @@ def version_for_registration(shown: str | None) -> int | None:
     current = cached_current()
     if current is None:
         return None
-    if shown and shown.isdigit() and 1 <= int(shown) <= current.version:
-        return int(shown)
+    number = whole_number(shown)
+    if number is not None and 1 <= number <= current.version:
+        return number
     return current.version
 
 

@@ -22,7 +22,7 @@ from ..models import (
     utcnow,
 )
 from . import network, stats_store
-from .deletion import delete_account
+from .deletion import delete_account, wipe_deleted_data
 
 
 def purge_unconfirmed_accounts(now=None) -> int:
@@ -151,4 +151,5 @@ def purge_all(now=None) -> dict[str, int]:
     """Run every retention rule; commits."""
     counts = {label: rule(now) for label, rule in RULES.values()}
     db.session.commit()
+    wipe_deleted_data()
     return counts

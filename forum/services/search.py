@@ -142,7 +142,10 @@ def resolve_filters(
         category_id=category_id,
         author_id=author_id,
         since=datetime.combine(since, time()) if since else None,
-        until=datetime.combine(until, time()) + timedelta(days=1) if until else None,
+        # The day after the last one, which the calendar may not have (9999-12-31).
+        until=datetime.combine(until, time()) + timedelta(days=1)
+        if until and until < date.max
+        else None,
     )
 
 

@@ -27,7 +27,7 @@ from ..models import (
 )
 from . import Forbidden, NotFound, ServiceError
 from .forum import Page, paged
-from .text import clean_body, clean_line
+from .text import clean_body, clean_line, whole_number
 
 AGREEMENT_V1 = Path(__file__).resolve().parent.parent / "confidentiality_v1.md"
 REASON_MIN, REASON_MAX = 5, 500
@@ -114,7 +114,7 @@ def accept_agreement(user: User, version) -> None:
     must be the current one."""
     if not user.is_staff:
         raise Forbidden("The agreement is for staff.")
-    version = int(version) if str(version).isdigit() and len(str(version)) < 10 else 0
+    version = whole_number(str(version)) or 0
     if version != current_agreement().version:
         raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
     exists = db.session.scalar(
@@ -170,12 +170,13 @@ class Revealable:
     created_at: datetime | None
 
 
-def _load(source: str, source_id: int):
-    """The row keeping the value (NotFound when there is none)."""
+def _load(source: str, source_id: int, viewer: User):
+    """The row keeping the value (NotFound when there is none; Forbidden for a support
+    request `viewer` may not handle)."""
     if source == "support":
-        from .support import get_request  # the request with its sender, for the address
+        from .support import request_for  # the request with its sender, for the address
 
-        return get_request(source_id)
+        return request_for(source_id, viewer)
     model = {"member": User, "post": Post, "signin": LoginToken}[source]
     row = db.session.get(model, source_id)
     if row is None:
@@ -201,8 +202,9 @@ def _value(source: str, row, field: str) -> str | None:
     return reply_address(row)
 
 
-def check_revealable(source: str, source_id, field: str) -> Revealable:
-    """What the reveal form is about, checked; NotFound for unknown sources or fields."""
+def check_revealable(viewer: User, source: str, source_id, field: str) -> Revealable:
+    """What the reveal form is about, checked; NotFound for unknown sources or fields,
+    Forbidden for a privacy request's sender shown to anyone but an admin."""
     if source not in SOURCES or field not in SOURCES[source]:
         raise NotFound("There is nothing of that kind to reveal.")
     try:
@@ -211,7 +213,7 @@ def check_revealable(source: str, source_id, field: str) -> Revealable:
         raise NotFound("There is no such record.") from None
     if not 0 < source_id < 2**31:
         raise NotFound("There is no such record.")
-    row = _load(source, source_id)
+    row = _load(source, source_id, viewer)
     owner_id = _owner_id(source, row)
     owner = db.session.get(User, owner_id) if owner_id else None
     return Revealable(
@@ -231,13 +233,13 @@ def reveal(staff: User, source: str, source_id, field: str, reason: str) -> str 
     """
     if not can_see_personal(staff):
         raise Forbidden("Accept the confidentiality agreement before revealing personal data.")
-    target = check_revealable(source, source_id, field)
+    target = check_revealable(staff, source, source_id, field)
     reason = clean_line(reason or "")
     if len(reason) < REASON_MIN:
         raise ServiceError("Say why you need to see this (a few words).", field="reason")
     if len(reason) > REASON_MAX:
         raise ServiceError(f"A reason is at most {REASON_MAX} characters.", field="reason")
-    row = _load(source, target.source_id)
+    row = _load(source, target.source_id, staff)
     db.session.add(
         RevealLog(
             staff_id=staff.id,

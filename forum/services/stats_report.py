@@ -13,6 +13,7 @@ from sqlalchemy import func, select, union_all
 
 from ..extensions import db
 from ..models import Category, Post, StatDaily, StatHourly, Topic, User
+from .text import whole_number
 
 PERIODS = (30, 90, 365)
 # Report section -> the counter dimension it lists (None: not from the counters).
@@ -111,7 +112,7 @@ def _forum_activity(start: date, days: list[date]) -> dict:
 def _topics(counts: dict[str, int], people: dict[str, int], min_count: int) -> list[dict]:
     """The most viewed visible topics, with their titles; the rest folded into "other"."""
     rows = fold(counts, people, min_count)
-    ids = [int(r["value"]) for r in rows if r["value"].isdigit()]
+    ids = [n for r in rows if (n := whole_number(r["value"])) is not None]
     found = {
         t.id: t
         for t in db.session.execute(
@@ -120,7 +121,7 @@ def _topics(counts: dict[str, int], people: dict[str, int], min_count: int) -> l
     }
     topics, other = [], 0
     for row in rows:
-        topic = found.get(int(row["value"])) if row["value"].isdigit() else None
+        topic = found.get(whole_number(row["value"]))
         if topic is None:  # "other", or a topic since hidden or deleted
             other += row["count"]
             continue

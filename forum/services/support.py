@@ -107,11 +107,36 @@ def clean_search(raw: str | None) -> str:
     return clean_line(raw or "")[:SEARCH_MAX]
 
 
+def may_handle(request: SupportRequest, staff: User | None) -> bool:
+    """Staff handle requests; privacy requests are for admins only (not moderators)."""
+    if not (staff and staff.is_authenticated and staff.is_staff):
+        return False
+    return request.kind != "privacy" or staff.is_admin
+
+
+def check_can_handle(request: SupportRequest, staff: User | None) -> None:
+    """Raise Forbidden unless `staff` may read and act on this request."""
+    if not may_handle(request, staff):
+        raise Forbidden(
+            "Privacy requests are for admins only."
+            if request.kind == "privacy"
+            else "The support desk is for staff."
+        )
+
+
 def inbox_page(
-    kind: str | None, state: str | None, search: str | None, raw_page: str | None, newest: bool
+    kind: str | None,
+    state: str | None,
+    search: str | None,
+    raw_page: str | None,
+    newest: bool,
+    staff: User,
 ) -> Page:
-    """A page of the inbox, filtered by kind, state and subject; oldest first by default."""
+    """A page of the inbox as `staff` may see it (privacy requests for admins only),
+    filtered by kind, state and subject; oldest first by default."""
     query = select(SupportRequest)
+    if not staff.is_admin:
+        query = query.where(SupportRequest.kind != "privacy")
     if kind in KINDS:
         query = query.where(SupportRequest.kind == kind)
     if state in STATES:
@@ -151,7 +176,11 @@ def count_new() -> int:
 
 
 def get_request(request_id: int) -> SupportRequest:
-    """A request with its sender, history and public version, or NotFound."""
+    """A request with its sender, history and public version, or NotFound.
+
+    It does not check who asks: pages and actions go through `request_for` and the
+    writers' own checks.
+    """
     request = db.session.scalar(
         select(SupportRequest)
         .where(SupportRequest.id == request_id)
@@ -166,6 +195,14 @@ def get_request(request_id: int) -> SupportRequest:
     return request
 
 
+def request_for(request_id: int, staff: User) -> SupportRequest:
+    """The request as `staff` may see it: NotFound, or Forbidden for a privacy request
+    shown to anyone but an admin."""
+    request = get_request(request_id)
+    check_can_handle(request, staff)
+    return request
+
+
 def _record(request: SupportRequest, staff: User, action: str, body: str = "") -> None:
     event = SupportEvent(request_id=request.id, action=action, author_id=staff.id, body=body)
     db.session.add(event)
@@ -174,6 +211,7 @@ def _record(request: SupportRequest, staff: User, action: str, body: str = "") -
 
 def reply(request: SupportRequest, staff: User, body: str) -> None:
     """Mail a reply to the sender and keep it in the history; the caller commits."""
+    check_can_handle(request, staff)
     text = _text(body, "body", REPLY_MAX, "The reply")
     address = reply_address(request)
     if not address:
@@ -194,11 +232,13 @@ def reply(request: SupportRequest, staff: User, body: str) -> None:
 
 def add_note(request: SupportRequest, staff: User, body: str) -> None:
     """Add an internal note, seen by staff only; the caller commits."""
+    check_can_handle(request, staff)
     _record(request, staff, "note", _text(body, "body", REPLY_MAX, "The note"))
 
 
 def set_state(request: SupportRequest, staff: User, state: str) -> None:
     """Move a request to new, answered or closed; the caller commits."""
+    check_can_handle(request, staff)
     if state not in MANUAL_STATES:
         raise ServiceError("A request becomes published only by publishing it.", field="state")
     if request.answer is not None and request.answer.published:
@@ -240,6 +280,7 @@ def preview(request: SupportRequest, draft: AnswerDraft) -> str:
 
 def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> SupportAnswer:
     """Publish (or update) the public version of a request; the caller commits."""
+    check_can_handle(request, staff)
     check_publishable(request)
     draft = _checked(draft)
     answer = request.answer
@@ -267,6 +308,7 @@ def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> Support
 
 def withdraw(request: SupportRequest, staff: User) -> None:
     """Take a published answer off every public page; the caller commits."""
+    check_can_handle(request, staff)
     answer = request.answer
     if answer is None or not answer.published:
         raise ServiceError("This request has no published answer.")

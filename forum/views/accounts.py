@@ -36,7 +36,7 @@ from ..security import (
     form_token,
     member_required,
 )
-from ..services import ServiceError
+from ..services import ServiceError, deletion
 from ..services import accounts as service
 from ..services import export as export_service
 from ..services import mail as mail_service
@@ -144,6 +144,7 @@ def follow_link(token):
     follower_is_member = follower_id == user.id
     if purpose == "delete":
         db.session.commit()
+        deletion.wipe_deleted_data()
         mail_service.send_after_response()
         if follower_is_member:
             logout_user()

@@ -23,6 +23,13 @@ posting_limit = limiter.limit(
     scope="posting",
 )
 
+editing_limit = limiter.limit(
+    lambda: current_app.config["LIMIT_EDITING"],
+    methods=["POST"],
+    key_func=lambda: f"member:{current_user.get_id()}",
+    scope="editing",
+)
+
 
 def _or_404(call, *args):
     try:
@@ -175,6 +182,7 @@ def post(post_id):
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @writer_required
+@editing_limit
 def edit_post(post_id):
     """Edit one of your own posts."""
     try:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms.privacy import PolicySeenForm
-from ..security import member_required
+from ..security import member_required, safe_redirect_target
 from ..services import NotFound, ledger
 from ..services import privacy as service
 
@@ -48,13 +48,6 @@ def changes(number):
     return render_template("privacy/changes.html", policy=policy, before=before, groups=groups)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only a path on this site: never "//elsewhere" or a full address.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("privacy.policy")
-
-
 @bp.post("/privacy/seen")
 @member_required
 def seen():
@@ -63,7 +56,8 @@ def seen():
     if form.validate_on_submit():
         service.record_seen(current_user, form.version.data)
         db.session.commit()
-    return redirect(_safe_next(form.next.data or request.referrer), code=303)
+    target = form.next.data or request.referrer
+    return redirect(safe_redirect_target(target, url_for("privacy.policy")), code=303)
 
 
 @bp.get("/privacy/cookies")

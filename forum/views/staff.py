@@ -94,10 +94,12 @@ def reveal():
     values = request.values
     try:
         target = staff_service.check_revealable(
-            values.get("source", ""), values.get("id"), values.get("field", "")
+            current_user, values.get("source", ""), values.get("id"), values.get("field", "")
         )
     except NotFound as exc:
         abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
     if not staff_service.can_see_personal(current_user):
         return render_template("staff/reveal.html", target=target, form=None), 403
     form = RevealForm()
@@ -215,9 +217,11 @@ def archive_category(category_id, change):
 
 def _request_or_404(request_id: int):
     try:
-        return service.get_request(request_id)
+        return service.request_for(request_id, current_user)
     except NotFound as exc:
         abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
 
 
 def _detail_url(support_request) -> str:
@@ -238,7 +242,7 @@ def inbox():
     try:
         newest = bool(filters["order"])
         page = service.inbox_page(
-            filters["kind"], filters["state"], filters["q"], args.get("page"), newest
+            filters["kind"], filters["state"], filters["q"], args.get("page"), newest, current_user
         )
     except NotFound as exc:
         abort(404, exc.message)
