@@ -6,7 +6,7 @@ Run from the project root (or `make bench BENCH_ARGS="--rounds 6"`); defaults sh
                                    --long-topic 10000 --duration 4 --rounds 4]
                                   [--db FILE (reuse a seeded database)] [--keep]
 
-It builds a fresh SQLite database in bench/out/ (`flask db upgrade`, then `flask seed-bench`:
+It builds a fresh SQLite database in bench/out/ (`flask db upgrade`, then `bench/data.py`:
 about 100,000 posts and one topic of 10,000), serves the forum (wsgi:app) and the ceiling
 (bench/ceiling.py: one query, a plain template) with gunicorn, 2 sync workers each, checks
 that every URL answers 200, then loads each page with wrk, the pages interleaved over
@@ -126,7 +126,7 @@ def build_database(db_path: Path, args: argparse.Namespace, env: dict[str, str])
     sizes += ["--users", args.users, "--categories", args.categories]
     sizes += ["--long-topic", args.long_topic]
     started = time.monotonic()
-    out = _run([*flask, "seed-bench", *map(str, sizes)], env)
+    out = _run([sys.executable, str(ROOT / "bench" / "data.py"), *map(str, sizes)], env)
     print(f"  {out.strip().splitlines()[-1]} ({time.monotonic() - started:.1f} s)")
 
 

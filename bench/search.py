@@ -4,7 +4,7 @@ Run from the project root (or `make bench-search BENCH_ARGS="--rounds 9"`):
 
     .venv/bin/python bench/search.py [--sizes 100000,1000000] [--rounds 7] [--rebuild]
 
-For each size it builds a SQLite database with `flask db upgrade` and `flask seed-bench`
+For each size it builds a SQLite database with `flask db upgrade` and `bench/data.py`
 (100 posts a topic; each post ends with a Zipf-distributed sentence, see forum/seed.py),
 kept in build/search-bench/ and reused by later runs. With BENCH_DATABASE_URL naming a
 PostgreSQL database it does the same there too, in databases named after it and the size.
@@ -37,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forum.seed import BENCH_WORDS  # noqa: E402
+from bench.data import BENCH_WORDS  # noqa: E402
 
 CACHE = ROOT / "build" / "search-bench"
-SEED_VERSION = "2"  # bump when forum/seed.py's benchmark text changes
+SEED_VERSION = "2"  # bump when bench/data.py's text changes
 MAX_PAGE_RATIO = 3.0
 CANDIDATES = 5000
 QUERIES = [
@@ -95,9 +95,10 @@ def seed(url: str, size: int) -> None:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     env = flask_env(url)
     started = time.monotonic()
-    for command in (["db", "upgrade"], ["seed-bench", "--topics", str(size // 100)]):
+    seed_data = [sys.executable, str(ROOT / "bench" / "data.py"), "--topics", str(size // 100)]
+    for command in ([*flask, "db", "upgrade"], seed_data):
         result = subprocess.run(
-            [*flask, *command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
             raise BenchError(f"{command} failed:\n{result.stdout}{result.stderr}")

@@ -8,14 +8,12 @@ from flask import Flask
 from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, links, pagecache, posts_cli, search_cli, security, templating
+from . import cli, hooks, links, pagecache, security, templating, views
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -43,49 +41,14 @@ def create_app(config: Mapping | None = None) -> Flask:
     # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
     app.url_map.converters["int"] = DatabaseIntConverter
 
-    from .views import (
-        accounts,
-        announcements,
-        errors,
-        feeds,
-        forum,
-        members,
-        moderation,
-        privacy,
-        search,
-        staff,
-        stats,
-        support,
-    )
-
-    app.register_blueprint(forum.bp)
-    app.register_blueprint(members.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(privacy.bp)
-    app.register_blueprint(support.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(moderation.bp)
-    app.register_blueprint(announcements.bp)
-    app.register_blueprint(stats.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(feeds.bp)
-    app.register_error_handler(HTTPException, errors.handle_http_error)
-    app.register_error_handler(DBAPIError, errors.handle_database_error)
-
-    app.before_request(security.refuse_nul_characters)
-    app.after_request(security.set_security_headers)
-    app.after_request(security.no_store_for_members)
-    app.after_request(stats.count_page_view)
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        app.after_request(security.set_hsts)
+    hooks.init_app(app)
+    views.register(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         host = n if app.config["PROXY_TRUST_HOST"] else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=host)
 
     cli.init_app(app)
-    search_cli.init_app(app)
-    posts_cli.init_app(app)
     return app
 
 
@@ -104,7 +67,7 @@ class DatabaseIntConverter(IntegerConverter):
 
 def _check_mail_url(url: str) -> None:
     # A mistyped MAIL_URL should stop the start, not the first sign-in.
-    from .mail import transport_from_url
+    from .mail_transports import transport_from_url
 
     try:
         transport_from_url(url)

@@ -1,5 +1,5 @@
-"""Flask commands: seed-demo, seed-bench, create-user, purge, mail send-queued, stats flush,
-backup and restore."""
+"""Flask commands: seed-demo, create-user, purge, mail send-queued, stats flush,
+backup, restore, search reindex and posts rerender."""
 
 import click
 from flask import Flask, current_app
@@ -11,13 +11,14 @@ from .services import ServiceError
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(seed_bench_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(purge_command)
     app.cli.add_command(stats_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(search_group)
+    app.cli.add_command(posts_group)
 
 
 @click.command("seed-demo")
@@ -37,36 +38,6 @@ def seed_demo_command(force: bool) -> None:
         f"Seeded {counts['categories']} categories, {counts['users']} members, "
         f"{counts['topics']} topics and {counts['posts']} posts."
     )
-
-
-@click.command("seed-bench")
-@click.option("--topics", type=click.IntRange(1), default=1000, show_default=True)
-@click.option("--posts-per-topic", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--users", type=click.IntRange(1), default=1000, show_default=True)
-@click.option("--categories", type=click.IntRange(1), default=8, show_default=True)
-@click.option(
-    "--long-topic",
-    type=click.IntRange(0),
-    default=0,
-    help="Also make one topic with this many posts.",
-)
-def seed_bench_command(
-    topics: int, posts_per_topic: int, users: int, categories: int, long_topic: int
-) -> None:
-    """Fill a database fast with a large synthetic forum, for benchmarks."""
-    from . import seed
-
-    total = topics * posts_per_topic + long_topic
-    with click.progressbar(length=total, label="Posts") as bar:
-        seed.seed_bench(
-            topics=topics,
-            posts_per_topic=posts_per_topic,
-            users=users,
-            categories=categories,
-            long_topic=long_topic,
-            progress=bar.update,
-        )
-    click.echo(f"Seeded {total:,} posts in {topics + (1 if long_topic else 0):,} topics.")
 
 
 @click.command("create-user")
@@ -96,7 +67,7 @@ def mail_group() -> None:
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Batch size.")
 def send_queued_command(limit: int) -> None:
     """Send the mail that is due, retrying failed messages whose wait is over (for cron)."""
-    from .mail import transport_from_url
+    from .mail_transports import transport_from_url
     from .services.mail import send_queued
 
     try:
@@ -162,3 +133,35 @@ def restore_command(path: str) -> None:
         click.echo(restore(db.engine, path))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@click.group("search")
+def search_group() -> None:
+    """Full-text search: the indexes over posts, topic titles and support answers."""
+
+
+@search_group.command("reindex")
+@click.option("--batch", type=click.IntRange(100), default=5000, show_default=True)
+def reindex_command(batch: int) -> None:
+    """Rebuild the search indexes from the tables (after a restore, or to compact them)."""
+    from .services import search
+
+    with click.progressbar(length=search.index_size(), label="Rows") as bar:
+        done = search.reindex(progress=bar.update, batch=batch)
+    click.echo(f"Indexed {done:,} rows.")
+
+
+@click.group("posts")
+def posts_group() -> None:
+    """Posts, support answers and announcements: their stored HTML."""
+
+
+@posts_group.command("rerender")
+@click.option("--batch", type=click.IntRange(1), default=500, show_default=True)
+def rerender_command(batch: int) -> None:
+    """Re-render stored HTML from the source text (after a change to the renderer)."""
+    from .services import rerender
+
+    with click.progressbar(length=rerender.rendered_count(), label="Rows") as bar:
+        changed = rerender.rerender(progress=bar.update, batch=batch)
+    click.echo(f"Re-rendered {changed:,} changed rows.")

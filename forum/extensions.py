@@ -8,6 +8,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .rate_limits import rate_limit_key
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -27,11 +29,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-def _rate_limit_key() -> str:
-    from .security import rate_limit_key
-
-    return rate_limit_key()
-
-
 # Storage (memory:// or Redis) and the limits themselves come from the app's config.
-limiter = Limiter(key_func=_rate_limit_key, headers_enabled=True)
+limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)

@@ -1,8 +1,5 @@
 """Security headers on every response, cookieless form protection, role checks for views."""
 
-import hashlib
-import hmac
-import ipaddress
 import unicodedata
 from datetime import UTC, datetime
 from functools import wraps
@@ -16,6 +13,7 @@ from limits import parse_many
 from werkzeug.urls import iri_to_uri
 
 from .extensions import csrf, limiter, login_manager
+from .rate_limits import anonymous_key
 
 # Everything comes from our own origin: no CDN, no fonts, no analytics, no inline script.
 CSP = "; ".join(
@@ -248,34 +246,9 @@ def cookieless_form(view):
     return wrapped
 
 
-def anonymous_key(value: str) -> str:
-    """A keyed hash standing in for an address in rate-limit keys: never stored in clear."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def client_ip() -> str:
     """The client's address as the trusted proxies report it (ProxyFix has applied them)."""
     return request.remote_addr or "0.0.0.0"  # noqa: S104 (stands in for a missing address; not a bind address)
-
-
-def rate_limit_network(address: str | None) -> str:
-    """What one client is counted as: its address, or its /64 for IPv6 (one customer's
-    network: a host there can change its address at will)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or ""
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def rate_limit_key() -> str:
-    """Flask-Limiter's key: the client's network, hashed; the address never reaches the store."""
-    return "ip:" + anonymous_key(rate_limit_network(request.remote_addr))
 
 
 def allow_mail_to(address: str) -> bool:

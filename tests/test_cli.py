@@ -1,4 +1,4 @@
-"""The flask commands: seed-demo, seed-bench and create-user."""
+"""The flask commands (seed-demo, create-user...), and the benchmark data."""
 
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
@@ -34,12 +34,10 @@ def _count_where(condition) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(Post).where(condition))
 
 
-def test_seed_bench_builds_a_consistent_forum(runner, client):
-    result = runner.invoke(
-        args=["seed-bench", "--topics", "30", "--posts-per-topic", "5", "--users", "7",
-              "--categories", "3", "--long-topic", "45"]
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+def test_the_benchmark_data_is_a_consistent_forum(app, client):
+    from bench.data import seed_bench
+
+    seed_bench(topics=30, posts_per_topic=5, users=7, categories=3, long_topic=45)
     assert _count(Post) == 30 * 5 + 45 and _count(Topic) == 31
     assert sum(c.post_count for c in db.session.scalars(db.select(Category))) == 195
     assert sum(u.post_count for u in db.session.scalars(db.select(User))) == 195

@@ -150,7 +150,7 @@ def register(form: Registration) -> User | None:
 def request_signin(email: str, ip: str | None) -> None:
     """Mail a sign-in link if the address belongs to a member; do nothing otherwise.
 
-    Views run this after the response (forum.deferred), so that the answer, and the
+    Views run this after the response (forum.after_response), so that the answer, and the
     time it takes, are the same whether or not the address belongs to a member.
     """
     address = normalize_email(email)

@@ -1,7 +1,8 @@
 """Mail: queued in the outbox with what caused it, sent after the response, retried.
 
-A view queues (`queue`), commits, then calls `send_after_response()`. Whatever cannot go
-at once stays in the outbox for the next send or for `flask --app wsgi mail send-queued`.
+A view queues (`queue`), commits, then calls views.send_mail_after_response(). Whatever
+cannot go at once stays in the outbox for the next send or for `flask --app wsgi mail
+send-queued`.
 """
 
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from flask import current_app, render_template
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
-from ..mail import (
+from ..mail_transports import (
     MESSAGE_ERRORS,
     build_message,
     describe_error,
@@ -38,7 +39,7 @@ def queue(
     """Render mail/<template>.txt and .html into an outbox row; the caller commits.
 
     Commit it in the same transaction as what caused it, then (in a view) call
-    send_after_response(). Past `expires_at` (naive UTC) the message is dropped unsent.
+    views.send_mail_after_response(). Past `expires_at` (naive UTC) the message is dropped unsent.
     With `unsubscribe_url`, the message carries List-Unsubscribe headers (RFC 8058) and
     the templates get it as `unsubscribe_url`.
     """
@@ -137,16 +138,6 @@ def drop_expired() -> int:
 def backoff(attempts: int) -> timedelta:
     """The wait after the n-th failed attempt: 1 minute, doubling each time, at most 6 hours."""
     return min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16), LONGEST_WAIT)
-
-
-def send_after_response() -> None:
-    """Send what is queued once the current response has gone out; never raises into it.
-
-    Call it from a view, after committing; see forum.deferred for when exactly it runs.
-    """
-    from ..deferred import send_mail_after_response
-
-    send_mail_after_response()
 
 
 def _record_failure(message: OutboxMessage, exc: Exception) -> None:

@@ -10,7 +10,7 @@ as a parameter, so no input can make an engine raise a syntax error.
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -22,7 +22,7 @@ from ..models import Category, User
 from . import NotFound, ServiceError
 from .forum import Page
 from .members import find_by_username
-from .search_engines import START, STOP, engine_for
+from .search_engines import START, STOP, Hit, engine_for
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 # Letters and digits only: everything else separates words, as in both engines' parsers.
@@ -57,23 +57,6 @@ class Filters:
     def forum_only(self) -> bool:
         # Support answers have no category or author: those filters leave them out.
         return self.category_id is not None or self.author_id is not None
-
-
-@dataclass
-class Hit:
-    """One result: a topic (its title matched), a post, or a published support answer."""
-
-    kind: str
-    id: int
-    at: datetime
-    title: str = ""
-    title_html: Markup = field(default_factory=Markup)
-    snippet: Markup = field(default_factory=Markup)
-    topic_id: int | None = None
-    slug: str = ""
-    author: str | None = None
-    category: str | None = None
-    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,30 @@ quotes (the FTS5 MATCH string).
 # Every SQL fragment below is a constant of this module; user input is only ever bound.
 # ruff: noqa: S608
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from markupsafe import Markup
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from .search import Hit
+
+@dataclass
+class Hit:
+    """One result: a topic (its title matched), a post, or a published support answer."""
+
+    kind: str
+    id: int
+    at: datetime
+    title: str = ""
+    title_html: Markup = field(default_factory=Markup)
+    snippet: Markup = field(default_factory=Markup)
+    topic_id: int | None = None
+    slug: str = ""
+    author: str | None = None
+    category: str | None = None
+    hidden: bool = False
+
 
 # Snippet highlight sentinels: control characters that stored text never holds.
 START, STOP = "\x02", "\x03"
@@ -65,10 +81,8 @@ class Engine:
             parts.append("t.hidden = false")
         return "".join(f" AND {part}" for part in parts)
 
-    def details(self, query, ranked: list[tuple[str, int]]) -> list["Hit"]:
+    def details(self, query, ranked: list[tuple[str, int]]) -> list[Hit]:
         """The hits of a page in ranked order, with titles, authors and snippets."""
-        from .search import Hit
-
         found: dict[tuple[str, int], Hit] = {}
         params = self.query_params(query)
         for kind in KINDS:

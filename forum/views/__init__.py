@@ -1,36 +1,48 @@
-"""Blueprints: parse the request, call one service, render or redirect."""
+"""Blueprints: parse the request, call one service, render or redirect.
 
-from flask import abort, flash, redirect
+Each area's blueprint is a module here; `register` wires them all, with the error pages.
+The one way to call a service from a view is in actions.py.
+"""
 
-from ..extensions import db
-from ..forms import add_service_error
-from ..services import Forbidden, ServiceError
+from flask import Flask
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
 
-
-def run(form, action) -> tuple[bool, object]:
-    """Validate `form` and run the service `action(form)`: (True, its result) once
-    committed; (False, None) with the refusal on the form, rolled back. A Forbidden from the
-    service is a 403."""
-    if not form.validate_on_submit():
-        return False, None
-    try:
-        result = action(form)
-    except Forbidden as exc:
-        db.session.rollback()
-        abort(403, exc.message)
-    except ServiceError as exc:
-        db.session.rollback()
-        add_service_error(form, exc)
-        return False, None
-    db.session.commit()
-    return True, result
+from ..services import Forbidden, NotFound
 
 
-def act(form, action, success: str, back: str, page):
-    """`run` the form's action, then go `back` with `success` flashed; or answer
-    `page(form)` (the form's page with its errors) as 422."""
-    done, _ = run(form, action)
-    if done:
-        flash(success)
-        return redirect(back, code=303)
-    return page(form), 422
+def register(app: Flask) -> None:
+    """Every blueprint, and the error pages (a service's NotFound and Forbidden included)."""
+    from . import (
+        accounts,
+        announcements,
+        errors,
+        feeds,
+        forum,
+        members,
+        moderation,
+        privacy,
+        search,
+        staff,
+        stats,
+        support,
+    )
+
+    for blueprint in (
+        forum.bp,
+        members.bp,
+        accounts.bp,
+        privacy.bp,
+        support.bp,
+        staff.bp,
+        moderation.bp,
+        announcements.bp,
+        stats.bp,
+        search.bp,
+        feeds.bp,
+    ):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(HTTPException, errors.handle_http_error)
+    app.register_error_handler(NotFound, errors.handle_not_found)
+    app.register_error_handler(Forbidden, errors.handle_forbidden)
+    app.register_error_handler(DBAPIError, errors.handle_database_error)

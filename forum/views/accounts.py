@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from ..deferred import after_response
+from ..after_response import after_response
 from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.accounts import (
@@ -39,9 +39,9 @@ from ..security import (
 from ..services import ServiceError, deletion
 from ..services import accounts as service
 from ..services import export as export_service
-from ..services import mail as mail_service
 from ..services import privacy as privacy_service
 from ..services.members import normalize_email
+from .actions import send_mail_after_response
 
 bp = Blueprint("accounts", __name__)
 
@@ -86,6 +86,7 @@ def register():
             )
             # After the response: a taken address gets the same answer, as fast.
             after_response(service.register, registration)
+            send_mail_after_response()
             return redirect(url_for("accounts.link_sent", welcome=1), code=303)
     status = 422 if request.method == "POST" else 200
     policy = privacy_service.cached_current()
@@ -109,6 +110,7 @@ def signin():
             # Past the per-address limit nothing is mailed, but the answer is the same.
             if allow_mail_to(address):
                 after_response(service.request_signin, address, client_ip())
+                send_mail_after_response()
             return redirect(url_for("accounts.link_sent"), code=303)
     status = 422 if request.method == "POST" else 200
     return _render_visitor_form("accounts/signin.html", form, status)
@@ -145,7 +147,7 @@ def follow_link(token):
     if purpose == "delete":
         db.session.commit()
         deletion.wipe_deleted_data()
-        mail_service.send_after_response()
+        send_mail_after_response()
         if follower_is_member:
             logout_user()
             session.clear()
@@ -153,10 +155,10 @@ def follow_link(token):
     if purpose == "email" and not follower_is_member:
         # Every session of the member ended with the change; this browser had none.
         db.session.commit()
-        mail_service.send_after_response()
+        send_mail_after_response()
         return redirect(url_for("accounts.email_confirmed"), code=303)
     _sign_in(user)
-    mail_service.send_after_response()
+    send_mail_after_response()
     if purpose == "email":
         return redirect(url_for("accounts.email_confirmed"), code=303)
     return redirect(url_for("accounts.signed_in"), code=303)
@@ -248,6 +250,7 @@ def change_email():
             after_response(
                 service.request_email_change, current_user.id, address, client_ip(), may_mail
             )
+            send_mail_after_response()
             flash("We sent a link to the new address. Your address changes when you follow it.")
             return redirect(url_for("accounts.account"))
     announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
@@ -301,7 +304,7 @@ def request_deletion():
     erase = form.posts.data == "erase"
     service.request_deletion(current_user, erase, client_ip())
     db.session.commit()
-    mail_service.send_after_response()
+    send_mail_after_response()
     flash("We sent a link to your address. Your account is deleted when you follow it.")
     return redirect(url_for("accounts.your_data"), code=303)
 

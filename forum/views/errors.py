@@ -5,9 +5,12 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, render_template
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..extensions import db, limiter, login_manager
+from ..services import Forbidden, NotFound
 
 TITLES = {
     400: "That request was not understood",
@@ -59,6 +62,18 @@ def handle_http_error(exc: HTTPException):
     response.set_data(render_template("errors/error.html", code=code, title=title, message=message))
     response.content_type = "text/html; charset=utf-8"
     return response
+
+
+def handle_not_found(exc: NotFound):
+    """A service's NotFound is a 404 page with its message: views need not catch it."""
+    db.session.rollback()
+    return handle_http_error(HTTPNotFound(exc.message))
+
+
+def handle_forbidden(exc: Forbidden):
+    """A service's Forbidden is a 403 page with its message: views need not catch it."""
+    db.session.rollback()
+    return handle_http_error(HTTPForbidden(exc.message))
 
 
 def _retry_message() -> str:

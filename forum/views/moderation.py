@@ -17,7 +17,7 @@ from ..security import admin_required, staff_required
 from ..services import NotFound
 from ..services import moderation as service
 from ..services import staff as staff_service
-from . import act
+from .actions import act
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 

@@ -1,6 +1,6 @@
 """The privacy center: the versioned policy, its changes, the cookies and the data ledger."""
 
-from flask import Blueprint, abort, has_request_context, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -70,12 +70,3 @@ def cookies():
 def data():
     """What the forum stores about people, generated from the models' declarations."""
     return render_template("privacy/data.html", tables=ledger.ledger(db.metadata))
-
-
-@bp.app_context_processor
-def policy_notice():
-    """For a signed-in member who last saw an older policy: the version to tell them about."""
-    # Mail is rendered outside any request, and after a response: no one to tell there.
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
-        return {"policy_notice": None}
-    return {"policy_notice": service.notice_for(current_user)}

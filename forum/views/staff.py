@@ -21,12 +21,11 @@ from ..models.support import KINDS, STATES
 from ..security import admin_required, staff_required
 from ..services import Forbidden, NotFound, ServiceError
 from ..services import announcements as announcements_service
-from ..services import mail as mail_service
 from ..services import moderation as moderation_service
 from ..services import privacy as privacy_service
 from ..services import staff as staff_service
 from ..services import support as service
-from . import act, run
+from .actions import act, run, send_mail_after_response
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -291,7 +290,7 @@ def _staff_action(request_id: int, form, name: str, action, success: str):
             support_request = _request_or_404(request_id)
         else:
             db.session.commit()
-            mail_service.send_after_response()
+            send_mail_after_response()
             flash(success)
             return redirect(_detail_url(support_request), code=303)
     return _request_page(support_request, 422, **{name: form})
@@ -426,7 +425,7 @@ def announcements():
             add_service_error(form, exc)
         else:
             if queued:
-                mail_service.send_after_response()
+                send_mail_after_response()
             emailed = f" and is on its way to {queued} members by email" if queued else ""
             flash(f"The announcement is published{emailed}.")
             return redirect(

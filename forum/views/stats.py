@@ -1,65 +1,15 @@
-"""Visitor statistics: the recording hook, the public trends page and its JSON API."""
+"""Visitor statistics: the public trends page and its JSON API (counting is in hooks.py)."""
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
-from ..services import stats as service
 from ..services import stats_report as reports
 from . import errors
 
 bp = Blueprint("stats", __name__)
-# Registering the blueprint gives the app its buffer of counters (None when STATS_ENABLED=0).
-bp.record_once(lambda state: service.init_app(state.app))
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 730, 180, 16
-
-
-def _is_staff_page(path: str) -> bool:
-    """Moderation and staff pages (every blueprint's /staff/...) are never counted."""
-    return path == "/staff" or path.startswith("/staff/")
-
-
-def count_page_view(response):
-    """after_request hook: count a page view, unless it is none or the browser asks not to be.
-
-    It runs on every request, so it reads the WSGI environ directly (each `request.x` goes
-    through a context proxy and some parse headers): a few microseconds in all.
-    """
-    recorder = current_app.extensions.get("stats")
-    if recorder is None or response.status_code != 200:
-        return response
-    req = request._get_current_object()
-    environ = req.environ
-    if (
-        environ["REQUEST_METHOD"] != "GET"
-        or not (response.content_type or "").startswith("text/html")
-        or req.url_rule is None
-        or req.url_rule.endpoint == "static"
-        or _is_staff_page(environ.get("PATH_INFO", ""))
-        or environ.get("HTTP_SEC_GPC") == "1"
-        or environ.get("HTTP_DNT") == "1"
-    ):
-        return response
-    user_agent = environ.get("HTTP_USER_AGENT", "")
-    if service.is_bot(user_agent):
-        return response
-    endpoint = req.url_rule.endpoint
-    topic_id = req.view_args.get("topic_id") if endpoint == "forum.topic" else None
-    view = service.PageView(
-        endpoint=endpoint,
-        topic_id=topic_id,
-        user_agent=user_agent,
-        accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-        referrer=environ.get("HTTP_REFERER", ""),
-        host=environ.get("HTTP_HOST", ""),
-        address=environ.get("REMOTE_ADDR", ""),
-    )
-    try:
-        recorder.record(view)
-    except Exception:  # counting must never cost a visitor their page
-        current_app.logger.exception("statistics: a page view could not be counted")
-    return response
 
 
 def _period(raw: str | None) -> int | None:

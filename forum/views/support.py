@@ -19,8 +19,8 @@ from ..forms.support import SupportForm
 from ..models.support import KINDS
 from ..security import client_ip, cookieless_form, form_token
 from ..services import NotFound, ServiceError
-from ..services import mail as mail_service
 from ..services import support as service
+from .actions import send_mail_after_response
 
 bp = Blueprint("support", __name__)
 REFERENCE = re.compile(r"S-\d{6,9}")
@@ -57,7 +57,7 @@ def ask():
             add_service_error(form, exc)
         else:
             db.session.commit()
-            mail_service.send_after_response()
+            send_mail_after_response()
             mailed = int(bool(user or sent.email))
             return redirect(url_for("support.sent", ref=sent.reference, mailed=mailed), code=303)
     form.form_token.data = form_token()

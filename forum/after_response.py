@@ -8,17 +8,13 @@ from .extensions import db
 
 
 def after_response(func, *args, **kwargs) -> None:
-    """Run func(*args, **kwargs) once the response is sent, commit, then send queued mail.
+    """Run func(*args, **kwargs) once the response is sent, then commit.
 
     It runs in an app context of its own (no request: pass everything it needs). A failure
     is logged and rolled back, never raised into the request that is already answered.
+    Jobs run in the order they were scheduled.
     """
     _schedule(partial(_run, current_app._get_current_object(), func, args, kwargs))
-
-
-def send_mail_after_response() -> None:
-    """Only send what is queued, once the response is sent."""
-    _schedule(partial(_run, current_app._get_current_object(), None, (), {}))
 
 
 def _schedule(job) -> None:
@@ -60,18 +56,10 @@ def _body_then(body: bytes, run):
 
 
 def _run(app: Flask, func, args, kwargs) -> None:
-    from .services.mail import AFTER_RESPONSE_LIMIT, send_queued
-
     with app.app_context():
-        if func is not None:
-            try:
-                func(*args, **kwargs)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                app.logger.exception("Deferred %s failed", getattr(func, "__name__", func))
-                return
         try:
-            send_queued(AFTER_RESPONSE_LIMIT)
+            func(*args, **kwargs)
+            db.session.commit()
         except Exception:
-            app.logger.exception("Sending mail after a response failed; it stays queued")
+            db.session.rollback()
+            app.logger.exception("After-response %s failed", getattr(func, "__name__", func))
