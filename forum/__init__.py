@@ -43,19 +43,24 @@ def create_app(config: Mapping | None = None) -> Flask:
     # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
     app.url_map.converters["int"] = DatabaseIntConverter
 
+    from .services import Forbidden, NotFound
     from .views import (
         accounts,
+        admin,
         announcements,
+        desk,
+        disclosure,
         errors,
         feeds,
         forum,
         members,
         moderation,
         privacy,
+        sanctions,
         search,
-        staff,
         stats,
         support,
+        support_desk,
     )
 
     app.register_blueprint(forum.bp)
@@ -63,14 +68,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(support.bp)
-    app.register_blueprint(staff.bp)
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(disclosure.bp)
+    app.register_blueprint(support_desk.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(sanctions.bp)
     app.register_blueprint(announcements.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(feeds.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
     app.register_error_handler(DBAPIError, errors.handle_database_error)
+    app.register_error_handler(NotFound, errors.handle_service_refusal)
+    app.register_error_handler(Forbidden, errors.handle_service_refusal)
 
     app.before_request(security.refuse_nul_characters)
     app.after_request(security.set_security_headers)

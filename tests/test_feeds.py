@@ -12,7 +12,18 @@ from wtforms import StringField
 
 from forum import forms
 from forum.extensions import db
-from forum.forms import accounts, announcements, privacy, search, staff, support
+from forum.forms import (
+    accounts,
+    admin,
+    announcements,
+    disclosure,
+    moderation,
+    privacy,
+    reports,
+    sanctions,
+    search,
+    support,
+)
 from forum.forms import forum as forum_forms
 from forum.models import Post, Topic
 from forum.services import forum as forum_service
@@ -198,7 +209,19 @@ def test_text_no_xml_can_hold_is_stripped_on_the_way_in(client, category, member
 
 
 def test_every_form_strips_what_no_text_may_hold(app):
-    modules = (accounts, announcements, privacy, search, staff, support, forum_forms)
+    modules = (
+        accounts,
+        admin,
+        announcements,
+        disclosure,
+        moderation,
+        privacy,
+        reports,
+        sanctions,
+        search,
+        support,
+        forum_forms,
+    )
     classes = {
         cls
         for module in modules

@@ -72,7 +72,7 @@ def test_withdrawn_answers_and_deleted_posts_leave_the_index_at_once(
 def test_an_edited_post_is_found_by_its_new_words_only(client, topic, member):
     post = forum_service.reply(topic, member, "Marmalade recipe")
     db.session.commit()
-    forum_service.edit_post(post, member, "Chutney recipe")
+    forum_service.edit_own_post(post, member, "Chutney recipe")
     db.session.commit()
     assert "Nothing matches" in results(client, q="marmalade")[1]
     assert "<mark>Chutney</mark>" in results(client, q="chutney")[1]

@@ -6,9 +6,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import SupportAnswer, SupportEvent, SupportRequest
-from forum.services import Forbidden
+from forum.services import Forbidden, disclosure
 from forum.services import mail as mail_service
-from forum.services import staff as staff_service
 from forum.services import support as service
 from tests.conftest import sign_in
 
@@ -109,7 +108,7 @@ def test_privacy_requests_are_flagged_for_admins(client, admin):
 def test_privacy_requests_are_for_admins_only(app, client, admin, moderator):
     req = make_request("Delete my data", kind="privacy")
     make_request("An ordinary question")
-    staff_service.accept_agreement(moderator, staff_service.current_agreement().version)
+    disclosure.accept_agreement(moderator, disclosure.current_agreement().version)
     db.session.commit()
     sign_in(client, moderator)
     for url in ("/staff/support", "/staff/support?kind=privacy", "/staff/support?q=Delete"):
@@ -132,7 +131,7 @@ def test_privacy_requests_are_for_admins_only(app, client, admin, moderator):
         lambda: service.reply(loaded, moderator, "x"),
         lambda: service.add_note(loaded, moderator, "x"),
         lambda: service.set_state(loaded, moderator, "closed"),
-        lambda: staff_service.reveal(moderator, "support", req.id, "email", "checking"),
+        lambda: disclosure.reveal(moderator, "support", req.id, "email", "checking"),
     ):
         with pytest.raises(Forbidden):
             call()
@@ -154,7 +153,7 @@ def test_the_sender_address_shows_only_when_revealed(client, admin, moderator):
         assert "hidden" in page and SENDER_IP not in page
         assert SENDER not in page.replace(req.message, "")
     # The admin accepts the agreement: still hidden, behind a reveal link each.
-    staff_service.accept_agreement(admin, staff_service.current_agreement().version)
+    disclosure.accept_agreement(admin, disclosure.current_agreement().version)
     db.session.commit()
     page = client.get(f"/staff/support/{req.id}").get_data(as_text=True)
     assert SENDER_IP not in page and SENDER not in page.replace(req.message, "")

@@ -16,8 +16,8 @@ from ..models import User, utcnow
 from ..models.support import KINDS, STATES, SupportAnswer, SupportEvent, SupportRequest
 from . import Forbidden, NotFound, ServiceError, network
 from . import mail as mail_service
-from .forum import Page, parse_page
 from .members import normalize_email
+from .pagination import Page, parse_page
 from .text import clean_body, clean_line, slugify
 
 SUBJECT_MAX = 200
@@ -109,7 +109,7 @@ def clean_search(raw: str | None) -> str:
 
 def may_handle(request: SupportRequest, staff: User | None) -> bool:
     """Staff handle requests; privacy requests are for admins only (not moderators)."""
-    if not (staff and staff.is_authenticated and staff.is_staff):
+    if not (staff and staff.is_staff):
         return False
     return request.kind != "privacy" or staff.is_admin
 

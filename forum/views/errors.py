@@ -5,9 +5,12 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, render_template
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..extensions import db, limiter, login_manager
+from ..services import NotFound
 
 TITLES = {
     400: "That request was not understood",
@@ -101,3 +104,10 @@ def _database_trouble(exc: DBAPIError) -> str | None:
         # SQLite's "database is locked" after the busy timeout, a dropped connection...
         return "unreachable"
     return None
+
+
+def handle_service_refusal(exc):
+    """A service's NotFound is a 404 and its Forbidden a 403, with the service's message."""
+    db.session.rollback()
+    http = HTTPNotFound if isinstance(exc, NotFound) else HTTPForbidden
+    return handle_http_error(http(exc.message))

@@ -22,7 +22,8 @@ from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E402
 from forum.seed import seed_demo  # noqa: E402
-from forum.services import announcements, moderation, staff, support  # noqa: E402
+from forum.services import announcements, moderation, reports, sanctions, support  # noqa: E402
+from forum.services import disclosure as staff  # noqa: E402
 from forum.services import forum as forum_service  # noqa: E402
 from forum.services.accounts import start_session  # noqa: E402
 
@@ -75,13 +76,15 @@ def build_forum(app) -> dict[str, str]:
             topic, member, "Cheap watches at spam.example!", ip="198.51.100.7"
         )
         db.session.flush()
-        moderation.report_post(spam, admin, "Advertising, not about plants.")
-        moderation.edit_post(spam, admin, "Watches, link removed.", "Removed an ad link")
+        reports.report_post(spam, admin, "Advertising, not about plants.")
+        moderation.edit_post_as_moderator(
+            spam, admin, "Watches, link removed.", "Removed an ad link"
+        )
         other = db.session.scalar(
             db.select(User).where(User.role == "member", User.id != member.id)
         )
         if other is not None:
-            moderation.suspend(other, admin, 3, "Rude replies in General")
+            sanctions.suspend(other, admin, 3, "Rude replies in General")
         staff.accept_agreement(admin, staff.current_agreement().version)
         db.session.commit()
         return {
@@ -123,7 +126,8 @@ def staff_pages(app) -> dict[str, str]:
         for rule in app.url_map.iter_rules()
         if "GET" in rule.methods
         and not rule.arguments
-        and rule.endpoint.split(".")[0] in {"staff", "moderation"}
+        and rule.endpoint.split(".")[0]
+        in {"desk", "disclosure", "support_desk", "admin", "moderation", "sanctions"}
     )
     name = lambda rule: rule.removeprefix("/staff").strip("/").replace("/", "-") or "desk"  # noqa: E731
     pages = {"staff/" + name(rule): rule for rule in rules}
