@@ -195,6 +195,7 @@ def _world(app, users):
     db.session.commit()
     with app.test_request_context():
         announcement, _ = announcements_service.publish(users["admin"], "News", "Some news.", False)
+    db.session.commit()
     return {
         "slug": category.slug,
         "topic_id": topic.id,

@@ -48,11 +48,14 @@ def public_get_urls(app, values) -> list[str]:
 
 
 def test_no_get_route_sets_a_cookie_for_a_visitor(
-    app, client, category, topic, post, member, moderator
+    app, client, category, topic, post, member, moderator, admin
 ):
     answer = _published_answer(moderator)
     db.session.commit()
-    privacy_service.publish_version("Second", privacy_service.current_version().body + "\nMore.")
+    privacy_service.publish_version(
+        admin, "Second", privacy_service.current_version().body + "\nMore."
+    )
+    db.session.commit()
     values = _sample_values(category, topic, post, member) | {"topic_slug": topic.slug}
     values |= {"request_id": answer.request_id, "answer_id": answer.id}
     urls = public_get_urls(app, values)

@@ -92,7 +92,9 @@ def privacy_policy():
     """Admins publish a new version of the privacy policy, starting from the current text."""
     current = privacy.current_version()
     form = PolicyForm(data={"body": current.body} if request.method == "GET" else None)
-    done, policy = run(form, lambda f: privacy.publish_version(f.summary.data, f.body.data))
+    done, policy = run(
+        form, lambda f: privacy.publish_version(current_user, f.summary.data, f.body.data)
+    )
     if done:
         flash(f"Version {policy.version} of the privacy policy is published.")
         return redirect(url_for("privacy.changes", number=policy.version), code=303)
