@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from forum.extensions import db
 from forum.models import AgreementAcceptance, Report, utcnow
 from forum.services import announcements as announcements_service
-from forum.services import disclosure
+from forum.services import disclosure, support_desk
 from forum.services import forum as forum_service
 from forum.services import support as support_service
 from forum.services.members import create_user
@@ -187,10 +187,10 @@ def _world(app, users):
     answered = support_service.submit_request(
         submission("support", "Other?", "Another question.", None, False, None, "192.0.2.2")
     )
-    answer = support_service.publish(
-        support_service.get_request(answered.id),
+    answer = support_desk.publish(
+        support_desk.get_request(answered.id),
         users["admin"],
-        support_service.AnswerDraft("Title", "Question", "Answer"),
+        support_desk.AnswerDraft("Title", "Question", "Answer"),
     )
     db.session.commit()
     with app.test_request_context():

@@ -13,6 +13,7 @@ from forum.models import Post, Topic, TopicRead
 from forum.services import announcements as announcement_service
 from forum.services import forum as forum_service
 from forum.services import support as support_service
+from forum.services import support_desk
 from forum.services.deletion import delete_account
 from tests.conftest import csrf_token, sign_in
 
@@ -144,10 +145,10 @@ def site(app, category, member, other_member, admin) -> Site:
         )
     )
     db.session.flush()
-    answer = support_service.publish(
-        support_service.get_request(request.id),
+    answer = support_desk.publish(
+        support_desk.get_request(request.id),
         admin,
-        support_service.AnswerDraft("How sign-in links work", "How?", "Like so."),
+        support_desk.AnswerDraft("How sign-in links work", "How?", "Like so."),
     )
     with app.test_request_context():
         announcement, _ = announcement_service.publish(

@@ -4,6 +4,7 @@ from forum.extensions import db
 from forum.services import forum as forum_service
 from forum.services import privacy as privacy_service
 from forum.services import support as support_service
+from forum.services import support_desk
 
 
 def _sample_values(category, topic, post, member):
@@ -27,8 +28,8 @@ def _published_answer(moderator):
     request = support_service.submit_request(
         support_service.Submission("support", "Q?", "Question", None, False, None, "192.0.2.1")
     )
-    draft = support_service.AnswerDraft("A title", "Question", "*Answer*")
-    return support_service.publish(support_service.get_request(request.id), moderator, draft)
+    draft = support_desk.AnswerDraft("A title", "Question", "*Answer*")
+    return support_desk.publish(support_desk.get_request(request.id), moderator, draft)
 
 
 def public_get_urls(app, values) -> list[str]:

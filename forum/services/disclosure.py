@@ -27,6 +27,7 @@ from ..models import (
 )
 from . import Forbidden, NotFound, ServiceError
 from .pagination import Page, paged
+from .support_desk import reply_address, request_for
 from .text import clean_body, clean_line, whole_number
 
 AGREEMENT_V1 = Path(__file__).resolve().parent.parent / "confidentiality_v1.md"
@@ -185,8 +186,6 @@ def _load(source: str, source_id: int, viewer: User):
     """The row keeping the value (NotFound when there is none; Forbidden for a support
     request `viewer` may not handle)."""
     if source == "support":
-        from .support import request_for  # the request with its sender, for the address
-
         return request_for(source_id, viewer)
     model = {"member": User, "post": Post, "signin": LoginToken}[source]
     row = db.session.get(model, source_id)
@@ -208,7 +207,6 @@ def _value(source: str, row, field: str) -> str | None:
         return row.signup_ip if source == "member" else row.ip
     if source == "member":
         return row.email
-    from .support import reply_address
 
     return reply_address(row)
 

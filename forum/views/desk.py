@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..security import staff_required
-from ..services import disclosure, reports, support
+from ..services import disclosure, reports, support_desk
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
 
@@ -16,6 +16,6 @@ def index():
     return render_template(
         "staff/desk.html",
         open_reports=reports.open_report_count(),
-        new_requests=support.count_new(),
+        new_requests=support_desk.count_new(),
         can_reveal=disclosure.can_see_personal(current_user),
     )

@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import add_service_error
-from ..forms.support import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
+from ..forms.support_desk import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
 from ..security import staff_required
-from ..services import Forbidden, ServiceError, disclosure, support
+from ..services import Forbidden, ServiceError, disclosure, support_desk
 from ..services import mail as mail_service
 
 bp = Blueprint("support_desk", __name__, url_prefix="/staff")
@@ -27,14 +27,14 @@ def inbox():
     filters = {
         "kind": args.get("kind") if args.get("kind") in KINDS else None,
         "state": args.get("state") if args.get("state") in STATES else None,
-        "q": support.clean_search(args.get("q")) or None,
+        "q": support_desk.clean_search(args.get("q")) or None,
         "order": "newest" if args.get("order") == "newest" else None,
     }
     newest = bool(filters["order"])
-    page = support.inbox_page(
+    page = support_desk.inbox_page(
         filters["kind"], filters["state"], filters["q"], args.get("page"), newest, current_user
     )
-    privacy_open = support.open_privacy_requests() if current_user.is_admin else 0
+    privacy_open = support_desk.open_privacy_requests() if current_user.is_admin else 0
     return render_template(
         "staff/support/inbox.html",
         page=page,
@@ -54,7 +54,7 @@ def _request_page(support_request, status: int = 200, **forms):
         "staff/support/request.html",
         req=support_request,
         can_reveal=disclosure.can_see_personal(current_user),
-        reply_to=bool(support.reply_address(support_request)),
+        reply_to=bool(support_desk.reply_address(support_request)),
         **forms,
     )
     return page, status
@@ -64,19 +64,19 @@ def _request_page(support_request, status: int = 200, **forms):
 @staff_required
 def request_detail(request_id):
     """One request: the message, its history, and what staff can do with it."""
-    return _request_page(support.request_for(request_id, current_user))
+    return _request_page(support_desk.request_for(request_id, current_user))
 
 
 def _staff_action(request_id: int, form, name: str, action, success: str):
     """Validate one of the request page's forms, run the service, commit or show errors."""
-    support_request = support.request_for(request_id, current_user)
+    support_request = support_desk.request_for(request_id, current_user)
     if form.validate_on_submit():
         try:
             action(support_request, form)
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
-            support_request = support.request_for(request_id, current_user)
+            support_request = support_desk.request_for(request_id, current_user)
         else:
             db.session.commit()
             mail_service.send_after_response()
@@ -93,7 +93,7 @@ def reply(request_id):
         request_id,
         ReplyForm(prefix="reply"),
         "reply_form",
-        lambda r, f: support.reply(r, current_user, f.body.data),
+        lambda r, f: support_desk.reply(r, current_user, f.body.data),
         "Your reply is on its way.",
     )
 
@@ -106,7 +106,7 @@ def note(request_id):
         request_id,
         NoteForm(prefix="note"),
         "note_form",
-        lambda r, f: support.add_note(r, current_user, f.body.data),
+        lambda r, f: support_desk.add_note(r, current_user, f.body.data),
         "Note added.",
     )
 
@@ -119,7 +119,7 @@ def change_state(request_id):
         request_id,
         StateForm(prefix="state"),
         "state_form",
-        lambda r, f: support.set_state(r, current_user, f.state.data),
+        lambda r, f: support_desk.set_state(r, current_user, f.state.data),
         "State changed.",
     )
 
@@ -128,24 +128,24 @@ def change_state(request_id):
 @staff_required
 def publish(request_id):
     """Write the public version, preview it, then publish it (or save changes to it)."""
-    support_request = support.request_for(request_id, current_user)
-    support.check_publishable(support_request)
-    draft = support.draft_from(support_request) if request.method == "GET" else None
+    support_request = support_desk.request_for(request_id, current_user)
+    support_desk.check_publishable(support_request)
+    draft = support_desk.draft_from(support_request) if request.method == "GET" else None
     form = AnswerForm(data=draft.__dict__ if draft else None)
     preview = None
     if form.validate_on_submit():
-        draft = support.AnswerDraft(form.title.data, form.question.data, form.answer.data)
+        draft = support_desk.AnswerDraft(form.title.data, form.question.data, form.answer.data)
         try:
             if form.publish.data:
-                answer = support.publish(support_request, current_user, draft)
+                answer = support_desk.publish(support_request, current_user, draft)
             else:
-                preview = support.preview(support_request, draft)
+                preview = support_desk.preview(support_request, draft)
         except Forbidden:
             raise
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
-            support_request = support.request_for(request_id, current_user)
+            support_request = support_desk.request_for(request_id, current_user)
         else:
             if preview is None:
                 db.session.commit()
@@ -168,6 +168,6 @@ def withdraw(request_id):
         request_id,
         WithdrawForm(prefix="withdraw"),
         "withdraw_form",
-        lambda r, f: support.withdraw(r, current_user),
+        lambda r, f: support_desk.withdraw(r, current_user),
         "The answer was withdrawn from the public pages.",
     )

@@ -22,7 +22,14 @@ from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E402
 from forum.seed import seed_demo  # noqa: E402
-from forum.services import announcements, moderation, reports, sanctions, support  # noqa: E402
+from forum.services import (  # noqa: E402
+    announcements,
+    moderation,
+    reports,
+    sanctions,
+    support,
+    support_desk,
+)
 from forum.services import disclosure as staff  # noqa: E402
 from forum.services import forum as forum_service  # noqa: E402
 from forum.services.accounts import start_session  # noqa: E402
@@ -51,10 +58,10 @@ def build_forum(app) -> dict[str, str]:
             )
         )
         db.session.flush()
-        answer = support.publish(
-            support.get_request(request.id),
+        answer = support_desk.publish(
+            support_desk.get_request(request.id),
             admin,
-            support.AnswerDraft(
+            support_desk.AnswerDraft(
                 "What to do when a sign-in link expires",
                 "My link expired before I used it.",
                 "Ask for a **new link**: each one lasts 15 minutes.",
