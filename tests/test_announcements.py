@@ -101,6 +101,7 @@ def test_an_admin_publishes_and_it_shows_at_once_on_the_page_and_feed(admin_clie
 def test_pages_and_feed_set_no_cookie_and_take_few_queries(client, admin, count_queries):
     for n in range(25):
         service.publish(admin, f"News {n}", "Text.", False)
+    db.session.commit()
     newest = db.session.scalar(select(func.max(Announcement.id)))
     for url in ["/announcements", "/announcements.atom", f"/announcements/{newest}"]:
         with count_queries() as queries:
@@ -235,6 +236,7 @@ def test_the_cap_follows_the_setting(app, admin, readers):
     with app.test_request_context():
         service.publish(admin, "One", "One.", True)
         _, queued = service.publish(admin, "Two", "Two.", True)
+    db.session.commit()
     assert queued == 2
 
 
@@ -247,6 +249,7 @@ def test_recipients_are_queued_in_chunks(app, admin, monkeypatch):
     db.session.commit()
     with app.test_request_context():
         _, queued = service.publish(admin, "Chunked", "Text.", True)
+    db.session.commit()
     assert queued == 7
     addresses = db.session.scalars(select(OutboxMessage.to_address)).all()
     assert sorted(addresses) == sorted(f"member{n}@example.org" for n in range(7))

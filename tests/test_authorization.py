@@ -16,8 +16,8 @@ from flask_wtf.csrf import generate_csrf
 from forum.extensions import db
 from forum.models import AgreementAcceptance, Report, utcnow
 from forum.services import announcements as announcements_service
+from forum.services import disclosure, support_desk
 from forum.services import forum as forum_service
-from forum.services import staff as staff_service
 from forum.services import support as support_service
 from forum.services.members import create_user
 
@@ -157,7 +157,7 @@ def _users():
         user.confirmed_at = now
     users["suspended"].suspended_until = now + timedelta(days=3)
     users["suspended"].suspension_reason = "Testing the rules."
-    version = staff_service.current_agreement().version
+    version = disclosure.current_agreement().version
     for name in ("moderator_agreed", "admin"):
         db.session.add(AgreementAcceptance(user_id=users[name].id, version=version))
     db.session.commit()
@@ -187,14 +187,15 @@ def _world(app, users):
     answered = support_service.submit_request(
         submission("support", "Other?", "Another question.", None, False, None, "192.0.2.2")
     )
-    answer = support_service.publish(
-        support_service.get_request(answered.id),
+    answer = support_desk.publish(
+        support_desk.get_request(answered.id),
         users["admin"],
-        support_service.AnswerDraft("Title", "Question", "Answer"),
+        support_desk.AnswerDraft("Title", "Question", "Answer"),
     )
     db.session.commit()
     with app.test_request_context():
         announcement, _ = announcements_service.publish(users["admin"], "News", "Some news.", False)
+    db.session.commit()
     return {
         "slug": category.slug,
         "topic_id": topic.id,
@@ -213,7 +214,7 @@ def _world(app, users):
         "change": {
             "moderation.set_post_hidden": "hide",
             "moderation.set_topic_flag": "lock",
-            "staff.archive_category": "unarchive",
+            "admin.archive_category": "unarchive",
         },
     }
 

@@ -54,7 +54,7 @@ def test_backup_and_restore_round_trip_every_table(app, runner, tmp_path):
     seed.seed_demo()
     db.session.commit()
     ensure_first_version()
-    topic = forum_service.get_topic(1, None)
+    topic = forum_service.visible_topic(1, None)
     forum_service.reply(
         topic, db.session.get(User, topic.author_id), "Unicode survives: ✓ عربى \u200b ünïcödé"
     )

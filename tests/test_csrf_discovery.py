@@ -21,8 +21,9 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import accounts as accounts_service
 from forum.services import announcements as announcements_service
-from forum.services import moderation as moderation_service
+from forum.services import reports as reports_service
 from forum.services import support as support_service
+from forum.services import support_desk
 from forum.services.privacy import ensure_first_version
 from tests.conftest import dump_database, sign_in
 
@@ -44,9 +45,9 @@ MUST_CHANGE = {
     "forum.reply",
     "forum.edit_post",
     "support.ask",
-    "staff.note",
-    "staff.reply",
-    "staff.announcements",
+    "support_desk.note",
+    "support_desk.reply",
+    "admin.announcements",
 }
 
 
@@ -158,11 +159,11 @@ def build_world(app, member, admin, category, topic, post):
         announcement, _ = announcements_service.publish(
             admin, "Hello everyone", "First news.", False
         )
-    report = moderation_service.report_post(post, member, "Looks like spam to me.")
+    report = reports_service.report_post(post, member, "Looks like spam to me.")
     db.session.commit()
-    request = support_service.get_request(request.id)
-    answer = support_service.publish(
-        request, admin, support_service.AnswerDraft("Lost links", "It expired.", "Ask again.")
+    request = support_desk.get_request(request.id)
+    answer = support_desk.publish(
+        request, admin, support_desk.AnswerDraft("Lost links", "It expired.", "Ask again.")
     )
     db.session.commit()
     return {

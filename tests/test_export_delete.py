@@ -14,6 +14,7 @@ from forum.models import Category, LoginToken, Post, SupportRequest, Topic, User
 from forum.services import forum as forum_service
 from forum.services import mail as mail_service
 from forum.services import support as support_service
+from forum.services import support_desk
 from tests.conftest import DATABASE_URL, csrf_token, dump_database, make_app, sign_in
 
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
@@ -53,7 +54,7 @@ def writer(client, member, moderator, post):
         )
     )
     db.session.commit()
-    support_service.reply(support_service.get_request(request.id), moderator, "Look in drafts.")
+    support_desk.reply(support_desk.get_request(request.id), moderator, "Look in drafts.")
     db.session.commit()
     with client.post(
         "/signin",
@@ -205,8 +206,8 @@ def test_the_deletion_form_needs_a_choice(client, writer):
 
 def test_the_export_leaves_out_internal_staff_notes(client, writer, moderator):
     (request,) = db.session.scalars(db.select(SupportRequest)).all()
-    support_service.add_note(
-        support_service.get_request(request.id), moderator, "Staff only: sounds like a troll."
+    support_desk.add_note(
+        support_desk.get_request(request.id), moderator, "Staff only: sounds like a troll."
     )
     db.session.commit()
     text = client.get("/account/data.json").get_data(as_text=True)

@@ -12,11 +12,23 @@ from wtforms import StringField
 
 from forum import forms
 from forum.extensions import db
-from forum.forms import accounts, announcements, privacy, search, staff, support
+from forum.forms import (
+    accounts,
+    admin,
+    announcements,
+    disclosure,
+    moderation,
+    privacy,
+    reports,
+    sanctions,
+    search,
+    support,
+)
 from forum.forms import forum as forum_forms
 from forum.models import Post, Topic
 from forum.services import forum as forum_service
 from forum.services import support as support_service
+from forum.services import support_desk
 from tests.conftest import csrf_token, sign_in
 
 NASTY = "<script>alert('x')</script> & \"quotes\""
@@ -137,12 +149,10 @@ def test_support_answers_feed_leaves_out_withdrawn_answers(client, moderator):
         request = support_service.submit_request(
             support_service.Submission("support", title, "Q?", None, False, None, "192.0.2.1")
         )
-        draft = support_service.AnswerDraft(title, "Q?", "*Answer*")
-        made.append(
-            support_service.publish(support_service.get_request(request.id), moderator, draft)
-        )
+        draft = support_desk.AnswerDraft(title, "Q?", "*Answer*")
+        made.append(support_desk.publish(support_desk.get_request(request.id), moderator, draft))
     db.session.commit()
-    support_service.withdraw(support_service.get_request(made[1].request_id), moderator)
+    support_desk.withdraw(support_desk.get_request(made[1].request_id), moderator)
     db.session.commit()
     url = alternate_link(client.get("/support/answers").get_data(as_text=True))
     response, feed = parse(client, url)
@@ -198,7 +208,19 @@ def test_text_no_xml_can_hold_is_stripped_on_the_way_in(client, category, member
 
 
 def test_every_form_strips_what_no_text_may_hold(app):
-    modules = (accounts, announcements, privacy, search, staff, support, forum_forms)
+    modules = (
+        accounts,
+        admin,
+        announcements,
+        disclosure,
+        moderation,
+        privacy,
+        reports,
+        sanctions,
+        search,
+        support,
+        forum_forms,
+    )
     classes = {
         cls
         for module in modules

@@ -146,7 +146,7 @@ def test_no_one_edits_another_members_post(client, topic, other_member):
     response = client.post(f"/p/{first.id}/edit", data={"csrf_token": token, "body": "mine now"})
     assert response.status_code == 403
     with pytest.raises(Forbidden):
-        forum_service.edit_post(first, other_member, "mine now")
+        forum_service.edit_own_post(first, other_member, "mine now")
     db.session.expire_all()
     assert db.session.get(Post, first.id).body == "Hello **world**."
 

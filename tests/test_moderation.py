@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from forum.extensions import db
 from forum.models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from forum.services import forum as forum_service
-from forum.services import moderation
+from forum.services import moderation, reports, revisions, sanctions
 from tests.conftest import csrf_token, sign_in
 
 TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
@@ -225,7 +225,7 @@ def test_edits_keep_revisions_that_only_staff_see(app, client, member, moderator
         client, page, page + "/edit", {"edit-body": "Third.", "edit-reason": "Tidy"}, "edit"
     )
     assert response.status_code == 303
-    bodies = [r.body for r in moderation.revisions(first.id)]
+    bodies = [r.body for r in revisions.revisions(first.id)]
     assert bodies == ["Second version.", "Hello **world**."]
     html = client.get(page).get_data(as_text=True)
     assert "Second version." in html and "Hello **world**." in html and "Tidy" in html
@@ -237,7 +237,7 @@ def test_edits_keep_revisions_that_only_staff_see(app, client, member, moderator
 def test_a_suspended_member_reads_but_cannot_write_and_is_told_why(
     app, client, member, moderator, category, topic
 ):
-    moderation.suspend(member, moderator, 2, "Rude replies.")
+    sanctions.suspend(member, moderator, 2, "Rude replies.")
     db.session.commit()
     sign_in(client, member)
     page = client.get(f"/t/{topic.id}", follow_redirects=True)
@@ -261,7 +261,7 @@ def test_a_suspended_member_reads_but_cannot_write_and_is_told_why(
     assert forum_service.reply(topic, user, "Back.") is not None
     db.session.commit()
     with pytest.raises(forum_service.Forbidden):
-        moderation.suspend(moderator, db.session.get(User, member.id), 1, "no")
+        sanctions.suspend(moderator, db.session.get(User, member.id), 1, "no")
 
 
 def test_hide_lock_pin_and_move_keep_counters_exact(app, admin, member, other_member, category):
@@ -279,7 +279,7 @@ def test_hide_lock_pin_and_move_keep_counters_exact(app, admin, member, other_me
         return (c1.topic_count, c1.post_count, c1.last_topic_id), (c2.topic_count, c2.post_count)
 
     assert state() == ((2, 3, a.id), (0, 0))
-    moderation.set_post_hidden(moderation.get_post(r.id), admin, True, "spam")
+    moderation.set_post_hidden(moderation.post_for_moderation(r.id), admin, True, "spam")
     db.session.commit()
     assert state() == ((2, 2, b.id), (0, 0))
     assert db.session.get(Topic, a.id).post_count == 1
@@ -332,7 +332,7 @@ def test_a_new_members_first_post_waits_for_review_when_asked(app, client, moder
     db.session.commit()
     assert db.session.get(Post, rejected.id).hidden and review.resolution == "hidden"
     with pytest.raises(moderation.ServiceError):
-        ordinary = moderation.report_post(second, moderator, "Not sure about this")
+        ordinary = reports.report_post(second, moderator, "Not sure about this")
         moderation.resolve_report(ordinary, moderator, "approve", "")
 
 
@@ -419,4 +419,4 @@ def test_posts_in_an_archived_category_cannot_be_edited(app, client, member, top
     post = db.session.get(Post, first)
     assert post.body == "Hello **world**."
     with pytest.raises(forum_service.Forbidden):
-        forum_service.edit_post(post, db.session.get(User, member.id), "Changed.")
+        forum_service.edit_own_post(post, db.session.get(User, member.id), "Changed.")

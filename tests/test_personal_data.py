@@ -20,10 +20,9 @@ from forum.models import (
     utcnow,
 )
 from forum.services import accounts as accounts_service
+from forum.services import disclosure, network, reports, retention, sanctions
 from forum.services import export as export_service
 from forum.services import forum as forum_service
-from forum.services import moderation, network, retention
-from forum.services import staff as staff_service
 from forum.services import support as support_service
 from tests.conftest import sign_in
 
@@ -43,7 +42,7 @@ def seeded(app, member, other_member, moderator, admin, category):
     request = support_service.submit_request(
         support_service.Submission("support", "Help", "Question.", EMAILS[2], False, None, IPS[3])
     )
-    moderation.report_post(reply, member, "Looks like spam.")
+    reports.report_post(reply, member, "Looks like spam.")
     db.session.commit()
     return {"topic": topic, "reply": reply, "request": request}
 
@@ -97,7 +96,7 @@ def test_no_staff_page_shows_an_email_or_address_without_a_reveal(
     sign_in(client, moderator)
     assert _no_personal_data(_pages(client, app, values, extra)) >= 12
     # Having accepted the agreement changes nothing until something is revealed.
-    staff_service.accept_agreement(moderator, staff_service.current_agreement().version)
+    disclosure.accept_agreement(moderator, disclosure.current_agreement().version)
     db.session.commit()
     pages = list(_pages(client, app, values, extra))
     _no_personal_data(pages)
@@ -136,7 +135,7 @@ def test_every_reveal_writes_exactly_one_audit_record(
             "accept": "y",
         },
     )
-    assert staff_service.accepted_version(db.session.get(User, moderator.id)) == 1
+    assert disclosure.accepted_version(db.session.get(User, moderator.id)) == 1
     no_reason = _reveal(client, "post", seeded["reply"].id, "ip", "")
     assert no_reason.status_code == 422 and audit_count() == 0
     cases = [
@@ -187,21 +186,21 @@ def test_every_reveal_writes_exactly_one_audit_record(
 
 
 def test_a_new_agreement_version_needs_a_new_acceptance(app, client, seeded, moderator, admin):
-    staff_service.accept_agreement(moderator, 1)
+    disclosure.accept_agreement(moderator, 1)
     db.session.commit()
     sign_in(client, moderator)
     assert _reveal(client, "post", seeded["reply"].id, "ip", "Spam check").status_code == 200
-    new = staff_service.publish_agreement(
-        admin, staff_service.current_agreement().body + "\n\n7. New rule."
+    new = disclosure.publish_agreement(
+        admin, disclosure.current_agreement().body + "\n\n7. New rule."
     )
     db.session.commit()
     assert new.version == 2
     assert _reveal(client, "post", seeded["reply"].id, "ip", "Spam check").status_code == 403
     page = client.get("/staff/agreement").get_data(as_text=True)
     assert "New rule." in page and "You accepted version 1" in page
-    with pytest.raises(staff_service.ServiceError):
-        staff_service.accept_agreement(moderator, 1)
-    staff_service.accept_agreement(moderator, 2)
+    with pytest.raises(disclosure.ServiceError):
+        disclosure.accept_agreement(moderator, 1)
+    disclosure.accept_agreement(moderator, 2)
     db.session.commit()
     assert _reveal(client, "post", seeded["reply"].id, "ip", "Spam check").status_code == 200
     assert audit_count() == 2
@@ -298,10 +297,10 @@ def test_purge_erases_exactly_what_is_past_retention(app, runner, member, other_
 
 
 def test_deleting_an_account_anonymises_the_logs(app, client, member, moderator, admin, topic):
-    moderation.suspend(member, moderator, 1, "Cooling off.")
-    staff_service.accept_agreement(admin, 1)
+    sanctions.suspend(member, moderator, 1, "Cooling off.")
+    disclosure.accept_agreement(admin, 1)
     db.session.commit()
-    staff_service.reveal(admin, "member", member.id, "email", "Support question")
+    disclosure.reveal(admin, "member", member.id, "email", "Support question")
     db.session.commit()
     from forum.services.deletion import delete_account
 
@@ -320,4 +319,4 @@ def test_a_tampered_agreement_version_is_refused_plainly(client, moderator):
             "/staff/agreement", data={"csrf_token": token, "version": version, "accept": "y"}
         )
         assert response.status_code in (400, 422), version
-    assert staff_service.accepted_version(db.session.get(User, moderator.id)) is None
+    assert disclosure.accepted_version(db.session.get(User, moderator.id)) is None

@@ -127,9 +127,10 @@ def test_a_member_is_told_what_changed_and_can_dismiss_it(app, client, member, a
     assert "The privacy policy changed" not in client.get("/").get_data(as_text=True)
 
 
-def test_dismissing_needs_csrf_and_stays_on_the_site(client, member):
+def test_dismissing_needs_csrf_and_stays_on_the_site(client, member, admin):
     client.get("/privacy")
-    service.publish_version("Second", service.current_version().body + "\nMore.\n")
+    service.publish_version(admin, "Second", service.current_version().body + "\nMore.\n")
+    db.session.commit()
     sign_in(client, member)
     assert client.post("/privacy/seen", data={"version": "2"}).status_code == 400
     assert db.session.get(User, member.id).policy_version_seen is None
@@ -157,8 +158,8 @@ def test_dismissing_needs_csrf_and_stays_on_the_site(client, member):
         "/" + "a" * 5000,
     ],
 )
-def test_dismissing_never_redirects_off_site_nor_fails(client, member, target):
-    service.publish_version("Second", service.current_version().body + "\nMore.\n")
+def test_dismissing_never_redirects_off_site_nor_fails(client, member, admin, target):
+    service.publish_version(admin, "Second", service.current_version().body + "\nMore.\n")
     db.session.commit()
     sign_in(client, member)
     data = {"csrf_token": csrf_token(client, "/account"), "version": "2", "next": target}
@@ -183,9 +184,9 @@ def test_one_helper_decides_what_a_safe_redirect_is(target, expected):
     assert safe_redirect_target(target, "/fallback") == expected
 
 
-def test_the_notice_costs_no_extra_queries(client, member, category, count_queries):
+def test_the_notice_costs_no_extra_queries(client, member, admin, category, count_queries):
     client.get("/privacy")
-    service.publish_version("Second", service.current_version().body + "\nMore.\n")
+    service.publish_version(admin, "Second", service.current_version().body + "\nMore.\n")
     db.session.commit()
     sign_in(client, member)
     for _ in range(2):

@@ -11,6 +11,7 @@ from forum.models import Category, Post, Topic, utcnow
 from forum.services import forum as forum_service
 from forum.services import search as service
 from forum.services import support as support_service
+from forum.services import support_desk
 from tests.conftest import sign_in
 
 MARKED = re.compile(r"<mark>([^<]*)</mark>")
@@ -25,8 +26,8 @@ def publish_answer(moderator, title, question, answer):
     request = support_service.submit_request(
         support_service.Submission("support", title, question, None, False, None, "192.0.2.1")
     )
-    draft = support_service.AnswerDraft(title, question, answer)
-    published = support_service.publish(support_service.get_request(request.id), moderator, draft)
+    draft = support_desk.AnswerDraft(title, question, answer)
+    published = support_desk.publish(support_desk.get_request(request.id), moderator, draft)
     db.session.commit()
     return published
 
@@ -53,16 +54,16 @@ def test_withdrawn_answers_and_deleted_posts_leave_the_index_at_once(
     topic = forum_service.create_topic(category, member, "Airships", "A zeppelin overhead today!")
     db.session.commit()
     assert "2 results." in results(client, q="zeppelin")[1]
-    support_service.withdraw(support_service.get_request(answer.request_id), moderator)
+    support_desk.withdraw(support_desk.get_request(answer.request_id), moderator)
     db.session.commit()
     assert "1 result." in results(client, q="zeppelin")[1]
     db.session.delete(db.session.get(Topic, topic.id))
     db.session.commit()
     assert "Nothing matches" in results(client, q="zeppelin")[1]
     # Publishing again puts it back, with the edited words.
-    request = support_service.get_request(answer.request_id)
-    draft = support_service.AnswerDraft("Airship rides", "Any tips?", "Book a zeppelin early.")
-    support_service.publish(request, moderator, draft)
+    request = support_desk.get_request(answer.request_id)
+    draft = support_desk.AnswerDraft("Airship rides", "Any tips?", "Book a zeppelin early.")
+    support_desk.publish(request, moderator, draft)
     db.session.commit()
     page = results(client, q="zeppelin")[1]
     assert "1 result." in page and "Airship rides" in page
@@ -72,7 +73,7 @@ def test_withdrawn_answers_and_deleted_posts_leave_the_index_at_once(
 def test_an_edited_post_is_found_by_its_new_words_only(client, topic, member):
     post = forum_service.reply(topic, member, "Marmalade recipe")
     db.session.commit()
-    forum_service.edit_post(post, member, "Chutney recipe")
+    forum_service.edit_own_post(post, member, "Chutney recipe")
     db.session.commit()
     assert "Nothing matches" in results(client, q="marmalade")[1]
     assert "<mark>Chutney</mark>" in results(client, q="chutney")[1]

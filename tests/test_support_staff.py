@@ -6,9 +6,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import SupportAnswer, SupportEvent, SupportRequest
-from forum.services import Forbidden
+from forum.services import Forbidden, disclosure, support_desk
 from forum.services import mail as mail_service
-from forum.services import staff as staff_service
 from forum.services import support as service
 from tests.conftest import sign_in
 
@@ -109,7 +108,7 @@ def test_privacy_requests_are_flagged_for_admins(client, admin):
 def test_privacy_requests_are_for_admins_only(app, client, admin, moderator):
     req = make_request("Delete my data", kind="privacy")
     make_request("An ordinary question")
-    staff_service.accept_agreement(moderator, staff_service.current_agreement().version)
+    disclosure.accept_agreement(moderator, disclosure.current_agreement().version)
     db.session.commit()
     sign_in(client, moderator)
     for url in ("/staff/support", "/staff/support?kind=privacy", "/staff/support?q=Delete"):
@@ -126,13 +125,13 @@ def test_privacy_requests_are_for_admins_only(app, client, admin, moderator):
         assert response.status_code == 403, action
     assert client.post(reveal, data=data).status_code == 403
     # The services refuse a moderator whoever calls them, not only the pages.
-    loaded = service.get_request(req.id)
+    loaded = support_desk.get_request(req.id)
     for call in (
-        lambda: service.request_for(req.id, moderator),
-        lambda: service.reply(loaded, moderator, "x"),
-        lambda: service.add_note(loaded, moderator, "x"),
-        lambda: service.set_state(loaded, moderator, "closed"),
-        lambda: staff_service.reveal(moderator, "support", req.id, "email", "checking"),
+        lambda: support_desk.request_for(req.id, moderator),
+        lambda: support_desk.reply(loaded, moderator, "x"),
+        lambda: support_desk.add_note(loaded, moderator, "x"),
+        lambda: support_desk.set_state(loaded, moderator, "closed"),
+        lambda: disclosure.reveal(moderator, "support", req.id, "email", "checking"),
     ):
         with pytest.raises(Forbidden):
             call()
@@ -154,7 +153,7 @@ def test_the_sender_address_shows_only_when_revealed(client, admin, moderator):
         assert "hidden" in page and SENDER_IP not in page
         assert SENDER not in page.replace(req.message, "")
     # The admin accepts the agreement: still hidden, behind a reveal link each.
-    staff_service.accept_agreement(admin, staff_service.current_agreement().version)
+    disclosure.accept_agreement(admin, disclosure.current_agreement().version)
     db.session.commit()
     page = client.get(f"/staff/support/{req.id}").get_data(as_text=True)
     assert SENDER_IP not in page and SENDER not in page.replace(req.message, "")
@@ -240,7 +239,9 @@ def test_unpublishable_requests_are_refused_everywhere(client, admin, refused):
         response = client.post(url, data={**draft, button: "1"})
         assert response.status_code == 403
     with pytest.raises(Forbidden):
-        service.publish(service.get_request(req.id), admin, service.AnswerDraft("T", "Q", "A"))
+        support_desk.publish(
+            support_desk.get_request(req.id), admin, support_desk.AnswerDraft("T", "Q", "A")
+        )
     db.session.rollback()
     assert db.session.scalar(db.select(SupportAnswer)) is None
     assert db.session.get(SupportRequest, req.id).state == "new"
@@ -248,8 +249,8 @@ def test_unpublishable_requests_are_refused_everywhere(client, admin, refused):
 
 def test_public_support_pages_run_few_queries(client, member, admin, count_queries):
     req = make_request()
-    answer = service.publish(
-        service.get_request(req.id), admin, service.AnswerDraft("T one", "Q", "A")
+    answer = support_desk.publish(
+        support_desk.get_request(req.id), admin, support_desk.AnswerDraft("T one", "Q", "A")
     )
     db.session.commit()
     urls = ["/support", "/support/answers", "/support/answers?q=one", "/support/sent?ref=S-000001"]

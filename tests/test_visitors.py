@@ -4,6 +4,7 @@ from forum.extensions import db
 from forum.services import forum as forum_service
 from forum.services import privacy as privacy_service
 from forum.services import support as support_service
+from forum.services import support_desk
 
 
 def _sample_values(category, topic, post, member):
@@ -27,8 +28,8 @@ def _published_answer(moderator):
     request = support_service.submit_request(
         support_service.Submission("support", "Q?", "Question", None, False, None, "192.0.2.1")
     )
-    draft = support_service.AnswerDraft("A title", "Question", "*Answer*")
-    return support_service.publish(support_service.get_request(request.id), moderator, draft)
+    draft = support_desk.AnswerDraft("A title", "Question", "*Answer*")
+    return support_desk.publish(support_desk.get_request(request.id), moderator, draft)
 
 
 def public_get_urls(app, values) -> list[str]:
@@ -48,11 +49,14 @@ def public_get_urls(app, values) -> list[str]:
 
 
 def test_no_get_route_sets_a_cookie_for_a_visitor(
-    app, client, category, topic, post, member, moderator
+    app, client, category, topic, post, member, moderator, admin
 ):
     answer = _published_answer(moderator)
     db.session.commit()
-    privacy_service.publish_version("Second", privacy_service.current_version().body + "\nMore.")
+    privacy_service.publish_version(
+        admin, "Second", privacy_service.current_version().body + "\nMore."
+    )
+    db.session.commit()
     values = _sample_values(category, topic, post, member) | {"topic_slug": topic.slug}
     values |= {"request_id": answer.request_id, "answer_id": answer.id}
     urls = public_get_urls(app, values)

@@ -3,19 +3,14 @@
 from .accounts import LoginToken, MemberSession
 from .announcements import Announcement
 from .base import personal, utcnow
-from .forum import Category, Post, Topic
+from .disclosure import AgreementAcceptance, AgreementVersion, RevealLog
+from .forum import Category, Post, PostRevision, Topic
 from .mail import OutboxMessage
+from .moderation import ModerationLog
+from .network import NetworkTagKey
 from .privacy import PolicyVersion
 from .reading import TopicRead
-from .staff import (
-    AgreementAcceptance,
-    AgreementVersion,
-    ModerationLog,
-    NetworkTagKey,
-    PostRevision,
-    Report,
-    RevealLog,
-)
+from .reports import Report
 from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User

@@ -1,4 +1,4 @@
-"""The forum itself: categories hold topics, topics hold posts."""
+"""The forum itself: categories hold topics, topics hold posts, posts keep earlier revisions."""
 
 from datetime import datetime
 
@@ -130,3 +130,27 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in {self.topic_id}>"
+
+
+class PostRevision(db.Model):
+    """A post's text before an edit, kept for staff (by its author or by a moderator)."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "content",
+            "earlier versions of a post you edited, so moderators can see what changed",
+            "as long as the post; erased with it",
+            "moderators and admins",
+            purge="account-deletion",
+        ),
+    )
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    editor: Mapped[User | None] = relationship(lazy="raise")

@@ -16,3 +16,15 @@ class NotFound(ServiceError):
 
 class Forbidden(ServiceError):
     """The viewer may see the thing but not do this to it."""
+
+
+def require_staff(actor) -> None:
+    """Refuse anyone but moderators and admins (the anonymous user is neither)."""
+    if not (actor and actor.is_staff):
+        raise Forbidden("This is for moderators and admins.")
+
+
+def require_admin(actor) -> None:
+    """Refuse anyone but admins (the anonymous user is not one)."""
+    if not (actor and actor.is_admin):
+        raise Forbidden("This is for admins.")

@@ -1,7 +1,7 @@
 """Accounts: registration, sign-in by one-time link, sessions, and the member's settings.
 
 Functions here flush and queue mail; their callers commit, then ask the mail layer to
-send after the response (services.mail.send_after_response). Nothing here tells a
+send after the response (views.actions.send_mail_after_response). Nothing here tells a
 stranger whether an address belongs to a member: registration and address changes
 answer the same either way, and the owner of a taken address is mailed instead.
 """

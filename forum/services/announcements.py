@@ -14,7 +14,7 @@ from .. import markdown
 from ..extensions import db
 from ..links import site_url
 from ..models import Announcement, User, utcnow
-from . import NotFound, ServiceError
+from . import NotFound, ServiceError, require_admin
 from . import mail as mail_service
 
 LATEST = 20
@@ -46,12 +46,14 @@ def next_mailing_at(now: datetime | None = None) -> datetime | None:
 
 
 def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Announcement, int]:
-    """Publish an announcement and, if asked, queue it for members; commits.
+    """An admin publishes an announcement and, if asked, queues it for members; the caller
+    commits.
 
     Returns the announcement and how many emails were queued. A mailing earlier than
     ANNOUNCE_MIN_DAYS after the last one is refused (ServiceError on "send_mail") and
     nothing is published. Links in the mail are built on SITE_URL.
     """
+    require_admin(author)
     title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
     if not title:
         raise ServiceError("An announcement needs a title.", field="title")
@@ -76,7 +78,6 @@ def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Annou
     db.session.add(announcement)
     db.session.flush()
     queued = _queue_for_members(announcement) if send_mail else 0
-    db.session.commit()
     return announcement, queued
 
 

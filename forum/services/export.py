@@ -21,9 +21,9 @@ from ..models import (
     User,
     utcnow,
 )
-from .moderation import reports_by
+from .disclosure import reveals_of
 from .reading import progress_of
-from .staff import reveals_of
+from .reports import reports_by
 
 
 def _time(value: datetime | None) -> str | None:

@@ -4,8 +4,6 @@ Writers flush and leave the commit to their caller; readers issue a fixed, small
 number of queries whatever the size of the forum.
 """
 
-import math
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -16,76 +14,28 @@ from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, User, utcnow
 from . import Forbidden, NotFound, ServiceError, network
-from .text import clean_body, clean_line, slugify, whole_number
+from .pagination import Page, page_count, page_number
+from .reports import hold_for_review
+from .revisions import keep_revision
+from .text import clean_body, clean_line, slugify
 
 TITLE_MIN, TITLE_MAX = 3, 200
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing, with what the pager needs."""
-
-    items: list
-    number: int
-    count: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
-
-
 def _is_staff(viewer: User | None) -> bool:
-    return bool(viewer and viewer.is_authenticated and viewer.is_staff)
-
-
-def _page_count(items: int, per_page: int) -> int:
-    return max(1, math.ceil(items / per_page))
-
-
-def _page_number(raw: str | None, pages: int) -> int:
-    number = parse_page(raw, last=pages)
-    if number > pages:
-        raise NotFound("There is no such page.")
-    return number
-
-
-def paged(query, count, raw_page: str | None, per_page: int) -> Page:
-    """A page of the ordered `query`, `count` rows in all (NotFound past the last page).
-
-    For staff lists and logs, read far less often than the forum: OFFSET is fine there.
-    """
-    pages = _page_count(db.session.scalar(count), per_page)
-    number = _page_number(raw_page, pages)
-    rows = db.session.scalars(query.offset((number - 1) * per_page).limit(per_page))
-    return Page(list(rows), number, pages)
+    return bool(viewer and viewer.is_staff)
 
 
 def category_page_number(category: Category, raw_page: str | None) -> int:
     """The page of the category a visitor asks for (NotFound past the last)."""
-    return _page_number(
-        raw_page, _page_count(category.topic_count, current_app.config["TOPICS_PER_PAGE"])
+    return page_number(
+        raw_page, page_count(category.topic_count, current_app.config["TOPICS_PER_PAGE"])
     )
 
 
 def topic_page_number(topic, raw_page: str | None) -> int:
     """The page of the topic asked for, 'last' included (NotFound past the last)."""
-    return _page_number(raw_page, topic_page_count(topic))
-
-
-def parse_page(raw: str | None, last: int | None = None) -> int:
-    """A page number from a URL parameter: digits, or 'last' where the last is known."""
-    if raw is None or raw == "":
-        return 1
-    if raw == "last" and last is not None:
-        return last
-    number = whole_number(raw)
-    if number is None or number < 1:
-        raise NotFound("There is no such page.")
-    return number
+    return page_number(raw_page, topic_page_count(topic))
 
 
 def list_categories() -> list[Category]:
@@ -99,7 +49,7 @@ def list_categories() -> list[Category]:
     )
 
 
-def get_category(slug: str) -> Category:
+def category_by_slug(slug: str) -> Category:
     """The category with this slug, or NotFound."""
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
@@ -118,8 +68,8 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
     else:
         query = query.where(Topic.hidden.is_(False))
         total = category.topic_count
-    pages = _page_count(total, per_page)
-    number = _page_number(raw_page, pages)
+    pages = page_count(total, per_page)
+    number = page_number(raw_page, pages)
     topics = db.session.scalars(
         query.options(joinedload(Topic.author), joinedload(Topic.last_poster))
         .order_by(Topic.pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
@@ -132,7 +82,7 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
 def topic_head(topic_id: int, viewer: User | None):
     """The few columns that route a topic request and key its cached page (no ORM entity).
 
-    A row with id, slug, revision, last_position and hidden; NotFound as for get_topic.
+    A row with id, slug, revision, last_position and hidden; NotFound as for visible_topic.
     """
     head = db.session.execute(
         select(Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden).where(
@@ -144,7 +94,7 @@ def topic_head(topic_id: int, viewer: User | None):
     return head
 
 
-def get_topic(topic_id: int, viewer: User | None) -> Topic:
+def visible_topic(topic_id: int, viewer: User | None) -> Topic:
     """A topic with its category, or NotFound when it does not exist or is hidden from viewer."""
     topic = db.session.scalar(
         select(Topic).where(Topic.id == topic_id).options(joinedload(Topic.category))
@@ -156,14 +106,14 @@ def get_topic(topic_id: int, viewer: User | None) -> Topic:
 
 def topic_page_count(topic) -> int:
     """How many pages the topic has (positions number every post, so pages are stable)."""
-    return _page_count(topic.last_position, current_app.config["POSTS_PER_PAGE"])
+    return page_count(topic.last_position, current_app.config["POSTS_PER_PAGE"])
 
 
 def topic_page(topic: Topic, raw_page: str | None, viewer: User | None) -> Page:
     """A page of a topic's posts with their authors, by position range (one query)."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     pages = topic_page_count(topic)
-    number = _page_number(raw_page, pages)
+    number = page_number(raw_page, pages)
     first = (number - 1) * per_page + 1
     query = (
         select(Post)
@@ -191,7 +141,7 @@ def _check_title(title: str) -> str:
     return title
 
 
-def _check_body(body: str) -> str:
+def check_body(body: str) -> str:
     body = clean_body(body or "")
     limit = current_app.config["MAX_POST_LENGTH"]
     if not body.strip():
@@ -238,7 +188,7 @@ def create_topic(
     A first post held for review hides its topic too, until a moderator approves it.
     """
     _check_can_write(author, category)
-    title, body = _check_title(title), _check_body(body)
+    title, body = _check_title(title), check_body(body)
     now = utcnow()
     held = _held_for_review(author, now)
     topic = Topic(
@@ -274,7 +224,7 @@ def reply(topic: Topic, author: User, body: str, ip: str | None = None) -> Post:
     if topic.locked:
         raise Forbidden("This topic is locked: it takes no more replies.")
     now = utcnow()
-    return _add_post(topic, author, _check_body(body), now, ip, _held_for_review(author, now))
+    return _add_post(topic, author, check_body(body), now, ip, _held_for_review(author, now))
 
 
 def _add_post(
@@ -315,8 +265,6 @@ def _add_post(
     )
     if held:
         db.session.flush()
-        from .moderation import hold_for_review
-
         hold_for_review(post)
     elif not topic.hidden:
         db.session.execute(
@@ -357,15 +305,13 @@ def _check_can_edit(post: Post, editor: User) -> None:
         raise Forbidden("This category is archived: its posts can no longer be edited.")
 
 
-def edit_post(post: Post, editor: User, body: str) -> Post:
+def edit_own_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
     _check_can_edit(post, editor)
-    body = _check_body(body)
+    body = check_body(body)
     if body != post.body:
-        from .moderation import keep_revision
-
         keep_revision(post, editor)
         post.body = body
         post.html = markdown.render_post(body)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import markdown
 from ..extensions import db
 from ..models import PolicyVersion, User, utcnow
-from . import NotFound, ServiceError
+from . import NotFound, ServiceError, require_admin
 from .text import whole_number
 
 FIRST_VERSION = Path(__file__).resolve().parent.parent / "privacy_policy_v1.md"
@@ -116,8 +116,13 @@ def forget_current() -> None:
     current_app.extensions.pop("privacy_policy", None)
 
 
-def publish_version(summary: str, body: str) -> PolicyVersion:
-    """Publish the next version of the policy; commits, and refreshes the cache."""
+def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
+    """An admin publishes the next version of the policy; the caller commits.
+
+    This app's cached current version is dropped; other processes see it within
+    PAGE_CACHE_SECONDS.
+    """
+    require_admin(admin)
     summary, body = summary.strip(), body.strip() + "\n"
     if not summary:
         raise ServiceError("Say in one line what changed.", field="summary")
@@ -133,9 +138,8 @@ def publish_version(summary: str, body: str) -> PolicyVersion:
     )
     db.session.add(policy)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError("Someone published a version meanwhile; reload and try again.") from None
     forget_current()
     return policy

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Category, User
 from . import NotFound, ServiceError
-from .forum import Page
 from .members import find_by_username
+from .pagination import Page
 from .search_engines import START, STOP, Hit, engine_for
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -144,7 +144,7 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     word found in most posts as fast as one for a rare word; at most SEARCH_MAX_PAGES
     pages are offered.
     """
-    from .forum import parse_page
+    from .pagination import parse_page
 
     config = current_app.config
     per_page, max_pages = config["SEARCH_PER_PAGE"], config["SEARCH_MAX_PAGES"]

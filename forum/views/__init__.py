@@ -15,34 +15,42 @@ def register(app: Flask) -> None:
     """Every blueprint, and the error pages (a service's NotFound and Forbidden included)."""
     from . import (
         accounts,
+        admin,
         announcements,
+        desk,
+        disclosure,
         errors,
         feeds,
         forum,
         members,
         moderation,
         privacy,
+        sanctions,
         search,
-        staff,
         stats,
         support,
+        support_desk,
     )
 
-    for blueprint in (
-        forum.bp,
-        members.bp,
-        accounts.bp,
-        privacy.bp,
-        support.bp,
-        staff.bp,
-        moderation.bp,
-        announcements.bp,
-        stats.bp,
-        search.bp,
-        feeds.bp,
+    for area in (
+        forum,
+        members,
+        accounts,
+        privacy,
+        support,
+        desk,
+        disclosure,
+        support_desk,
+        admin,
+        moderation,
+        sanctions,
+        announcements,
+        stats,
+        search,
+        feeds,
     ):
-        app.register_blueprint(blueprint)
+        app.register_blueprint(area.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
-    app.register_error_handler(NotFound, errors.handle_not_found)
-    app.register_error_handler(Forbidden, errors.handle_forbidden)
     app.register_error_handler(DBAPIError, errors.handle_database_error)
+    app.register_error_handler(NotFound, errors.handle_service_refusal)
+    app.register_error_handler(Forbidden, errors.handle_service_refusal)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..extensions import db, limiter, login_manager
-from ..services import Forbidden, NotFound
+from ..services import NotFound
 
 TITLES = {
     400: "That request was not understood",
@@ -64,18 +64,6 @@ def handle_http_error(exc: HTTPException):
     return response
 
 
-def handle_not_found(exc: NotFound):
-    """A service's NotFound is a 404 page with its message: views need not catch it."""
-    db.session.rollback()
-    return handle_http_error(HTTPNotFound(exc.message))
-
-
-def handle_forbidden(exc: Forbidden):
-    """A service's Forbidden is a 403 page with its message: views need not catch it."""
-    db.session.rollback()
-    return handle_http_error(HTTPForbidden(exc.message))
-
-
 def _retry_message() -> str:
     """When a rate-limited visitor may try again, in words."""
     limit = limiter.current_limit
@@ -116,3 +104,10 @@ def _database_trouble(exc: DBAPIError) -> str | None:
         # SQLite's "database is locked" after the busy timeout, a dropped connection...
         return "unreachable"
     return None
+
+
+def handle_service_refusal(exc):
+    """A service's NotFound is a 404 and its Forbidden a 403, with the service's message."""
+    db.session.rollback()
+    http = HTTPNotFound if isinstance(exc, NotFound) else HTTPForbidden
+    return handle_http_error(http(exc.message))

@@ -84,7 +84,7 @@ def topics():
 def category(slug):
     """The newest topics of one category."""
     try:
-        cat = forum_service.get_category(slug)
+        cat = forum_service.category_by_slug(slug)
     except NotFound as exc:
         abort(404, exc.message)
     return atom_response(

@@ -7,9 +7,9 @@ from .. import pagecache
 from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
-from ..forms.staff import ReportForm
+from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, moderation, reading
+from ..services import Forbidden, NotFound, ServiceError, reading, reports
 from ..services import forum as service
 from ..services.preview import render_preview
 
@@ -77,7 +77,7 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    cat = _or_404(service.get_category, slug)
+    cat = _or_404(service.category_by_slug, slug)
     raw = request.args.get("page")
     number = _or_404(service.category_page_number, cat, raw)
 
@@ -94,7 +94,7 @@ def category(slug):
 @posting_limit
 def new_topic(slug):
     """Start a topic in a category."""
-    cat = _or_404(service.get_category, slug)
+    cat = _or_404(service.category_by_slug, slug)
     form, preview = TopicForm(), None
     submitted = form.validate_on_submit()
     if submitted and form.preview.data:
@@ -126,7 +126,7 @@ def topic(topic_id, slug=None):
     number = _or_404(service.topic_page_number, head, raw)
 
     def render():
-        t = _or_404(service.get_topic, topic_id, current_user)
+        t = _or_404(service.visible_topic, topic_id, current_user)
         page = _or_404(service.topic_page, t, raw, current_user)
         can_reply = (
             current_user.is_authenticated
@@ -149,7 +149,7 @@ def topic(topic_id, slug=None):
 @posting_limit
 def reply(topic_id):
     """Add a reply at the end of a topic."""
-    t = _or_404(service.get_topic, topic_id, current_user)
+    t = _or_404(service.visible_topic, topic_id, current_user)
     form, preview = ReplyForm(), None
     submitted = form.validate_on_submit()
     if submitted and form.preview.data:
@@ -163,7 +163,7 @@ def reply(topic_id):
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
-            t = _or_404(service.get_topic, topic_id, current_user)
+            t = _or_404(service.visible_topic, topic_id, current_user)
         else:
             db.session.commit()
             return redirect(url_for("forum.post", post_id=post.id))
@@ -198,7 +198,7 @@ def edit_post(post_id):
         preview = _preview(form)
     elif submitted:
         try:
-            service.edit_post(p, current_user, form.body.data)
+            service.edit_own_post(p, current_user, form.body.data)
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
@@ -219,7 +219,7 @@ def report(post_id):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            moderation.report_post(p, current_user, form.reason.data)
+            reports.report_post(p, current_user, form.reason.data)
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)

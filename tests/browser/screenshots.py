@@ -22,7 +22,15 @@ from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E402
 from forum.seed import seed_demo  # noqa: E402
-from forum.services import announcements, moderation, staff, support  # noqa: E402
+from forum.services import (  # noqa: E402
+    announcements,
+    moderation,
+    reports,
+    sanctions,
+    support,
+    support_desk,
+)
+from forum.services import disclosure as staff  # noqa: E402
 from forum.services import forum as forum_service  # noqa: E402
 from forum.services.accounts import start_session  # noqa: E402
 
@@ -50,19 +58,18 @@ def build_forum(app) -> dict[str, str]:
             )
         )
         db.session.flush()
-        answer = support.publish(
-            support.get_request(request.id),
+        answer = support_desk.publish(
+            support_desk.get_request(request.id),
             admin,
-            support.AnswerDraft(
+            support_desk.AnswerDraft(
                 "What to do when a sign-in link expires",
                 "My link expired before I used it.",
                 "Ask for a **new link**: each one lasts 15 minutes.",
             ),
         )
-        with app.test_request_context():
-            note, _ = announcements.publish(
-                admin, "A new look", "The forum reads better on phones.", False, "http://x/u/"
-            )
+        note, _ = announcements.publish(
+            admin, "A new look", "The forum reads better on phones.", False
+        )
         db.session.commit()
         topic = db.session.scalar(db.select(Topic).order_by(Topic.id).limit(1))
         post = db.session.scalar(
@@ -75,13 +82,15 @@ def build_forum(app) -> dict[str, str]:
             topic, member, "Cheap watches at spam.example!", ip="198.51.100.7"
         )
         db.session.flush()
-        moderation.report_post(spam, admin, "Advertising, not about plants.")
-        moderation.edit_post(spam, admin, "Watches, link removed.", "Removed an ad link")
+        reports.report_post(spam, admin, "Advertising, not about plants.")
+        moderation.edit_post_as_moderator(
+            spam, admin, "Watches, link removed.", "Removed an ad link"
+        )
         other = db.session.scalar(
             db.select(User).where(User.role == "member", User.id != member.id)
         )
         if other is not None:
-            moderation.suspend(other, admin, 3, "Rude replies in General")
+            sanctions.suspend(other, admin, 3, "Rude replies in General")
         staff.accept_agreement(admin, staff.current_agreement().version)
         db.session.commit()
         return {
@@ -123,7 +132,8 @@ def staff_pages(app) -> dict[str, str]:
         for rule in app.url_map.iter_rules()
         if "GET" in rule.methods
         and not rule.arguments
-        and rule.endpoint.split(".")[0] in {"staff", "moderation"}
+        and rule.endpoint.split(".")[0]
+        in {"desk", "disclosure", "support_desk", "admin", "moderation", "sanctions"}
     )
     name = lambda rule: rule.removeprefix("/staff").strip("/").replace("/", "-") or "desk"  # noqa: E731
     pages = {"staff/" + name(rule): rule for rule in rules}

@@ -73,14 +73,21 @@ def test_axe_finds_no_violations(forum, open_visit, scheme):
     assert not reports, "\n".join(reports)
 
 
-def test_axe_privacy_pages(app, forum, open_visit):
+def test_axe_privacy_pages(app, forum, admin, open_visit):
     """The policy, an earlier version, the changes between them, the cookies and the ledger."""
     from forum.extensions import db
+    from forum.models import User
     from forum.services import privacy
 
     with app.app_context():
+        admin = db.session.scalar(db.select(User).where(User.role == "admin"))
         body = privacy.current_version().body.replace("no fonts", "no fonts, no <b>tricks</b>")
-        privacy.publish_version("We say more about fonts.", body + "\nA new last line.\n")
+        privacy.publish_version(
+            admin,
+            "We say more about fonts.",
+            body + "\nA new last line.\n",
+        )
+        db.session.commit()
         db.session.remove()
     paths = {
         "privacy": "/privacy",

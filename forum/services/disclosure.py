@@ -26,7 +26,8 @@ from ..models import (
     utcnow,
 )
 from . import Forbidden, NotFound, ServiceError
-from .forum import Page, paged
+from .pagination import Page, paged
+from .support_desk import reply_address, request_for
 from .text import clean_body, clean_line, whole_number
 
 AGREEMENT_V1 = Path(__file__).resolve().parent.parent / "confidentiality_v1.md"
@@ -50,7 +51,8 @@ FIELD_NAMES = {"email": "email address", "ip": "IP address"}
 
 
 def current_agreement() -> AgreementVersion:
-    """The current version of the agreement, publishing version 1 from the bundled text."""
+    """The current version of the agreement; before any is saved, version 1 from the bundled
+    text (saved by the first acceptance or publication: reading writes nothing)."""
     latest = db.session.scalar(
         select(AgreementVersion).order_by(AgreementVersion.version.desc()).limit(1)
     )
@@ -58,10 +60,17 @@ def current_agreement() -> AgreementVersion:
         body = AGREEMENT_V1.read_text(encoding="utf-8").replace(
             "{site}", current_app.config["SITE_NAME"]
         )
-        latest = AgreementVersion(version=1, body=body, html=markdown.render(body))
-        db.session.add(latest)
-        db.session.flush()
+        latest = AgreementVersion(
+            version=1, body=body, html=markdown.render(body), published_at=utcnow()
+        )
     return latest
+
+
+def _save_first(agreement: AgreementVersion) -> None:
+    """Save version 1 if it was only read from the bundled text so far."""
+    if agreement not in db.session:
+        db.session.add(agreement)
+        db.session.flush()
 
 
 def get_agreement(version: int) -> AgreementVersion:
@@ -103,7 +112,7 @@ def current_version_number() -> int:
 
 def can_see_personal(user) -> bool:
     """Staff who accepted the current version of the agreement (each look still logged)."""
-    if not (user and user.is_authenticated and user.is_staff):
+    if not (user and user.is_staff):
         return False
     accepted = accepted_version(user)
     return accepted is not None and accepted >= current_version_number()
@@ -115,8 +124,10 @@ def accept_agreement(user: User, version) -> None:
     if not user.is_staff:
         raise Forbidden("The agreement is for staff.")
     version = whole_number(str(version)) or 0
-    if version != current_agreement().version:
+    current = current_agreement()
+    if version != current.version:
         raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
+    _save_first(current)
     exists = db.session.scalar(
         select(AgreementAcceptance.id).where(
             AgreementAcceptance.user_id == user.id, AgreementAcceptance.version == version
@@ -139,6 +150,7 @@ def publish_agreement(admin: User, body: str) -> AgreementVersion:
     current = current_agreement()
     if body == current.body:
         raise ServiceError("This is the current text: change something first.", field="body")
+    _save_first(current)
     new = AgreementVersion(version=current.version + 1, body=body, html=markdown.render(body))
     db.session.add(new)
     db.session.flush()
@@ -174,8 +186,6 @@ def _load(source: str, source_id: int, viewer: User):
     """The row keeping the value (NotFound when there is none; Forbidden for a support
     request `viewer` may not handle)."""
     if source == "support":
-        from .support import request_for  # the request with its sender, for the address
-
         return request_for(source_id, viewer)
     model = {"member": User, "post": Post, "signin": LoginToken}[source]
     row = db.session.get(model, source_id)
@@ -197,7 +207,6 @@ def _value(source: str, row, field: str) -> str | None:
         return row.signup_ip if source == "member" else row.ip
     if source == "member":
         return row.email
-    from .support import reply_address
 
     return reply_address(row)
 

@@ -1,0 +1,111 @@
+"""Categories, as admins keep them: create, rename, describe, reorder, archive. Each change
+writes one record to the moderation log; the caller commits."""
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Category, Topic, User
+from . import NotFound, ServiceError, require_admin
+from .moderation import check_reason, log_action
+from .text import clean_line, slugify
+
+CATEGORY_NAME_MAX, CATEGORY_DESCRIPTION_MAX = 80, 500
+
+
+def _category_fields(name: str, description: str) -> tuple[str, str]:
+    name = clean_line(name or "")
+    if not 2 <= len(name) <= CATEGORY_NAME_MAX:
+        raise ServiceError(f"A name is 2 to {CATEGORY_NAME_MAX} characters long.", field="name")
+    description = clean_line(description or "")
+    if len(description) > CATEGORY_DESCRIPTION_MAX:
+        raise ServiceError(
+            f"A description is at most {CATEGORY_DESCRIPTION_MAX} characters.",
+            field="description",
+        )
+    return name, description
+
+
+def _free_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name)[:70] or "category"
+    slug, n = base, 1
+    while True:
+        taken = db.session.scalar(select(Category.id).where(Category.slug == slug))
+        if taken is None or taken == exclude_id:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def all_categories() -> list[Category]:
+    """Every category, archived ones included, in their order."""
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def category_by_id(category_id: int) -> Category:
+    """A category by id, archived or not (NotFound if none)."""
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("There is no such category.")
+    return category
+
+
+def create_category(admin: User, name: str, description: str) -> Category:
+    require_admin(admin)
+    name, description = _category_fields(name, description)
+    last = db.session.scalar(select(func.max(Category.position))) or 0
+    category = Category(
+        name=name, slug=_free_slug(name), description=description, position=last + 1
+    )
+    db.session.add(category)
+    db.session.flush()
+    log_action(admin, "create_category", "", name, category_id=category.id)
+    return category
+
+
+def update_category(
+    admin: User, category: Category, name: str, description: str, position, reason: str = ""
+) -> None:
+    """Rename, describe or reorder a category (a new name gives it a new address)."""
+    require_admin(admin)
+    name, description = _category_fields(name, description)
+    try:
+        position = int(position)
+    except (TypeError, ValueError):
+        raise ServiceError("The position is a whole number.", field="position") from None
+    if not 0 <= position <= 10_000:
+        raise ServiceError("The position is between 0 and 10,000.", field="position")
+    changes = []
+    if name != category.name:
+        changes.append(f"renamed from {category.name}")
+        category.name, category.slug = name, _free_slug(name, category.id)
+    if description != category.description:
+        changes.append("description")
+        category.description = description
+    if position != category.position:
+        changes.append(f"position {position}")
+        category.position = position
+    if not changes:
+        raise ServiceError("Nothing changed.")
+    category.revision = Category.revision + 1
+    log_action(
+        admin,
+        "update_category",
+        check_reason(reason, False),
+        "; ".join(changes),
+        category_id=category.id,
+    )
+
+
+def set_category_archived(admin: User, category: Category, archived: bool, reason: str) -> None:
+    """An archived category stays readable but takes no new topics or replies."""
+    require_admin(admin)
+    reason = check_reason(reason, required=False)
+    if category.archived == archived:
+        raise ServiceError("Nothing changed.")
+    category.archived = archived
+    category.revision = Category.revision + 1
+    db.session.execute(
+        update(Topic).where(Topic.category_id == category.id).values(revision=Topic.revision + 1)
+    )
+    action = "archive_category" if archived else "unarchive_category"
+    log_action(admin, action, reason, category.name, category_id=category.id)

@@ -1,0 +1,134 @@
+"""Sanctions and roles: moderators suspend members and lift suspensions, admins change
+roles; the staff's pages of members (no emails or addresses). Each action writes one record
+to the moderation log; the caller commits."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ROLES, LoginToken, Post, User, utcnow
+from . import Forbidden, NotFound, ServiceError, require_admin, require_staff
+from .moderation import check_reason, log_action
+from .pagination import Page, paged
+
+SUSPEND_MAX_DAYS = 3650
+
+
+def member_for_staff(username: str) -> User:
+    """Any member by username, whatever its case, for the staff's pages (NotFound if none)."""
+    user = db.session.scalar(select(User).where(User.username_key == (username or "").lower()))
+    if user is None:
+        raise NotFound("There is no such member.")
+    return user
+
+
+def suspend(member: User, staff: User, days, reason: str, now: datetime | None = None) -> None:
+    """Stop a member writing for a number of days; they are told until when and why."""
+    require_staff(staff)
+    if member.is_staff:
+        raise Forbidden("Staff cannot be suspended: an admin can change their role first.")
+    reason = check_reason(reason)
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ServiceError("Give a number of days.", field="days") from None
+    if not 1 <= days <= SUSPEND_MAX_DAYS:
+        raise ServiceError(f"A suspension lasts 1 to {SUSPEND_MAX_DAYS} days.", field="days")
+    member.suspended_until = (now or utcnow()) + timedelta(days=days)
+    member.suspension_reason = reason
+    log_action(
+        staff,
+        "suspend",
+        reason,
+        f"until {member.suspended_until:%Y-%m-%d %H:%M} UTC",
+        member_id=member.id,
+    )
+
+
+def unsuspend(member: User, staff: User, reason: str) -> None:
+    require_staff(staff)
+    reason = check_reason(reason)
+    if not member.suspended():
+        raise ServiceError("This member is not suspended.")
+    member.suspended_until = None
+    member.suspension_reason = None
+    log_action(staff, "unsuspend", reason, member_id=member.id)
+
+
+def set_role(member: User, admin: User, role: str, reason: str) -> None:
+    """Admins make members moderators or admins, and back."""
+    require_admin(admin)
+    reason = check_reason(reason)
+    if role not in ROLES:
+        raise ServiceError("Choose a role.", field="role")
+    if member.id == admin.id:
+        raise Forbidden("You cannot change your own role: ask another admin.")
+    if member.role == role:
+        raise ServiceError(f"{member.username} is already {role}.", field="role")
+    if member.confirmed_at is None:
+        raise ServiceError("This account was never confirmed.", field="role")
+    old, member.role = member.role, role
+    if role != "member":
+        member.suspended_until = member.suspension_reason = None
+    log_action(admin, "set_role", reason, f"{old} to {role}", member_id=member.id)
+
+
+def members_page(raw_page: str | None, search: str | None, role: str | None) -> Page:
+    """Members by name, filtered by a name prefix or a role (no emails)."""
+    query, count = select(User), select(func.count(User.id))
+    if search:
+        prefix = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition = User.username_key.like(prefix + "%", escape="\\")
+        query, count = query.where(condition), count.where(condition)
+    if role == "staff":
+        condition = User.role.in_(("moderator", "admin"))
+        query, count = query.where(condition), count.where(condition)
+    elif role == "suspended":
+        condition = User.suspended_until > utcnow()
+        query, count = query.where(condition), count.where(condition)
+    query = query.order_by(User.username_key)
+    return paged(query, count, raw_page, current_app.config["LOG_PER_PAGE"])
+
+
+@dataclass(frozen=True)
+class MemberActivity:
+    posts: list
+    signins: list
+
+
+def member_activity(member: User, limit: int = 20) -> MemberActivity:
+    """A member's latest posts and sign-in requests with their network tags (no addresses)."""
+    posts = db.session.scalars(
+        select(Post)
+        .where(Post.author_id == member.id)
+        .options(joinedload(Post.topic))
+        .order_by(Post.created_at.desc())
+        .limit(limit)
+    )
+    signins = db.session.execute(
+        select(LoginToken.id, LoginToken.purpose, LoginToken.created_at, LoginToken.network_tag)
+        .where(LoginToken.user_id == member.id)
+        .order_by(LoginToken.created_at.desc())
+        .limit(limit)
+    )
+    return MemberActivity(list(posts), list(signins))
+
+
+def members_sharing_tag(tag: str | None, limit: int = 50) -> list:
+    """Other accounts that wrote or signed in from the same network this period."""
+    if not tag:
+        return []
+    by_posts = select(Post.author_id).where(Post.network_tag == tag)
+    by_signins = select(LoginToken.user_id).where(LoginToken.network_tag == tag)
+    return list(
+        db.session.scalars(
+            select(User.username)
+            .where(User.id.in_(by_posts.union(by_signins)))
+            .order_by(User.username_key)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,251 @@
+"""The support desk, the staff side of support: the inbox, replies, notes, states, and
+publishing a request's answer on the public pages.
+
+Writers flush and queue mail; their callers commit, then ask the mail layer to send after
+the response. Whether a request may be published is decided here, whoever asks.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import markdown
+from ..extensions import db
+from ..models import User, utcnow
+from ..models.support import KINDS, STATES, SupportAnswer, SupportEvent, SupportRequest
+from . import Forbidden, NotFound, ServiceError
+from . import mail as mail_service
+from .pagination import Page, parse_page
+from .support import MESSAGE_MAX, SUBJECT_MAX, checked_text, clean_search, like_pattern
+from .text import slugify
+
+REPLY_MAX = 20_000
+# States staff set by hand; "published" only comes with publishing.
+MANUAL_STATES = ("new", "answered", "closed")
+
+
+@dataclass(frozen=True)
+class AnswerDraft:
+    """The public version of a request, as staff wrote it."""
+
+    title: str
+    question: str
+    answer: str
+
+
+def reply_address(request: SupportRequest) -> str | None:
+    """Where a reply goes: the member's current address, or the one the visitor gave."""
+    return request.user.email if request.user is not None else request.email
+
+
+def may_handle(request: SupportRequest, staff: User | None) -> bool:
+    """Staff handle requests; privacy requests are for admins only (not moderators)."""
+    if not (staff and staff.is_staff):
+        return False
+    return request.kind != "privacy" or staff.is_admin
+
+
+def check_can_handle(request: SupportRequest, staff: User | None) -> None:
+    """Raise Forbidden unless `staff` may read and act on this request."""
+    if not may_handle(request, staff):
+        raise Forbidden(
+            "Privacy requests are for admins only."
+            if request.kind == "privacy"
+            else "The support desk is for staff."
+        )
+
+
+def inbox_page(
+    kind: str | None,
+    state: str | None,
+    search: str | None,
+    raw_page: str | None,
+    newest: bool,
+    staff: User,
+) -> Page:
+    """A page of the inbox as `staff` may see it (privacy requests for admins only),
+    filtered by kind, state and subject; oldest first by default."""
+    query = select(SupportRequest)
+    if not staff.is_admin:
+        query = query.where(SupportRequest.kind != "privacy")
+    if kind in KINDS:
+        query = query.where(SupportRequest.kind == kind)
+    if state in STATES:
+        query = query.where(SupportRequest.state == state)
+    term = clean_search(search)
+    if term:
+        query = query.where(SupportRequest.subject.ilike(like_pattern(term), escape="\\"))
+    per_page = current_app.config["SUPPORT_PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // per_page))
+    number = parse_page(raw_page, last=pages)
+    if number > pages:
+        raise NotFound("There is no such page.")
+    order = SupportRequest.created_at.desc() if newest else SupportRequest.created_at
+    items = db.session.scalars(
+        query.order_by(order, SupportRequest.id.desc() if newest else SupportRequest.id)
+        .offset((number - 1) * per_page)
+        .limit(per_page)
+    )
+    return Page(list(items), number, pages)
+
+
+def open_privacy_requests() -> int:
+    """How many privacy requests are not closed yet: admins are told in the inbox."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SupportRequest)
+        .where(SupportRequest.kind == "privacy", SupportRequest.state != "closed")
+    )
+
+
+def count_new() -> int:
+    """How many requests wait for a first look."""
+    return db.session.scalar(
+        select(func.count()).select_from(SupportRequest).where(SupportRequest.state == "new")
+    )
+
+
+def get_request(request_id: int) -> SupportRequest:
+    """A request with its sender, history and public version, or NotFound.
+
+    It does not check who asks: pages and actions go through `request_for` and the
+    writers' own checks.
+    """
+    request = db.session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.id == request_id)
+        .options(
+            joinedload(SupportRequest.user),
+            joinedload(SupportRequest.answer),
+            selectinload(SupportRequest.events).joinedload(SupportEvent.author),
+        )
+    )
+    if request is None:
+        raise NotFound("There is no such request.")
+    return request
+
+
+def request_for(request_id: int, staff: User) -> SupportRequest:
+    """The request as `staff` may see it: NotFound, or Forbidden for a privacy request
+    shown to anyone but an admin."""
+    request = get_request(request_id)
+    check_can_handle(request, staff)
+    return request
+
+
+def _record(request: SupportRequest, staff: User, action: str, body: str = "") -> None:
+    event = SupportEvent(request_id=request.id, action=action, author_id=staff.id, body=body)
+    db.session.add(event)
+    request.updated_at = utcnow()
+
+
+def reply(request: SupportRequest, staff: User, body: str) -> None:
+    """Mail a reply to the sender and keep it in the history; the caller commits."""
+    check_can_handle(request, staff)
+    text = checked_text(body, "body", REPLY_MAX, "The reply")
+    address = reply_address(request)
+    if not address:
+        raise ServiceError("The sender left no address: there is no one to reply to.")
+    site = current_app.config["SITE_NAME"]
+    mail_service.queue(
+        address,
+        f"[{request.reference}] Re: {request.subject}",
+        "support_reply",
+        request=request,
+        body=text,
+        site=site,
+    )
+    _record(request, staff, "reply", text)
+    if request.state == "new":
+        request.state = "answered"
+
+
+def add_note(request: SupportRequest, staff: User, body: str) -> None:
+    """Add an internal note, seen by staff only; the caller commits."""
+    check_can_handle(request, staff)
+    _record(request, staff, "note", checked_text(body, "body", REPLY_MAX, "The note"))
+
+
+def set_state(request: SupportRequest, staff: User, state: str) -> None:
+    """Move a request to new, answered or closed; the caller commits."""
+    check_can_handle(request, staff)
+    if state not in MANUAL_STATES:
+        raise ServiceError("A request becomes published only by publishing it.", field="state")
+    if request.answer is not None and request.answer.published:
+        raise ServiceError("Withdraw the published answer first.", field="state")
+    if state != request.state:
+        _record(request, staff, "state", f"{request.state} → {state}")
+        request.state = state
+
+
+def check_publishable(request: SupportRequest) -> None:
+    """Raise Forbidden when the request may never be published, whoever asks."""
+    if request.no_publish:
+        raise Forbidden("The sender asked us not to publish this request.")
+    if request.kind == "privacy":
+        raise Forbidden("Privacy requests are never published.")
+
+
+def draft_from(request: SupportRequest) -> AnswerDraft:
+    """What the publish form starts from: the published version, or the request itself."""
+    if request.answer is not None:
+        a = request.answer
+        return AnswerDraft(a.title, a.question, a.answer_source)
+    return AnswerDraft(request.subject, request.message, "")
+
+
+def _checked(draft: AnswerDraft) -> AnswerDraft:
+    return AnswerDraft(
+        title=checked_text(draft.title, "title", SUBJECT_MAX, "The title", line=True),
+        question=checked_text(draft.question, "question", MESSAGE_MAX, "The question"),
+        answer=checked_text(draft.answer, "answer", MESSAGE_MAX, "The answer"),
+    )
+
+
+def preview(request: SupportRequest, draft: AnswerDraft) -> str:
+    """The answer rendered as it would be published; writes nothing."""
+    check_publishable(request)
+    return markdown.render_post(_checked(draft).answer)
+
+
+def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> SupportAnswer:
+    """Publish (or update) the public version of a request; the caller commits."""
+    check_can_handle(request, staff)
+    check_publishable(request)
+    draft = _checked(draft)
+    answer = request.answer
+    now = utcnow()
+    action = "edited" if answer is not None and answer.published else "published"
+    if answer is None:
+        answer = SupportAnswer(request_id=request.id, published_at=now)
+        db.session.add(answer)
+        request.answer = answer
+    elif not answer.published:
+        answer.published_at = now
+    answer.kind = request.kind
+    answer.title = draft.title
+    answer.slug = slugify(draft.title, fallback="answer")
+    answer.question = draft.question
+    answer.answer_source = draft.answer
+    answer.answer_html = markdown.render_post(draft.answer)
+    answer.published = True
+    answer.updated_at = now
+    request.state = "published"
+    _record(request, staff, action)
+    db.session.flush()
+    return answer
+
+
+def withdraw(request: SupportRequest, staff: User) -> None:
+    """Take a published answer off every public page; the caller commits."""
+    check_can_handle(request, staff)
+    answer = request.answer
+    if answer is None or not answer.published:
+        raise ServiceError("This request has no published answer.")
+    answer.published = False
+    answer.updated_at = utcnow()
+    request.state = "answered"
+    _record(request, staff, "withdrawn")
