@@ -34,6 +34,7 @@ def seed_demo_command(force: bool) -> None:
     counts = seed.seed_demo()
     db.session.commit()
     ensure_first_version()
+    db.session.commit()
     click.echo(
         f"Seeded {counts['categories']} categories, {counts['users']} members, "
         f"{counts['topics']} topics and {counts['posts']} posts."

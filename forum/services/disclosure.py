@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -91,23 +91,20 @@ def agreement_history() -> list:
 
 
 def accepted_version(user: User) -> int | None:
-    """The latest agreement version `user` accepted (once per request)."""
-    cache = g.setdefault("accepted_versions", {})
-    if user.id not in cache:
-        cache[user.id] = db.session.scalar(
+    """The latest agreement version `user` accepted (read once per loaded member: a request
+    loads its member afresh, so this lasts one request)."""
+    if "_accepted_agreement" not in user.__dict__:
+        user._accepted_agreement = db.session.scalar(
             select(func.max(AgreementAcceptance.version)).where(
                 AgreementAcceptance.user_id == user.id
             )
         )
-    return cache[user.id]
+    return user._accepted_agreement
 
 
 def current_version_number() -> int:
-    cache = g.setdefault("accepted_versions", {})
-    if "current" not in cache:
-        number = db.session.scalar(select(func.max(AgreementVersion.version)))
-        cache["current"] = number or current_agreement().version
-    return cache["current"]
+    number = db.session.scalar(select(func.max(AgreementVersion.version)))
+    return number or current_agreement().version
 
 
 def can_see_personal(user) -> bool:
@@ -135,7 +132,7 @@ def accept_agreement(user: User, version) -> None:
     )
     if exists is None:
         db.session.add(AgreementAcceptance(user_id=user.id, version=version, accepted_at=utcnow()))
-    g.pop("accepted_versions", None)
+    user.__dict__.pop("_accepted_agreement", None)
 
 
 def publish_agreement(admin: User, body: str) -> AgreementVersion:
@@ -154,7 +151,6 @@ def publish_agreement(admin: User, body: str) -> AgreementVersion:
     new = AgreementVersion(version=current.version + 1, body=body, html=markdown.render(body))
     db.session.add(new)
     db.session.flush()
-    g.pop("accepted_versions", None)
     return new
 
 

@@ -86,6 +86,6 @@ def profile(username: str, viewer: User | None) -> tuple[User, list[Post]]:
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(RECENT_POSTS)
     )
-    if not (viewer and viewer.is_authenticated and viewer.is_staff):
+    if not (viewer and viewer.is_staff):
         query = query.where(Post.hidden.is_(False), Topic.hidden.is_(False))
     return user, list(db.session.scalars(query))

@@ -10,6 +10,7 @@ import difflib
 import string
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -47,52 +48,62 @@ def _first_version_source() -> str:
     )
 
 
-def ensure_first_version() -> None:
-    """Publish version 1 from the bundled text if no version exists yet; commits.
+def first_version() -> PolicyVersion:
+    """Version 1 from the bundled text with this site's settings, not stored.
 
-    Created on first use rather than by a migration: its text carries this site's settings,
-    and an emptied database (as in tests) still gets a policy.
+    Until an admin publishes version 2 (which stores it first), version 1 is this text:
+    reading the policy never writes, and an emptied database (as in tests) has a policy.
     """
-    if db.session.scalar(select(func.count()).select_from(PolicyVersion)):
-        return
     source = _first_version_source()
-    db.session.add(
-        PolicyVersion(version=1, summary=FIRST_SUMMARY, body=source, html=markdown.render(source))
+    return PolicyVersion(
+        version=1,
+        summary=FIRST_SUMMARY,
+        body=source,
+        html=markdown.render(source),
+        published_at=None,
     )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request created it at the same moment: theirs is the same text.
-        db.session.rollback()
-    forget_current()
+
+
+def ensure_first_version() -> None:
+    """Store version 1 if no version is stored yet (seed-demo, publishing); the caller commits."""
+    if db.session.scalar(select(func.count()).select_from(PolicyVersion)) == 0:
+        first = first_version()
+        first.published_at = utcnow()
+        db.session.add(first)
+        db.session.flush()
+        forget_current()
 
 
 def current_version() -> PolicyVersion:
-    """The current (latest) version, creating version 1 when there is none."""
+    """The current (latest) version; version 1 from the bundled text when none is stored."""
     latest = select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1)
-    policy = db.session.scalar(latest)
-    if policy is None:
-        ensure_first_version()
-        policy = db.session.scalar(latest)
-    return policy
+    return db.session.scalar(latest) or first_version()
 
 
 def get_version(number: int) -> PolicyVersion:
     """One version, or NotFound."""
     policy = db.session.get(PolicyVersion, number)
+    if policy is None and number == 1 and not history_stored():
+        return first_version()
     if policy is None:
         raise NotFound("There is no such version of the privacy policy.")
     return policy
 
 
+def history_stored() -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(PolicyVersion)))
+
+
 def history() -> list:
     """Every version's number, date and summary, newest first (bodies not loaded)."""
-    rows = db.session.execute(
-        select(PolicyVersion.version, PolicyVersion.published_at, PolicyVersion.summary).order_by(
-            PolicyVersion.version.desc()
+    rows = list(
+        db.session.execute(
+            select(
+                PolicyVersion.version, PolicyVersion.published_at, PolicyVersion.summary
+            ).order_by(PolicyVersion.version.desc())
         )
     )
-    return list(rows)
+    return rows or [HistoryRow(1, None, FIRST_SUMMARY)]
 
 
 def cached_current() -> CurrentPolicy | None:
@@ -105,7 +116,7 @@ def cached_current() -> CurrentPolicy | None:
         .order_by(PolicyVersion.version.desc())
         .limit(1)
     ).first()
-    current = CurrentPolicy(row.version, row.summary) if row else None
+    current = CurrentPolicy(row.version, row.summary) if row else CurrentPolicy(1, FIRST_SUMMARY)
     expires = time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"]
     current_app.extensions["privacy_policy"] = (expires, current)
     return current
@@ -129,6 +140,7 @@ def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
     current = current_version()
     if body == current.body:
         raise ServiceError("This text is the same as the current version.", field="body")
+    ensure_first_version()
     policy = PolicyVersion(
         version=current.version + 1,
         published_at=utcnow(),
@@ -199,6 +211,13 @@ def changes(policy: PolicyVersion) -> tuple[PolicyVersion | None, list[list[Diff
             lines += [DiffLine("added", None, j + 1, new[j]) for j in range(j1, j2)]
         groups.append(lines)
     return before, groups
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    version: int
+    published_at: datetime | None
+    summary: str
 
 
 @dataclass(frozen=True)

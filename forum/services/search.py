@@ -133,7 +133,7 @@ def resolve_filters(
 
 
 def _is_staff(viewer: User | None) -> bool:
-    return bool(viewer and viewer.is_authenticated and viewer.is_staff)
+    return bool(viewer and viewer.is_staff)
 
 
 def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | None) -> Results:

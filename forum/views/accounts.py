@@ -36,8 +36,7 @@ from ..security import (
     form_token,
     member_required,
 )
-from ..services import ServiceError, deletion
-from ..services import accounts as service
+from ..services import ServiceError, accounts, deletion
 from ..services import export as export_service
 from ..services import privacy as privacy_service
 from ..services.members import normalize_email
@@ -72,11 +71,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            service.check_registration(form.username.data, form.email.data)
+            accounts.check_registration(form.username.data, form.email.data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            registration = service.Registration(
+            registration = accounts.Registration(
                 username=form.username.data,
                 email=form.email.data,
                 announcements=form.announcements.data,
@@ -85,7 +84,7 @@ def register():
                 may_mail_existing=allow_mail_to(normalize_email(form.email.data)),
             )
             # After the response: a taken address gets the same answer, as fast.
-            after_response(service.register, registration)
+            after_response(accounts.register, registration)
             send_mail_after_response()
             return redirect(url_for("accounts.link_sent", welcome=1), code=303)
     status = 422 if request.method == "POST" else 200
@@ -109,7 +108,7 @@ def signin():
             # Looked up after the response: members and strangers get the same answer, as fast.
             # Past the per-address limit nothing is mailed, but the answer is the same.
             if allow_mail_to(address):
-                after_response(service.request_signin, address, client_ip())
+                after_response(accounts.request_signin, address, client_ip())
                 send_mail_after_response()
             return redirect(url_for("accounts.link_sent"), code=303)
     status = 422 if request.method == "POST" else 200
@@ -131,15 +130,15 @@ def follow_link(token):
     # Who this browser is, before spending the link can end that member's sessions.
     follower_id = current_user.id
     try:
-        link = service.find_token(token)
+        link = accounts.find_token(token)
         if request.method == "POST" and form.validate_on_submit():
-            user, purpose = service.use_token(token)
+            user, purpose = accounts.use_token(token)
         elif request.method == "POST":
-            raise service.TokenError("Please press the button again.")
+            raise accounts.TokenError("Please press the button again.")
         else:
             response, status = _render_visitor_form("accounts/use_link.html", form, link=link)
             return _no_store(current_app.make_response((response, status)))
-    except service.TokenError as exc:
+    except accounts.TokenError as exc:
         db.session.rollback()
         page = render_template("accounts/link_problem.html", message=exc.message)
         return _no_store(current_app.make_response((page, 400)))
@@ -169,7 +168,7 @@ def _sign_in(user) -> None:
     (a visitor's session, another member's) survives it."""
     logout_user()
     session.clear()
-    service.start_session(user)
+    accounts.start_session(user)
     db.session.commit()
     login_user(user)
     # Flask-Login's hash of address and user agent: not wanted, and not declared.
@@ -192,7 +191,7 @@ def signed_in():
 def signout():
     """Sign out: the session ends on the server too, so a copy of the cookie is worthless."""
     if SignoutForm().validate_on_submit():
-        service.end_session(current_user.session_key if current_user.is_authenticated else None)
+        accounts.end_session(current_user.session_key if current_user.is_authenticated else None)
         db.session.commit()
         logout_user()
         session.clear()
@@ -204,7 +203,7 @@ def signout():
 def signout_everywhere():
     """End every session of the member, in every browser, this one included."""
     if SignoutForm().validate_on_submit():
-        service.end_all_sessions(current_user)
+        accounts.end_all_sessions(current_user)
         db.session.commit()
         logout_user()
         session.clear()
@@ -227,7 +226,7 @@ def _account_page(email_form, announcements_form, status: int = 200):
             "accounts/account.html",
             email_form=email_form,
             announcements_form=announcements_form,
-            pending_email=service.pending_email(current_user),
+            pending_email=accounts.pending_email(current_user),
         ),
         status,
     )
@@ -241,14 +240,14 @@ def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
         try:
-            address = service.check_email_change(current_user, form.email.data)
+            address = accounts.check_email_change(current_user, form.email.data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             # After the response: a taken address gets the same answer, as fast.
             may_mail = allow_mail_to(address)
             after_response(
-                service.request_email_change, current_user.id, address, client_ip(), may_mail
+                accounts.request_email_change, current_user.id, address, client_ip(), may_mail
             )
             send_mail_after_response()
             flash("We sent a link to the new address. Your address changes when you follow it.")
@@ -263,7 +262,7 @@ def change_announcements():
     """Opt in to or out of announcements by email."""
     form = AnnouncementsForm()
     if form.validate_on_submit():
-        service.set_announcements(current_user, form.announcements.data)
+        accounts.set_announcements(current_user, form.announcements.data)
         db.session.commit()
         flash("Saved.")
     return redirect(url_for("accounts.account"))
@@ -302,7 +301,7 @@ def request_deletion():
     if not form.validate_on_submit():
         return render_template("accounts/data.html", delete_form=form), 422
     erase = form.posts.data == "erase"
-    service.request_deletion(current_user, erase, client_ip())
+    accounts.request_deletion(current_user, erase, client_ip())
     db.session.commit()
     send_mail_after_response()
     flash("We sent a link to your address. Your account is deleted when you follow it.")

@@ -2,26 +2,25 @@
 the service's refusal (rolled back). A service's NotFound and Forbidden are not caught here:
 the error handlers of views.register answer them with 404 and 403."""
 
-from flask import abort, flash, redirect
+from flask import flash, redirect
 
 from ..after_response import after_response
 from ..extensions import db
 from ..forms import add_service_error
-from ..services import Forbidden, ServiceError
+from ..services import Forbidden, NotFound, ServiceError
 from ..services import mail as mail_service
 
 
 def run(form, action) -> tuple[bool, object]:
     """Validate `form` and run the service `action(form)`: (True, its result) once
-    committed; (False, None) with the refusal on the form, rolled back. A Forbidden from the
-    service is a 403."""
+    committed; (False, None) with the refusal on the form, rolled back. A NotFound or
+    Forbidden from the service goes on to the error handlers (404, 403)."""
     if not form.validate_on_submit():
         return False, None
     try:
         result = action(form)
-    except Forbidden as exc:
-        db.session.rollback()
-        abort(403, exc.message)
+    except (Forbidden, NotFound):
+        raise
     except ServiceError as exc:
         db.session.rollback()
         add_service_error(form, exc)

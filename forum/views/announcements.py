@@ -1,11 +1,11 @@
 """Announcements: the public page, one announcement, the Atom feed, and unsubscribing."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from ..extensions import csrf
 from ..links import site_url
-from ..services import NotFound, ServiceError
-from ..services import announcements as service
+from ..services import ServiceError
+from ..services import announcements as announcements_service
 from .feeds import Entry, atom_response
 
 bp = Blueprint("announcements", __name__)
@@ -14,16 +14,13 @@ bp = Blueprint("announcements", __name__)
 @bp.get("/announcements")
 def index():
     """The latest announcements, newest first."""
-    return render_template("announcements/index.html", announcements=service.latest())
+    return render_template("announcements/index.html", announcements=announcements_service.latest())
 
 
 @bp.get("/announcements/<int:announcement_id>")
 def show(announcement_id):
     """One announcement, at its permanent address."""
-    try:
-        announcement = service.get(announcement_id)
-    except NotFound as exc:
-        abort(404, exc.message)
+    announcement = announcements_service.get(announcement_id)
     return render_template("announcements/show.html", announcement=announcement)
 
 
@@ -39,7 +36,7 @@ def feed():
             updated=a.created_at,
             html=a.html,
         )
-        for a in service.latest()
+        for a in announcements_service.latest()
     ]
     title = f"{current_app.config['SITE_NAME']}: announcements"
     return atom_response(title, site_url("announcements.index"), entries)
@@ -61,10 +58,10 @@ def _no_store(page: str, status: int = 200):
 def unsubscribe(token):
     """GET shows one button (mail scanners fetch links); POST stops announcement mail."""
     try:
-        service.check_unsubscribe_token(token)
+        announcements_service.check_unsubscribe_token(token)
     except ServiceError as exc:
         return _no_store(render_template("announcements/bad_link.html", message=exc.message), 400)
     if request.method == "GET":
         return _no_store(render_template("announcements/unsubscribe.html"))
-    service.unsubscribe(token)
+    announcements_service.unsubscribe(token)
     return _no_store(render_template("announcements/unsubscribed.html"))

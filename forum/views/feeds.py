@@ -6,12 +6,11 @@ The announcements feed (views/announcements.py) is rendered by atom_response() t
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from ..links import site_url
 from ..models import utcnow
-from ..services import NotFound
-from ..services import feeds as service
+from ..services import feeds
 from ..services import forum as forum_service
 
 bp = Blueprint("feeds", __name__)
@@ -76,31 +75,25 @@ def topics():
     return atom_response(
         f"{current_app.config['SITE_NAME']}: new topics",
         _external("forum.index"),
-        _topic_entries(service.latest_topics()),
+        _topic_entries(feeds.latest_topics()),
     )
 
 
 @bp.get("/c/<slug>/topics.atom")
 def category(slug):
     """The newest topics of one category."""
-    try:
-        cat = forum_service.category_by_slug(slug)
-    except NotFound as exc:
-        abort(404, exc.message)
+    cat = forum_service.category_by_slug(slug)
     return atom_response(
         f"{current_app.config['SITE_NAME']}: {cat.name}",
         _external("forum.category", slug=cat.slug),
-        _topic_entries(service.latest_topics(cat)),
+        _topic_entries(feeds.latest_topics(cat)),
     )
 
 
 @bp.get("/t/<int:topic_id>/posts.atom")
 def topic(topic_id):
     """The newest posts of one topic."""
-    try:
-        t = service.topic_for_feed(topic_id)
-    except NotFound as exc:
-        abort(404, exc.message)
+    t = feeds.topic_for_feed(topic_id)
     entries = [
         Entry(
             id=_external("forum.post", post_id=post.id),
@@ -111,7 +104,7 @@ def topic(topic_id):
             html=post.html,
             author=post.author.username if post.author else None,
         )
-        for post in service.latest_posts(t)
+        for post in feeds.latest_posts(t)
     ]
     return atom_response(
         f"{current_app.config['SITE_NAME']}: {t.title}",
@@ -132,7 +125,7 @@ def answers():
             updated=a.updated_at,
             html=a.answer_html,
         )
-        for a in service.latest_answers()
+        for a in feeds.latest_answers()
     ]
     return atom_response(
         f"{current_app.config['SITE_NAME']}: answers from the support desk",

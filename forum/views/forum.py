@@ -1,6 +1,6 @@
 """The public forum: index, categories, topics, posts, and writing them."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import pagecache
@@ -9,8 +9,7 @@ from ..forms import add_service_error
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, reading, reports
-from ..services import forum as service
+from ..services import Forbidden, NotFound, ServiceError, forum, reading, reports
 from ..services.preview import render_preview
 
 bp = Blueprint("forum", __name__)
@@ -29,13 +28,6 @@ editing_limit = limiter.limit(
     key_func=lambda: f"member:{current_user.get_id()}",
     scope="editing",
 )
-
-
-def _or_404(call, *args):
-    try:
-        return call(*args)
-    except NotFound as exc:
-        abort(404, exc.message)
 
 
 def _for_visitors(key: tuple, render):
@@ -71,18 +63,18 @@ def topic_url(topic, **kwargs) -> str:
 @bp.get("/")
 def index():
     """Every category with its counts and latest activity."""
-    return render_template("forum/index.html", categories=service.list_categories())
+    return render_template("forum/index.html", categories=forum.list_categories())
 
 
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    cat = _or_404(service.category_by_slug, slug)
+    cat = forum.category_by_slug(slug)
     raw = request.args.get("page")
-    number = _or_404(service.category_page_number, cat, raw)
+    number = forum.category_page_number(cat, raw)
 
     def render():
-        page = _or_404(service.category_page, cat, raw, current_user)
+        page = forum.category_page(cat, raw, current_user)
         unread = reading.unread_in(current_user, page.items)
         return render_template("forum/category.html", category=cat, page=page, unread=unread)
 
@@ -94,14 +86,14 @@ def category(slug):
 @posting_limit
 def new_topic(slug):
     """Start a topic in a category."""
-    cat = _or_404(service.category_by_slug, slug)
+    cat = forum.category_by_slug(slug)
     form, preview = TopicForm(), None
     submitted = form.validate_on_submit()
     if submitted and form.preview.data:
         preview = _preview(form)
     elif submitted:
         try:
-            topic = service.create_topic(
+            topic = forum.create_topic(
                 cat, current_user, form.title.data, form.body.data, client_ip()
             )
         except ServiceError as exc:
@@ -118,16 +110,16 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    head = _or_404(service.topic_head, topic_id, current_user)
+    head = forum.topic_head(topic_id, current_user)
     if slug != head.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)
     raw = request.args.get("page")
-    number = _or_404(service.topic_page_number, head, raw)
+    number = forum.topic_page_number(head, raw)
 
     def render():
-        t = _or_404(service.visible_topic, topic_id, current_user)
-        page = _or_404(service.topic_page, t, raw, current_user)
+        t = forum.visible_topic(topic_id, current_user)
+        page = forum.topic_page(t, raw, current_user)
         can_reply = (
             current_user.is_authenticated
             and not current_user.suspended()
@@ -149,25 +141,24 @@ def topic(topic_id, slug=None):
 @posting_limit
 def reply(topic_id):
     """Add a reply at the end of a topic."""
-    t = _or_404(service.visible_topic, topic_id, current_user)
+    t = forum.visible_topic(topic_id, current_user)
     form, preview = ReplyForm(), None
     submitted = form.validate_on_submit()
     if submitted and form.preview.data:
         preview = _preview(form)
     elif submitted:
         try:
-            post = service.reply(t, current_user, form.body.data, client_ip())
-        except Forbidden as exc:
-            db.session.rollback()
-            abort(403, exc.message)
+            post = forum.reply(t, current_user, form.body.data, client_ip())
+        except (Forbidden, NotFound):
+            raise
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
-            t = _or_404(service.visible_topic, topic_id, current_user)
+            t = forum.visible_topic(topic_id, current_user)
         else:
             db.session.commit()
             return redirect(url_for("forum.post", post_id=post.id))
-    page = _or_404(service.topic_page, t, "last", current_user)
+    page = forum.topic_page(t, "last", current_user)
     html = render_template("forum/topic.html", topic=t, page=page, form=form, preview=preview)
     return html, _status(preview)
 
@@ -175,7 +166,7 @@ def reply(topic_id):
 @bp.get("/p/<int:post_id>")
 def post(post_id):
     """A post's permalink: the page of its topic it is on, scrolled to it."""
-    p, number = _or_404(service.locate_post, post_id, current_user)
+    p, number = forum.locate_post(post_id, current_user)
     args = {"page": number} if number > 1 else {}
     return redirect(topic_url(p.topic, **args, _anchor=f"p{p.id}"))
 
@@ -185,12 +176,7 @@ def post(post_id):
 @editing_limit
 def edit_post(post_id):
     """Edit one of your own posts."""
-    try:
-        p = service.get_post_for_edit(post_id, current_user)
-    except NotFound as exc:
-        abort(404, exc.message)
-    except Forbidden as exc:
-        abort(403, exc.message)
+    p = forum.get_post_for_edit(post_id, current_user)
     form = EditPostForm(data={"body": p.body} if request.method == "GET" else None)
     preview = None
     submitted = form.validate_on_submit()
@@ -198,11 +184,11 @@ def edit_post(post_id):
         preview = _preview(form)
     elif submitted:
         try:
-            service.edit_own_post(p, current_user, form.body.data)
+            forum.edit_own_post(p, current_user, form.body.data)
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
-            p = service.get_post_for_edit(post_id, current_user)
+            p = forum.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
             flash("Your post was saved.")
@@ -215,7 +201,7 @@ def edit_post(post_id):
 @writer_required
 def report(post_id):
     """Tell the moderators about a post, with a reason only they read."""
-    p, _ = _or_404(service.locate_post, post_id, current_user)
+    p, _ = forum.locate_post(post_id, current_user)
     form = ReportForm()
     if form.validate_on_submit():
         try:

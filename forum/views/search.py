@@ -1,13 +1,13 @@
 """Search: one page, for visitors and members alike, that works without cookies or script."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from ..extensions import limiter
 from ..forms import add_service_error
 from ..forms.search import SearchForm
-from ..services import NotFound, ServiceError
-from ..services import search as service
+from ..services import ServiceError
+from ..services import search as search_service
 
 bp = Blueprint("search", __name__)
 
@@ -17,18 +17,16 @@ bp = Blueprint("search", __name__)
 def search():
     """Results for ?q=, with filters by category, author and dates, best match first."""
     form = SearchForm(formdata=request.args)
-    form.set_categories(service.category_choices())
-    query = service.parse_query(form.q.data)
+    form.set_categories(search_service.category_choices())
+    query = search_service.parse_query(form.q.data)
     results = None
     status = 200
     if form.validate():
         try:
-            filters = service.resolve_filters(
+            filters = search_service.resolve_filters(
                 form.category.data, form.author.data, form.since.parsed, form.until.parsed
             )
-            results = service.search(query, filters, request.args.get("page"), current_user)
-        except NotFound as exc:
-            abort(404, exc.message)
+            results = search_service.search(query, filters, request.args.get("page"), current_user)
         except ServiceError as exc:
             add_service_error(form, exc)
             status = 400

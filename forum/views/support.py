@@ -4,7 +4,6 @@ import re
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -18,8 +17,7 @@ from ..forms import add_service_error
 from ..forms.support import SupportForm
 from ..models.support import KINDS
 from ..security import client_ip, cookieless_form, form_token
-from ..services import NotFound, ServiceError
-from ..services import support as service
+from ..services import ServiceError, support
 from .actions import send_mail_after_response
 
 bp = Blueprint("support", __name__)
@@ -41,7 +39,7 @@ def ask():
         if form.website.data:
             # A bot filled in the hidden field: answer as if all went well, keep nothing.
             return redirect(url_for("support.sent"), code=303)
-        submission = service.Submission(
+        submission = support.Submission(
             kind=form.kind.data,
             subject=form.subject.data,
             message=form.message.data,
@@ -51,7 +49,7 @@ def ask():
             ip=client_ip(),
         )
         try:
-            sent = service.submit_request(submission)
+            sent = support.submit_request(submission)
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
@@ -80,7 +78,7 @@ def sent():
 def answers():
     """Published answers, grouped by kind, with a simple search."""
     search = request.args.get("q", "")
-    groups = service.published_answers(search)
+    groups = support.published_answers(search)
     return render_template("support/answers.html", groups=groups, kinds=KINDS, search=search)
 
 
@@ -88,10 +86,7 @@ def answers():
 @bp.get("/support/answers/<int:answer_id>-<slug>")
 def answer(answer_id, slug=None):
     """One published answer, at its permanent address."""
-    try:
-        published = service.get_answer(answer_id)
-    except NotFound as exc:
-        abort(404, exc.message)
+    published = support.get_answer(answer_id)
     if slug != published.slug:
         return redirect(answer_url(published), code=301)
     return render_template("support/answer.html", answer=published)

@@ -9,7 +9,7 @@ from ..forms import add_service_error
 from ..forms.support_desk import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
 from ..security import staff_required
-from ..services import Forbidden, ServiceError, disclosure, support_desk
+from ..services import Forbidden, NotFound, ServiceError, disclosure, support_desk
 from .actions import send_mail_after_response
 
 bp = Blueprint("support_desk", __name__, url_prefix="/staff")
@@ -140,7 +140,7 @@ def publish(request_id):
                 answer = support_desk.publish(support_request, current_user, draft)
             else:
                 preview = support_desk.preview(support_request, draft)
-        except Forbidden:
+        except (Forbidden, NotFound):
             raise
         except ServiceError as exc:
             db.session.rollback()
