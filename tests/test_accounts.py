@@ -8,23 +8,8 @@ import pytest
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User, utcnow
 from forum.services import mail as mail_service
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver, sign_in
 from tests.smtp import closed_port
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
-
-
-def deliver(mailbox) -> list:
-    """Send what is queued, as the worker does after a response; return what arrived."""
-    mail_service.send_queued()
-    return [message for _, message in mailbox.messages]
 
 
 def ask_link(client, email, **headers):
@@ -35,7 +20,7 @@ def ask_link(client, email, **headers):
 
 
 def link_in(message) -> str:
-    return LINK.search(message.get_body(("plain",)).get_content()).group(1)
+    return SIGNIN_LINK.search(message.get_body(("plain",)).get_content()).group(1)
 
 
 def register(client, username="ada", email="ada@example.org", **extra):

@@ -24,7 +24,7 @@ from forum.services import announcements as announcements_service
 from forum.services import moderation as moderation_service
 from forum.services import support as support_service
 from forum.services.privacy import ensure_first_version
-from tests.conftest import dump_database, sign_in
+from tests.helpers import dump_database, sign_in
 
 EVIL = "https://evil.example"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

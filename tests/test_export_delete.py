@@ -2,7 +2,6 @@
 account needs the mailed link, and leaves the email, username and IPs in no table."""
 
 import json
-import re
 import stat
 from pathlib import Path
 
@@ -12,26 +11,21 @@ from sqlalchemy.engine import make_url
 from forum.extensions import db
 from forum.models import Category, LoginToken, Post, SupportRequest, Topic, User
 from forum.services import forum as forum_service
-from forum.services import mail as mail_service
 from forum.services import support as support_service
-from tests.conftest import DATABASE_URL, csrf_token, dump_database, make_app, sign_in
+from tests.helpers import (
+    DATABASE_URL,
+    SAME_SITE,
+    SIGNIN_LINK,
+    csrf_token,
+    deliver,
+    dump_database,
+    make_app,
+    sign_in,
+)
 
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
 SIGNUP_IP, SIGNIN_IP, SUPPORT_IP = "198.51.100.77", "198.51.100.78", "198.51.100.79"
 OWN_REPLY = "My own reply, about orchids."
 SUPPORT_SUBJECT = "Where did my draft go?"
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
-
-
-def deliver(mailbox) -> list:
-    mail_service.send_queued()
-    return [message for _, message in mailbox.messages]
 
 
 @pytest.fixture
@@ -134,7 +128,7 @@ def ask_deletion(client, mailbox, choice: str) -> str:
     messages = [m for m in deliver(mailbox) if "deletion" in m["Subject"]]
     (message,) = messages
     assert message["To"] == "juniper@example.org"
-    return LINK.search(message.get_body(("plain",)).get_content()).group(1)
+    return SIGNIN_LINK.search(message.get_body(("plain",)).get_content()).group(1)
 
 
 def assert_gone_everywhere(dump: str) -> None:

@@ -17,7 +17,7 @@ from forum.forms import forum as forum_forms
 from forum.models import Post, Topic
 from forum.services import forum as forum_service
 from forum.services import support as support_service
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 NASTY = "<script>alert('x')</script> & \"quotes\""
 
@@ -120,7 +120,7 @@ def test_topic_feed_lists_visible_posts_newest_first(client, forum):
 
 
 def test_a_hidden_topic_has_no_feed_even_for_staff(client, forum, moderator):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     hidden = forum[2]
     sign_in(client, moderator)

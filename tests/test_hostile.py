@@ -18,12 +18,11 @@ from werkzeug.routing import IntegerConverter
 from forum.extensions import db
 from forum.models import Post
 from forum.services.text import whole_number
-from tests.conftest import DATABASE_URL, csrf_token, sign_in
+from tests.helpers import DATABASE_URL, SAME_SITE, csrf_token, sign_in
 from tests.servers import base_env, flask_command, gunicorn
 
 # Seconds one request may take, on a busy 2-core machine; a hang is a failure.
 BOUND = 5.0
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 HYPOTHESIS = settings(
     max_examples=25,
     deadline=None,

@@ -1,7 +1,6 @@
 """Moderation: reports and the queue, hide/lock/pin/move, edits with revisions, suspensions,
 roles, categories, held posts; every action writes exactly one moderation log record."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -11,15 +10,13 @@ from forum.extensions import db
 from forum.models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from forum.services import forum as forum_service
 from forum.services import moderation
-from tests.conftest import csrf_token, sign_in
-
-TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
+from tests.helpers import csrf_token, sign_in, token_in
 
 
 def token_of(client, url: str) -> str:
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
-    return TOKEN.search(page.get_data(as_text=True)).group(1)
+    return token_in(page.get_data(as_text=True))
 
 
 def log_count() -> int:

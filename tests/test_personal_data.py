@@ -2,7 +2,6 @@
 accepted and a reveal is asked for with a reason; every reveal is audited; network tags tell
 networks apart without addresses; purge erases exactly what is past retention."""
 
-import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,9 +24,8 @@ from forum.services import forum as forum_service
 from forum.services import moderation, network, retention
 from forum.services import staff as staff_service
 from forum.services import support as support_service
-from tests.conftest import sign_in
+from tests.helpers import csrf_token, sign_in, token_in
 
-TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 EMAILS = ("juniper@example.org", "tomasz@example.org", "visitor-asks@example.net")
 IPS = ("198.51.100.23", "198.51.100.77", "2001:db8:1234:5678::9", "203.0.113.200", "192.0.2.44")
 
@@ -112,7 +110,7 @@ def _reveal(client, source, source_id, field, reason):
     page = client.get(url)
     if page.status_code != 200:
         return page
-    token = TOKEN.search(page.get_data(as_text=True)).group(1)
+    token = token_in(page.get_data(as_text=True))
     return client.post(url, data={"csrf_token": token, "reason": reason})
 
 
@@ -129,9 +127,7 @@ def test_every_reveal_writes_exactly_one_audit_record(
     client.post(
         "/staff/agreement",
         data={
-            "csrf_token": TOKEN.search(client.get("/staff/agreement").get_data(as_text=True)).group(
-                1
-            ),
+            "csrf_token": csrf_token(client, "/staff/agreement"),
             "version": "1",
             "accept": "y",
         },
@@ -315,7 +311,7 @@ def test_deleting_an_account_anonymises_the_logs(app, client, member, moderator,
 def test_a_tampered_agreement_version_is_refused_plainly(client, moderator):
     sign_in(client, moderator)
     for version in ("abc", "99999999999999999999", "-1", "", "1\x00x"):
-        token = TOKEN.search(client.get("/staff/agreement").get_data(as_text=True)).group(1)
+        token = csrf_token(client, "/staff/agreement")
         response = client.post(
             "/staff/agreement", data={"csrf_token": token, "version": version, "accept": "y"}
         )

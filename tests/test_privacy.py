@@ -6,9 +6,7 @@ from forum.extensions import db
 from forum.models import PolicyVersion, User
 from forum.security import safe_redirect_target
 from forum.services import privacy as service
-from tests.conftest import cookie_problems, csrf_token, listed_cookie_names, sign_in
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
+from tests.helpers import SAME_SITE, cookie_problems, csrf_token, listed_cookie_names, sign_in
 
 
 def _publish(client, summary: str, body: str):

@@ -11,7 +11,7 @@ from forum.models import Category, Post, Topic, utcnow
 from forum.services import forum as forum_service
 from forum.services import search as service
 from forum.services import support as support_service
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 MARKED = re.compile(r"<mark>([^<]*)</mark>")
 

@@ -129,7 +129,7 @@ def test_the_buffer_holds_no_address_or_agent(app, client, topic):
 
 
 def test_counting_can_be_turned_off(client, topic):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     off = make_app(STATS_ENABLED=False)
     assert off.extensions["stats"] is None

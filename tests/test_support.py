@@ -7,22 +7,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import SupportRequest, utcnow
-from forum.services import mail as mail_service
 from forum.services.retention import purge_all
-from tests.conftest import sign_in
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
-
-
-def deliver(mailbox) -> list:
-    mail_service.send_queued()
-    return [message for _, message in mailbox.messages]
+from tests.helpers import SAME_SITE, deliver, sign_in
 
 
 def send(client, headers=SAME_SITE, **fields):

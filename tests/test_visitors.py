@@ -110,7 +110,7 @@ def test_hidden_content_is_invisible_to_visitors_and_members(
 
 
 def test_staff_see_hidden_content_marked(client, moderator, topic, post):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     post.hidden = True
     topic.hidden = True

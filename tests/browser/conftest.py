@@ -16,7 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User
 from forum.services import forum as forum_service
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -321,13 +321,6 @@ def forum(category, member, moderator) -> Forum:
 # --- mail: the test's SMTP server and the links it receives ------------------------------
 
 MAIL_WAIT_SECONDS = 30  # generous: CI machines are shared and slow
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    """The test's SMTP server, set as the app's mail server before the live server starts."""
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 def wait_for_mail(mailbox, count: int):

@@ -20,7 +20,7 @@ from tests.browser.test_accounts_journey import (
     link_in,
     press_sign_in,
 )
-from tests.conftest import dump_database
+from tests.helpers import dump_database
 
 pytestmark = pytest.mark.browser
 
