@@ -6,7 +6,7 @@ from forum.extensions import db
 from forum.models import Category
 from forum.services import forum as forum_service
 from forum.services import network
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 LIMIT = 5
 
@@ -70,7 +70,7 @@ def test_query_count_does_not_grow_with_the_forum(app, client, category, member,
 
 
 def test_member_can_start_a_topic_in_few_queries(member_client, category, count_queries):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(member_client, "/c/general/new")
     # The week's network-tag secret is made by the first write of the week (3 queries, once):
@@ -83,3 +83,13 @@ def test_member_can_start_a_topic_in_few_queries(member_client, category, count_
         )
     assert response.status_code == 302
     assert queries.count <= 10, queries.statements
+
+
+def test_a_member_topic_page_stays_within_the_query_budget(client, site, member, count_queries):
+    sign_in(client, member)
+    for path in (site.topic, site.long_topic + "?page=last", site.category):
+        client.get(path)
+        db.session.expire_all()
+        with count_queries() as queries:
+            assert client.get(path).status_code == 200
+        assert queries.count <= 5, (path, queries.statements)
