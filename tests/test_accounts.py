@@ -107,13 +107,17 @@ def test_an_expired_link_is_refused(client, mailbox, member):
     assert client.get_cookie("session") is None
 
 
-@pytest.mark.parametrize("token", ["forged", "A" * 43, "x" * 500, "%00", "..%2F..%2Fetc"])
-def test_a_forged_link_is_refused(client, member, token):
+@pytest.mark.parametrize(
+    ("token", "status"),
+    # An encoded slash makes it another path, which no route has.
+    [("forged", 400), ("A" * 43, 400), ("x" * 500, 400), ("%00", 400), ("..%2F..%2Fetc", 404)],
+)
+def test_a_forged_link_is_refused(client, member, token, status):
     for response in (
         client.get(f"/signin/{token}"),
         client.post(f"/signin/{token}", headers=SAME_SITE),
     ):
-        assert response.status_code in (400, 404)
+        assert response.status_code == status
         assert "Set-Cookie" not in response.headers
 
 
@@ -199,15 +203,17 @@ def test_sign_out_refuses_a_cross_site_post(client, member):
 
 
 @pytest.mark.parametrize("url", ["/register", "/signin", "/signin/sometoken"])
+# A browser naming another site is refused as cross-site (403); a request naming no site
+# at all carries no form token either, and the CSRF check refuses it (400).
 @pytest.mark.parametrize(
-    "headers",
-    [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-     {"Origin": "https://evil.example"}, {"Origin": "null"}, {}],
+    ("headers", "status"),
+    [({"Sec-Fetch-Site": "cross-site"}, 403), ({"Sec-Fetch-Site": "same-site"}, 403),
+     ({"Origin": "https://evil.example"}, 403), ({"Origin": "null"}, 403), ({}, 400)],
 )  # fmt: skip
-def test_visitor_forms_refuse_cross_site_posts(client, member, url, headers):
+def test_visitor_forms_refuse_cross_site_posts(client, member, url, headers, status):
     data = {"username": "mallory", "email": member.email}
     response = client.post(url, data=data, headers=headers)
-    assert response.status_code in (400, 403)
+    assert response.status_code == status
     assert db.session.scalar(db.select(db.func.count()).select_from(LoginToken)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
 

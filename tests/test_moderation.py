@@ -359,7 +359,7 @@ def test_admins_manage_categories_and_an_archived_one_takes_no_writing(
     db.session.rollback()
     url = f"/c/{category.slug}/new"
     response = post_form(client, url, url, {"title": "New one", "body": "Text."})
-    assert response.status_code in (403, 422)
+    assert response.status_code == 422
     assert db.session.scalar(select(func.count(Topic.id))) == 0
 
 
@@ -372,7 +372,7 @@ def test_hostile_input_on_staff_forms_is_a_clear_error(app, client, admin, membe
         {"suspend-days": "3", "suspend-reason": "x" * 501},
         {"suspend-days": "3\x00", "suspend-reason": "x"},
     ):
-        assert post_form(client, page, page + "/suspend", data, "suspend").status_code in (400, 422)
+        assert post_form(client, page, page + "/suspend", data, "suspend").status_code == 422
     assert (
         post_form(
             client, page, page + "/role", {"role-role": "god", "role-reason": "x"}, "role"

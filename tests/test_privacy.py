@@ -68,16 +68,13 @@ def test_only_admins_publish(client, moderator, member):
     assert client.get("/staff/privacy").status_code == 403
     sign_in(client, moderator)
     assert client.get("/staff/privacy").status_code == 403
-    assert client.post("/staff/privacy", data={"summary": "x", "body": "y"}).status_code in (
-        400,
-        403,
-    )
+    assert client.post("/staff/privacy", data={"summary": "x", "body": "y"}).status_code == 400
 
 
 def test_publishing_needs_the_csrf_token(client, admin):
     sign_in(client, admin)
     response = client.post("/staff/privacy", data={"summary": "x", "body": "y"})
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
     assert service.current_version().version == 1
 
 
