@@ -363,40 +363,45 @@ def test_admins_manage_categories_and_an_archived_one_takes_no_writing(
     assert db.session.scalar(select(func.count(Topic.id))) == 0
 
 
-def test_hostile_input_on_staff_forms_is_a_clear_error(app, client, admin, member, topic):
-    sign_in(client, admin)
-    page = f"/staff/members/{member.username}"
-    for data in (
+@pytest.mark.parametrize(
+    "data",
+    [
         {"suspend-days": "-1", "suspend-reason": "x"},
         {"suspend-days": "99999999999999999999", "suspend-reason": "x"},
         {"suspend-days": "3", "suspend-reason": "x" * 501},
         {"suspend-days": "3\x00", "suspend-reason": "x"},
-    ):
-        assert post_form(client, page, page + "/suspend", data, "suspend").status_code == 422
-    assert (
-        post_form(
-            client, page, page + "/role", {"role-role": "god", "role-reason": "x"}, "role"
-        ).status_code
-        == 422
-    )
-    topic_page = f"/staff/topics/{topic.id}"
-    for category_id in ("abc", "999999", "-1", ""):
-        response = post_form(
-            client,
-            topic_page,
-            topic_page + "/move",
-            {"move-category": category_id, "move-reason": "x"},
-            "move",
-        )
-        assert response.status_code == 422
-    for url in (
-        "/staff/members/nobody",
-        "/staff/posts/999999",
-        "/staff/topics/0",
-        "/staff/reports?page=x",
-    ):
-        assert client.get(url).status_code == 404
+    ],
+    ids=["negative-days", "huge-days", "long-reason", "nul-in-days"],
+)
+def test_a_hostile_suspension_is_a_clear_error(client, admin, member, data):
+    sign_in(client, admin)
+    page = f"/staff/members/{member.username}"
+    assert post_form(client, page, page + "/suspend", data, "suspend").status_code == 422
     assert db.session.get(User, member.id).suspended_until is None
+
+
+def test_an_unknown_role_is_a_clear_error(client, admin, member):
+    sign_in(client, admin)
+    page = f"/staff/members/{member.username}"
+    data = {"role-role": "god", "role-reason": "x"}
+    assert post_form(client, page, page + "/role", data, "role").status_code == 422
+
+
+@pytest.mark.parametrize("category_id", ["abc", "999999", "-1", ""])
+def test_a_move_to_no_real_category_is_a_clear_error(client, admin, topic, category_id):
+    sign_in(client, admin)
+    topic_page = f"/staff/topics/{topic.id}"
+    data = {"move-category": category_id, "move-reason": "x"}
+    assert post_form(client, topic_page, topic_page + "/move", data, "move").status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/staff/members/nobody", "/staff/posts/999999", "/staff/topics/0", "/staff/reports?page=x"],
+)
+def test_staff_pages_of_nothing_are_not_found(client, admin, url):
+    sign_in(client, admin)
+    assert client.get(url).status_code == 404
 
 
 def test_posts_in_an_archived_category_cannot_be_edited(app, client, member, topic):
