@@ -1,5 +1,8 @@
 """Fixtures: a fresh database per test (SQLite, or PostgreSQL from TEST_DATABASE_URL),
-an HTTP client, a signed-in client, domain objects, and a query counter."""
+an HTTP client, a signed-in client, domain objects, and a query counter.
+
+People, in their states: `member` (confirmed), `other_member` (unconfirmed), `moderator`
+(unconfirmed), `admin` (confirmed). Functions and constants are in tests/helpers.py."""
 
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +61,7 @@ def app(_schema):
 
 @pytest.fixture
 def client(app):
+    """A visitor's test client (no one signed in)."""
     return app.test_client()
 
 
@@ -75,6 +79,7 @@ def mailbox(app, smtp_server):  # noqa: F811 (the fixture imported above)
 
 @pytest.fixture
 def member(app):
+    """juniper: a confirmed member (has followed a sign-in link)."""
     user = create_user("juniper", "juniper@example.org")
     user.confirmed_at = utcnow()
     db.session.commit()
@@ -83,6 +88,8 @@ def member(app):
 
 @pytest.fixture
 def other_member(app):
+    """tomasz: an unconfirmed member (registered, never followed a link). Tests that need
+    him confirmed set `confirmed_at` themselves."""
     user = create_user("tomasz", "tomasz@example.org")
     db.session.commit()
     return user
@@ -90,6 +97,7 @@ def other_member(app):
 
 @pytest.fixture
 def moderator(app):
+    """moss: an unconfirmed moderator (staff rights do not need a confirmed address)."""
     user = create_user("moss", "moss@example.org", role="moderator")
     db.session.commit()
     return user
@@ -97,6 +105,7 @@ def moderator(app):
 
 @pytest.fixture
 def admin(app):
+    """ada_admin: a confirmed admin."""
     user = create_user("ada_admin", "admin@example.org", role="admin")
     user.confirmed_at = utcnow()
     db.session.commit()
@@ -105,18 +114,23 @@ def admin(app):
 
 @pytest.fixture
 def admin_client(client, admin):
+    """The `client`, signed in as `admin`."""
     sign_in(client, admin)
     return client
 
 
 @pytest.fixture
 def member_client(client, member):
+    """The `client`, signed in as `member`. Tests signed in from the start take this or
+    `admin_client`; `sign_in(client, user)` (tests/helpers.py) is for anyone else, or for
+    changing who is signed in during a test."""
     sign_in(client, member)
     return client
 
 
 @pytest.fixture
 def category(app):
+    """ "General", open for writing."""
     cat = Category(name="General", slug="general", description="Anything at all.", position=1)
     db.session.add(cat)
     db.session.commit()
@@ -125,6 +139,7 @@ def category(app):
 
 @pytest.fixture
 def topic(category, member):
+    """The member's topic "First topic" in `category`, one post."""
     t = forum_service.create_topic(category, member, "First topic", "Hello **world**.")
     db.session.commit()
     return t
@@ -132,6 +147,7 @@ def topic(category, member):
 
 @pytest.fixture
 def post(topic, other_member):
+    """The other member's reply in `topic` (its second post)."""
     p = forum_service.reply(topic, other_member, "A reply with `code`.")
     db.session.commit()
     return p

@@ -8,7 +8,7 @@ import pytest
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User, utcnow
 from forum.services import mail as mail_service
-from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver, sign_in
+from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver
 from tests.smtp import closed_port
 
 
@@ -186,20 +186,18 @@ def test_a_browser_that_refuses_cookies_is_told_why(app, mailbox, member):
     assert client.get("/").status_code == 200
 
 
-def test_sign_out_removes_the_cookie(client, member):
-    sign_in(client, member)
-    token = csrf_token(client, "/account")
-    response = client.post("/signout", data={"csrf_token": token})
+def test_sign_out_removes_the_cookie(member_client, member):
+    token = csrf_token(member_client, "/account")
+    response = member_client.post("/signout", data={"csrf_token": token})
     assert response.status_code == 303
-    assert client.get_cookie("session") is None
-    assert "Sign in" in client.get("/").get_data(as_text=True)
+    assert member_client.get_cookie("session") is None
+    assert "Sign in" in member_client.get("/").get_data(as_text=True)
 
 
-def test_sign_out_refuses_a_cross_site_post(client, member):
-    sign_in(client, member)
-    response = client.post("/signout")
+def test_sign_out_refuses_a_cross_site_post(member_client, member):
+    response = member_client.post("/signout")
     assert response.status_code == 400
-    assert 'href="/account"' in client.get("/").get_data(as_text=True)
+    assert 'href="/account"' in member_client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/register", "/signin", "/signin/sometoken"])
@@ -287,18 +285,19 @@ def test_mail_goes_out_after_the_response(client, mailbox, member):
     assert len(mailbox.messages) == 1
 
 
-def test_changing_the_email_needs_the_new_address_to_confirm(client, mailbox, member):
-    sign_in(client, member)
-    token = csrf_token(client, "/account")
-    response = client.post("/account/email", data={"csrf_token": token, "email": "new@example.org"})
+def test_changing_the_email_needs_the_new_address_to_confirm(member_client, mailbox, member):
+    token = csrf_token(member_client, "/account")
+    response = member_client.post(
+        "/account/email", data={"csrf_token": token, "email": "new@example.org"}
+    )
     assert response.status_code == 302
     response.close()  # the link is made once the answer is out
-    assert "new@example.org" in client.get("/account").get_data(as_text=True)
+    assert "new@example.org" in member_client.get("/account").get_data(as_text=True)
     (confirm,) = deliver(mailbox)
     assert confirm["To"] == "new@example.org"
     db.session.expire_all()
     assert db.session.get(User, member.id).email == "juniper@example.org"
-    response = follow(client, link_in(confirm))
+    response = follow(member_client, link_in(confirm))
     assert response.location == "/account/email-confirmed"
     db.session.expire_all()
     assert db.session.get(User, member.id).email == "new@example.org"
@@ -307,13 +306,14 @@ def test_changing_the_email_needs_the_new_address_to_confirm(client, mailbox, me
 
 
 def test_the_email_change_to_a_taken_address_answers_as_for_a_free_one(
-    client, mailbox, member, other_member
+    member_client, mailbox, member, other_member
 ):
-    sign_in(client, member)
-    token = csrf_token(client, "/account")
+    token = csrf_token(member_client, "/account")
     answers = []
     for address in ("free@example.org", other_member.email.upper()):
-        response = client.post("/account/email", data={"csrf_token": token, "email": address})
+        response = member_client.post(
+            "/account/email", data={"csrf_token": token, "email": address}
+        )
         response.close()
         answers.append((response.status_code, response.location))
     assert answers[0] == answers[1] == (302, "/account")
@@ -326,20 +326,18 @@ def test_the_email_change_to_a_taken_address_answers_as_for_a_free_one(
     assert db.session.get(User, member.id).email == member.email
 
 
-def test_announcements_choice_is_saved(client, member):
-    sign_in(client, member)
-    token = csrf_token(client, "/account")
-    client.post("/account/announcements", data={"csrf_token": token, "announcements": "y"})
+def test_announcements_choice_is_saved(member_client, member):
+    token = csrf_token(member_client, "/account")
+    member_client.post("/account/announcements", data={"csrf_token": token, "announcements": "y"})
     db.session.expire_all()
     assert db.session.get(User, member.id).announcements is True
-    client.post("/account/announcements", data={"csrf_token": token})
+    member_client.post("/account/announcements", data={"csrf_token": token})
     db.session.expire_all()
     assert db.session.get(User, member.id).announcements is False
 
 
-def test_the_account_page_shows_what_is_stored(client, member):
-    sign_in(client, member)
-    page = client.get("/account").get_data(as_text=True)
+def test_the_account_page_shows_what_is_stored(member_client, member):
+    page = member_client.get("/account").get_data(as_text=True)
     assert member.email in page and "What the forum stores about you" in page
 
 

@@ -110,9 +110,8 @@ def test_a_visitor_cannot_ask_for_deletion(client):
 @pytest.mark.parametrize(
     "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {}]
 )
-def test_a_cross_site_deletion_request_is_refused(client, member, mailbox, headers):
-    sign_in(client, member)
-    response = client.post("/account/delete", data={"posts": "erase"}, headers=headers)
+def test_a_cross_site_deletion_request_is_refused(member_client, member, mailbox, headers):
+    response = member_client.post("/account/delete", data={"posts": "erase"}, headers=headers)
     assert response.status_code == 400
     purposes = db.session.scalars(db.select(LoginToken.purpose)).all()
     assert purposes == [] and deliver(mailbox) == []

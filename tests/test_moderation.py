@@ -373,35 +373,33 @@ def test_admins_manage_categories_and_an_archived_one_takes_no_writing(
     ],
     ids=["negative-days", "huge-days", "long-reason", "nul-in-days"],
 )
-def test_a_hostile_suspension_is_a_clear_error(client, admin, member, data):
-    sign_in(client, admin)
+def test_a_hostile_suspension_is_a_clear_error(admin_client, admin, member, data):
     page = f"/staff/members/{member.username}"
-    assert post_form(client, page, page + "/suspend", data, "suspend").status_code == 422
+    assert post_form(admin_client, page, page + "/suspend", data, "suspend").status_code == 422
     assert db.session.get(User, member.id).suspended_until is None
 
 
-def test_an_unknown_role_is_a_clear_error(client, admin, member):
-    sign_in(client, admin)
+def test_an_unknown_role_is_a_clear_error(admin_client, admin, member):
     page = f"/staff/members/{member.username}"
     data = {"role-role": "god", "role-reason": "x"}
-    assert post_form(client, page, page + "/role", data, "role").status_code == 422
+    assert post_form(admin_client, page, page + "/role", data, "role").status_code == 422
 
 
 @pytest.mark.parametrize("category_id", ["abc", "999999", "-1", ""])
-def test_a_move_to_no_real_category_is_a_clear_error(client, admin, topic, category_id):
-    sign_in(client, admin)
+def test_a_move_to_no_real_category_is_a_clear_error(admin_client, admin, topic, category_id):
     topic_page = f"/staff/topics/{topic.id}"
     data = {"move-category": category_id, "move-reason": "x"}
-    assert post_form(client, topic_page, topic_page + "/move", data, "move").status_code == 422
+    assert (
+        post_form(admin_client, topic_page, topic_page + "/move", data, "move").status_code == 422
+    )
 
 
 @pytest.mark.parametrize(
     "url",
     ["/staff/members/nobody", "/staff/posts/999999", "/staff/topics/0", "/staff/reports?page=x"],
 )
-def test_staff_pages_of_nothing_are_not_found(client, admin, url):
-    sign_in(client, admin)
-    assert client.get(url).status_code == 404
+def test_staff_pages_of_nothing_are_not_found(admin_client, admin, url):
+    assert admin_client.get(url).status_code == 404
 
 
 def test_posts_in_an_archived_category_cannot_be_edited(app, client, member, topic):

@@ -33,15 +33,13 @@ def test_every_page_kind_for_a_visitor(client, site):
     assert check_pages(client, visitor_pages(site)) == []
 
 
-def test_every_page_kind_for_a_member(client, site, member):
-    sign_in(client, member)
-    assert check_pages(client, member_pages(site)) == []
+def test_every_page_kind_for_a_member(member_client, site, member):
+    assert check_pages(member_client, member_pages(site)) == []
 
 
-def test_every_page_kind_for_staff(app, client, site, admin):
-    sign_in(client, admin)
+def test_every_page_kind_for_staff(app, admin_client, site, admin):
     paths = staff_pages(site) + staff_routes_without_arguments(app)
-    assert check_pages(client, list(dict.fromkeys(paths))) == []
+    assert check_pages(admin_client, list(dict.fromkeys(paths))) == []
 
 
 def test_forms_sent_back_with_errors_tie_each_error_to_its_field(member_client, site):
