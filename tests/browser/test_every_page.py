@@ -5,7 +5,7 @@ strict CSP is never violated."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import signed_in
+from tests.browser.helpers import signed_in
 from tests.helpers import (
     NOT_FOUND_PAGES,
     forum_pages,

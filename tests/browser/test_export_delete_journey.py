@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import User
-from tests.browser.conftest import WIDTHS, wait_for_mail
+from tests.browser.helpers import WIDTHS, wait_for_mail
 from tests.browser.test_accounts_journey import (
     CATEGORY,
     CATEGORY_PATH,
