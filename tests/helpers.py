@@ -37,6 +37,8 @@ SIGNIN_LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
 ANY_SIGNIN_LINK = re.compile(r"https?://[^/\s\"]+/signin/[A-Za-z0-9_-]+")
 # A CSRF hidden input, of a form with or without a prefix (`reply-csrf_token`).
 CSRF_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
+# The signed token of a visitor's form, which needs no session.
+FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
 
 class IsolatedClient(FlaskClient):
@@ -125,6 +127,14 @@ def csrf_token(client, url: str) -> str:
     page = client.get(url)
     match = CSRF_TOKEN.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def form_token(client, url: str) -> str:
+    """The signed form token of a visitor's form (no session) on the page at `url`."""
+    page = client.get(url)
+    match = FORM_TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no form token on {url} ({page.status_code})"
     return match.group(1)
 
 

@@ -8,7 +8,7 @@ import pytest
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User, utcnow
 from forum.services import mail as mail_service
-from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver
+from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver, form_token
 from tests.smtp import closed_port
 
 
@@ -217,13 +217,11 @@ def test_visitor_forms_refuse_cross_site_posts(client, member, url, headers, sta
 
 
 def test_visitor_forms_work_with_only_the_signed_token(client, member):
-    page = client.get("/signin").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = form_token(client, "/signin")
     response = client.post("/signin", data={"email": member.email, "form_token": token})
     assert response.status_code == 303
     response.close()
-    page = client.get("/register").get_data(as_text=True)
-    register_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    register_token = form_token(client, "/register")
     # A token is good for its own form only.
     wrong = client.post("/signin", data={"email": member.email, "form_token": register_token})
     assert wrong.status_code == 400
@@ -236,9 +234,9 @@ def test_the_link_button_needs_a_browser_that_says_where_the_form_came_from(
     # CSRF): the signed form token alone is not enough on this page.
     ask_link(client, member.email)
     token = link_in(deliver(mailbox)[0])
-    page = client.get(f"/signin/{token}").get_data(as_text=True)
-    form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post(f"/signin/{token}", data={"form_token": form_token})
+    response = client.post(
+        f"/signin/{token}", data={"form_token": form_token(client, f"/signin/{token}")}
+    )
     assert response.status_code == 400
     assert "which site this form came from" in response.get_data(as_text=True)
     assert client.get_cookie("session") is None

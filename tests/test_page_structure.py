@@ -2,13 +2,12 @@
 one <h1>, landmarks, labelled fields, errors tied to their fields, and scripts only where
 there is something to write. The checker itself is `problems_of` in tests/helpers.py."""
 
-import re
-
 import pytest
 
 from tests.helpers import (
     NOT_FOUND_PAGES,
     csrf_token,
+    form_token,
     member_pages,
     problems_of,
     sign_in,
@@ -56,11 +55,6 @@ def test_forms_sent_back_with_errors_tie_each_error_to_its_field(member_client, 
         assert problems_of(html) == []
 
 
-def _form_token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 @pytest.mark.parametrize(
     ("path", "data"),
     [
@@ -70,7 +64,7 @@ def _form_token(client, path: str) -> str:
     ],
 )
 def test_visitor_forms_sent_back_with_errors(client, site, path, data):
-    response = client.post(path, data={**data, "form_token": _form_token(client, path)})
+    response = client.post(path, data={**data, "form_token": form_token(client, path)})
     assert response.status_code == 422, response.status_code
     html = response.get_data(as_text=True)
     assert html.count('aria-invalid="true"') >= 1
