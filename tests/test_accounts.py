@@ -8,7 +8,7 @@ import pytest
 from forum.extensions import db
 from forum.models import LoginToken, OutboxMessage, User, utcnow
 from forum.services import mail as mail_service
-from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, deliver, form_token
+from tests.helpers import SAME_SITE, csrf_token, deliver, form_token, link_in
 from tests.smtp import closed_port
 
 
@@ -17,10 +17,6 @@ def ask_link(client, email, **headers):
     with client.post("/signin", data={"email": email}, headers=headers or SAME_SITE) as response:
         assert response.status_code == 303
     return response
-
-
-def link_in(message) -> str:
-    return SIGNIN_LINK.search(message.get_body(("plain",)).get_content()).group(1)
 
 
 def register(client, username="ada", email="ada@example.org", **extra):

@@ -15,10 +15,10 @@ from forum.services import support as support_service
 from tests.helpers import (
     DATABASE_URL,
     SAME_SITE,
-    SIGNIN_LINK,
     csrf_token,
     deliver,
     dump_database,
+    link_in,
     make_app,
     sign_in,
 )
@@ -127,7 +127,7 @@ def ask_deletion(client, mailbox, choice: str) -> str:
     messages = [m for m in deliver(mailbox) if "deletion" in m["Subject"]]
     (message,) = messages
     assert message["To"] == "juniper@example.org"
-    return SIGNIN_LINK.search(message.get_body(("plain",)).get_content()).group(1)
+    return link_in(message)
 
 
 def assert_gone_everywhere(dump: str) -> None:
