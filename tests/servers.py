@@ -9,7 +9,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 BIN = os.path.dirname(sys.executable)
 

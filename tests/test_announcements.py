@@ -16,7 +16,7 @@ from forum.services import ServiceError
 from forum.services import announcements as service
 from forum.services import mail as mail_service
 from forum.services.members import create_user
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
@@ -39,12 +39,6 @@ def readers(app):
         people[name] = user
     db.session.commit()
     return people
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 def publish(client, title="Hello", body="Some *news*.", send_mail=False):

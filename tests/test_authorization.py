@@ -20,8 +20,7 @@ from forum.services import disclosure, support_desk
 from forum.services import forum as forum_service
 from forum.services import support as support_service
 from forum.services.members import create_user
-
-from .conftest import sign_in
+from tests.browser.helpers import sign_in
 
 ROLES = ("visitor", "member", "suspended", "moderator", "moderator_agreed", "admin")
 PUBLIC = frozenset(ROLES)

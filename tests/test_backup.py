@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import forum as forum_service
 from forum.services.privacy import ensure_first_version
-from tests.conftest import DATABASE_URL, make_app
+from tests.helpers import DATABASE_URL, make_app
 
 
 def _every_row(engine) -> dict[str, list[tuple]]:

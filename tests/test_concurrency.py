@@ -4,7 +4,7 @@ every counter exact, no 5xx. The 30-second run is `make bench-load`; this one is
 import tempfile
 
 from bench.load import SECRET_KEY, check, prepare, run_load, server_env
-from tests.conftest import DATABASE_URL, make_app
+from tests.helpers import DATABASE_URL, make_app
 from tests.servers import gunicorn
 
 CLIENTS = 16

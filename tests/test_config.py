@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 import config
-from tests.conftest import DATABASE_URL, ROOT
+from tests.helpers import DATABASE_URL, ROOT
 from tests.servers import base_env, flask_command, gunicorn
 
 BIN = os.path.dirname(sys.executable)

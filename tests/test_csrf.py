@@ -4,7 +4,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Post, Topic, User
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 
 def _state():

@@ -25,7 +25,7 @@ from forum.services import reports as reports_service
 from forum.services import support as support_service
 from forum.services import support_desk
 from forum.services.privacy import ensure_first_version
-from tests.conftest import dump_database, sign_in
+from tests.helpers import dump_database, sign_in
 
 EVIL = "https://evil.example"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

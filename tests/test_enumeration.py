@@ -1,6 +1,5 @@
 """No form tells a stranger whether an address belongs to a member."""
 
-import re
 import statistics
 import threading
 import time
@@ -8,10 +7,7 @@ import time
 from forum.extensions import db
 from forum.models import User
 from forum.services import mail as mail_service
-from tests.conftest import make_app
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
+from tests.helpers import SAME_SITE, SIGNIN_LINK, make_app
 
 
 def register(client, username, email, read=True):
@@ -44,7 +40,7 @@ def test_registering_a_members_address_answers_as_for_a_new_one(client, mailbox,
     mail_service.send_queued()
     notice = next(m for _, m in mailbox.messages if m["To"] == member.email)
     text = notice.get_body(("plain",)).get_content()
-    assert "Someone asked to register" in text and LINK.search(text)
+    assert "Someone asked to register" in text and SIGNIN_LINK.search(text)
     assert "another" not in text  # the stranger's chosen name is not echoed
 
 
@@ -77,9 +73,9 @@ def test_the_notice_to_an_owner_counts_against_the_per_address_limit(app, client
 def test_two_registrations_racing_for_one_address_make_one_account(_schema, smtp_server):
     app = make_app(MAIL_URL=smtp_server.url, LIMIT_REGISTER="100 per minute")
     with app.app_context():
-        from tests.conftest import _empty_tables
+        from tests.helpers import empty_tables
 
-        _empty_tables()
+        empty_tables()
     barrier = threading.Barrier(4)
     statuses = []
 

@@ -3,6 +3,7 @@ read-only or full. Each ends in a clear answer, nothing lost, nothing done twice
 The long versions under load are `make bench-faults`."""
 
 import os
+import platform
 import signal
 import sqlite3
 import threading
@@ -12,15 +13,14 @@ import pytest
 from sqlalchemy import event, text, update
 
 from bench.faults import proxied, wait_for, worker_pids
-from bench.load import SECRET_KEY, TOKEN, _request, check, prepare, server_env
+from bench.load import SECRET_KEY, TOKEN, check, prepare, server_env
 from forum.extensions import db
 from forum.models import OutboxMessage, Post, utcnow
 from forum.views.errors import READ_ONLY, UNREACHABLE
-from tests.conftest import DATABASE_URL, make_app, sign_in
+from tests.helpers import DATABASE_URL, SAME_SITE, make_app, raw_request, sign_in
 from tests.servers import gunicorn
 from tests.smtp import closed_port, running_smtp_server
 
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 
@@ -102,7 +102,7 @@ def test_a_worker_killed_mid_transaction_leaves_no_partial_post(app, tmp_path):
     env = {**server_env(DATABASE_URL, str(tmp_path)), "GUNICORN_CMD_ARGS": f"--pid {pid_file}"}
     with gunicorn(env, workers=1) as base:
         wait_for(pid_file)
-        status, new, page = _request(base, "GET", topic_path, cookies[0])
+        status, new, page = raw_request(base, "GET", topic_path, cookies[0])
         cookie, token = new or cookies[0], TOKEN.search(page).group(1)
         before = _posts()
         with _topic_locked(topic_id):
@@ -110,17 +110,17 @@ def test_a_worker_killed_mid_transaction_leaves_no_partial_post(app, tmp_path):
             body = f"csrf_token={token}&body=Killed+mid-transaction".encode()
             sender = threading.Thread(
                 target=lambda: answers.append(
-                    _safe(_request, base, "POST", f"/t/{topic_id}/reply", cookie, body)
+                    _safe(raw_request, base, "POST", f"/t/{topic_id}/reply", cookie, body)
                 )
             )
             sender.start()
-            time.sleep(1.5)  # the reply is now waiting on the topic's lock
             (worker,) = worker_pids(pid_file)
+            _wait_until_waiting_on_lock(worker)
             os.kill(worker, signal.SIGKILL)
             sender.join(timeout=20)
         assert answers and isinstance(answers[0], OSError)  # no answer: the worker died
         # The master starts a new worker, which serves the next request.
-        status, _, _ = _request(base, "POST", f"/t/{topic_id}/reply", cookie, body)
+        status, _, _ = raw_request(base, "POST", f"/t/{topic_id}/reply", cookie, body)
         assert status == 302
     assert _posts() == before + 1
     assert check(loaded, topic_id, ["Killed mid-transaction"]) == []
@@ -146,6 +146,36 @@ class _topic_locked:
     def __exit__(self, *exc):
         self.conn.rollback()
         self.conn.close()
+
+
+# The syscalls of a thread asleep (nanosleep, clock_nanosleep), by machine.
+_SLEEP_SYSCALLS = {"x86_64": {35, 230}, "aarch64": {101, 115}}
+
+
+def _wait_until_waiting_on_lock(worker: int, seconds: float = 20) -> None:
+    """Poll until the worker's request waits on the lock `_topic_locked` holds: on
+    PostgreSQL a lock not granted; on SQLite the worker asleep in SQLite's busy handler."""
+    deadline = time.monotonic() + seconds
+    while not _waits_on_lock(worker):
+        assert time.monotonic() < deadline, "the reply never waited on the topic's lock"
+        time.sleep(0.01)
+
+
+def _waits_on_lock(worker: int) -> bool:
+    if ON_POSTGRES:
+        with db.engine.connect() as conn:
+            return bool(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+    sleeping = _SLEEP_SYSCALLS.get(platform.machine())
+    try:
+        with open(f"/proc/{worker}/syscall") as f:
+            state = f.read().split()[0]  # a syscall number, or "running"
+    except OSError:
+        state = None
+    if sleeping is None or state is None:
+        # No way to see the worker's state here: give it the time a request takes to block.
+        time.sleep(1.5)
+        return True
+    return state.isdigit() and int(state) in sleeping
 
 
 def _safe(call, *args):

@@ -1,5 +1,6 @@
 """What the public pages show: counts, order, paging, permalinks and error pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,7 +93,7 @@ def test_missing_things_get_the_styled_404(client, topic, url):
 
 
 def test_forbidden_gets_the_styled_403(client, topic, other_member):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     sign_in(client, other_member)
     first = db.session.scalar(db.select(Topic)).id
@@ -119,3 +120,39 @@ def test_nul_in_an_address_is_a_clear_400(client, topic, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "cannot contain NUL" in response.get_data(as_text=True)
+
+
+# --- paging: the pager and the jump to the latest post --------------------------------------
+
+
+def _pager(html: str) -> str:
+    start = html.index('<nav class="pager"')
+    return html[start : html.index("</nav>", start)]
+
+
+def _numbers(pager: str) -> list[str]:
+    """The page numbers and gaps of a pager, in order."""
+    return [n or gap for n, gap in re.findall(r"(\d+)</(?:a|span)>|(…)", pager)]
+
+
+def test_pager_always_shows_the_first_and_last_page(app, client, site):
+    app.config["POSTS_PER_PAGE"] = 5  # 69 posts: 14 pages
+    pager = _pager(client.get(site.long_topic + "?page=7").get_data(as_text=True))
+    assert _numbers(pager) == ["1", "…", "5", "6", "7", "8", "9", "…", "14"]
+    assert 'rel="first"' in pager and 'rel="last"' in pager
+    assert 'rel="prev"' in pager and 'rel="next"' in pager
+    assert '<span aria-current="page"><span class="visually-hidden">Page </span>7</span>' in pager
+    pager = _pager(client.get(site.long_topic).get_data(as_text=True))
+    assert _numbers(pager) == ["1", "2", "3", "…", "14"]
+    assert 'rel="prev"' not in pager and 'rel="first"' not in pager
+    pager = _pager(client.get(site.long_topic + "?page=14").get_data(as_text=True))
+    assert _numbers(pager) == ["1", "…", "12", "13", "14"]
+    assert 'rel="next"' not in pager and 'rel="last"' not in pager
+    html = client.get(site.long_topic).get_data(as_text=True)
+    assert "Jump to latest" in html and f"{site.long_topic}?page=14#latest" in html
+
+
+def test_jump_to_latest_lands_on_the_last_post(client, site):
+    html = client.get(site.long_topic + "?page=last").get_data(as_text=True)
+    assert html.index('id="latest"') < html.index("Post 69") < html.index("</main>")
+    assert html.count('id="latest"') == 1

@@ -18,12 +18,11 @@ from werkzeug.routing import IntegerConverter
 from forum.extensions import db
 from forum.models import Post
 from forum.services.text import whole_number
-from tests.conftest import DATABASE_URL, csrf_token, sign_in
+from tests.helpers import DATABASE_URL, SAME_SITE, csrf_token, sign_in
 from tests.servers import base_env, flask_command, gunicorn
 
 # Seconds one request may take, on a busy 2-core machine; a hang is a failure.
 BOUND = 5.0
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 HYPOTHESIS = settings(
     max_examples=25,
     deadline=None,
@@ -167,7 +166,8 @@ def test_members_forms_take_any_text(open_app, member, topic, text):
 def test_nasty_posts_are_answered_fast_and_stored_safely(open_app, member, topic, text):
     client, token = member_session(open_app, member)
     response = answered(client.post, f"/t/{topic.id}/reply", data={"body": text, **token})
-    assert response.status_code in (302, 303, 422)
+    # A body of nothing but a NUL is empty once cleaned, and sent back; any other is posted.
+    assert response.status_code == (422 if text == "\x00" else 302)
     answered(client.post, "/c/general/new", data={"title": text[:200], "body": text, **token})
     page = answered(client.get, f"/t/{topic.id}/{topic.slug}", query_string={"page": "last"})
     assert "<script>alert" not in page.get_data(as_text=True)
@@ -225,18 +225,20 @@ def test_a_megabyte_body_is_refused_with_413(open_app, member, topic):
 
 
 @pytest.mark.parametrize(
-    "path, query, body",
+    "path, query, body, status",
     [
-        ("/t/\xff\xfe", "", b""),  # the WSGI path is bytes seen as Latin-1
-        ("/u/\xc3\x28", "page=%ff%fe", b""),
-        ("/", "q=%00", b""),
-        ("/support/answers", "q=\xff\x00%C0%AF", b""),
-        ("/signin", "", b"email=%ff%fe%00&form_token=\xff"),
-        ("/register", "", b"username=\xc3\x28&email=a%40b\xff.example"),
-        ("/support", "", b"subject=\xed\xa0\x80&message=%ed%a0%80&kind=\xff"),
+        ("/t/\xff\xfe", "", b"", 404),  # the WSGI path is bytes seen as Latin-1
+        ("/u/\xc3\x28", "page=%ff%fe", b"", 404),
+        ("/", "q=%00", b"", 400),
+        ("/support/answers", "q=\xff\x00%C0%AF", b"", 400),
+        ("/signin", "", b"email=%ff%fe%00&form_token=\xff", 422),
+        ("/register", "", b"username=\xc3\x28&email=a%40b\xff.example", 422),
+        ("/support", "", b"subject=\xed\xa0\x80&message=%ed%a0%80&kind=\xff", 422),
     ],
 )
-def test_invalid_utf8_in_urls_and_bodies_is_a_clear_4xx_or_a_page(open_app, path, query, body):
+def test_invalid_utf8_in_urls_and_bodies_is_a_clear_4xx_or_a_page(
+    open_app, path, query, body, status
+):
     client = open_app.test_client()
     method = "POST" if body else "GET"
     response = answered(
@@ -248,7 +250,7 @@ def test_invalid_utf8_in_urls_and_bodies_is_a_clear_4xx_or_a_page(open_app, path
         content_type="application/x-www-form-urlencoded",
         headers=SAME_SITE,
     )
-    assert response.status_code in (200, 301, 302, 303, 400, 404, 422), response.status_code
+    assert response.status_code == status, response.status_code
 
 
 def test_raw_bytes_through_a_real_server(tmp_path):
@@ -336,7 +338,7 @@ def test_search_dates_at_the_ends_of_the_calendar(open_app, topic, until):
     response = answered(client.get, "/search", query_string={"q": "topic", "to": until})
     assert response.status_code == 200
     response = answered(client.get, "/search", query_string={"q": "topic", "from": until})
-    assert response.status_code in (200, 422)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("version", ["²", "\u0661", "1²", "9" * 40, "-1", " 1"])

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from forum.extensions import db
 from forum.models import OutboxMessage
 from forum.services import mail
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.servers import base_env, flask_command, gunicorn
 from tests.smtp import running_smtp_server
 

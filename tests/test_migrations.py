@@ -31,7 +31,7 @@ def test_rebuilding_the_users_table_keeps_every_row_that_points_at_it(tmp_path):
     from flask_migrate import downgrade, upgrade
 
     from forum.services.members import create_user
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     path = tmp_path / "old.db"
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")

@@ -1,7 +1,6 @@
 """Moderation: reports and the queue, hide/lock/pin/move, edits with revisions, suspensions,
 roles, categories, held posts; every action writes exactly one moderation log record."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -11,15 +10,13 @@ from forum.extensions import db
 from forum.models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from forum.services import forum as forum_service
 from forum.services import moderation, reports, revisions, sanctions
-from tests.conftest import csrf_token, sign_in
-
-TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
+from tests.helpers import csrf_token, sign_in, token_in
 
 
 def token_of(client, url: str) -> str:
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
-    return TOKEN.search(page.get_data(as_text=True)).group(1)
+    return token_in(page.get_data(as_text=True))
 
 
 def log_count() -> int:
@@ -362,44 +359,47 @@ def test_admins_manage_categories_and_an_archived_one_takes_no_writing(
     db.session.rollback()
     url = f"/c/{category.slug}/new"
     response = post_form(client, url, url, {"title": "New one", "body": "Text."})
-    assert response.status_code in (403, 422)
+    assert response.status_code == 422
     assert db.session.scalar(select(func.count(Topic.id))) == 0
 
 
-def test_hostile_input_on_staff_forms_is_a_clear_error(app, client, admin, member, topic):
-    sign_in(client, admin)
-    page = f"/staff/members/{member.username}"
-    for data in (
+@pytest.mark.parametrize(
+    "data",
+    [
         {"suspend-days": "-1", "suspend-reason": "x"},
         {"suspend-days": "99999999999999999999", "suspend-reason": "x"},
         {"suspend-days": "3", "suspend-reason": "x" * 501},
         {"suspend-days": "3\x00", "suspend-reason": "x"},
-    ):
-        assert post_form(client, page, page + "/suspend", data, "suspend").status_code in (400, 422)
-    assert (
-        post_form(
-            client, page, page + "/role", {"role-role": "god", "role-reason": "x"}, "role"
-        ).status_code
-        == 422
-    )
-    topic_page = f"/staff/topics/{topic.id}"
-    for category_id in ("abc", "999999", "-1", ""):
-        response = post_form(
-            client,
-            topic_page,
-            topic_page + "/move",
-            {"move-category": category_id, "move-reason": "x"},
-            "move",
-        )
-        assert response.status_code == 422
-    for url in (
-        "/staff/members/nobody",
-        "/staff/posts/999999",
-        "/staff/topics/0",
-        "/staff/reports?page=x",
-    ):
-        assert client.get(url).status_code == 404
+    ],
+    ids=["negative-days", "huge-days", "long-reason", "nul-in-days"],
+)
+def test_a_hostile_suspension_is_a_clear_error(admin_client, admin, member, data):
+    page = f"/staff/members/{member.username}"
+    assert post_form(admin_client, page, page + "/suspend", data, "suspend").status_code == 422
     assert db.session.get(User, member.id).suspended_until is None
+
+
+def test_an_unknown_role_is_a_clear_error(admin_client, admin, member):
+    page = f"/staff/members/{member.username}"
+    data = {"role-role": "god", "role-reason": "x"}
+    assert post_form(admin_client, page, page + "/role", data, "role").status_code == 422
+
+
+@pytest.mark.parametrize("category_id", ["abc", "999999", "-1", ""])
+def test_a_move_to_no_real_category_is_a_clear_error(admin_client, admin, topic, category_id):
+    topic_page = f"/staff/topics/{topic.id}"
+    data = {"move-category": category_id, "move-reason": "x"}
+    assert (
+        post_form(admin_client, topic_page, topic_page + "/move", data, "move").status_code == 422
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/staff/members/nobody", "/staff/posts/999999", "/staff/topics/0", "/staff/reports?page=x"],
+)
+def test_staff_pages_of_nothing_are_not_found(admin_client, admin, url):
+    assert admin_client.get(url).status_code == 404
 
 
 def test_posts_in_an_archived_category_cannot_be_edited(app, client, member, topic):

@@ -3,7 +3,7 @@
 from forum.extensions import db
 from forum.models import Post
 from forum.services import forum as forum_service
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 
 def _url(topic):

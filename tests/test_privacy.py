@@ -6,9 +6,7 @@ from forum.extensions import db
 from forum.models import PolicyVersion, User
 from forum.security import safe_redirect_target
 from forum.services import privacy as service
-from tests.conftest import cookie_problems, csrf_token, listed_cookie_names, sign_in
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
+from tests.helpers import SAME_SITE, cookie_problems, csrf_token, listed_cookie_names, sign_in
 
 
 def _publish(client, summary: str, body: str):
@@ -35,37 +33,35 @@ def test_the_first_version_is_created_from_the_bundled_text(app, client):
     assert db.session.scalar(db.select(db.func.count()).select_from(PolicyVersion)) == 1
 
 
-def test_an_admin_publishes_a_version_with_a_readable_diff(client, admin):
-    sign_in(client, admin)
-    current = client.get("/staff/privacy").get_data(as_text=True)
+def test_an_admin_publishes_a_version_with_a_readable_diff(admin_client, admin):
+    current = admin_client.get("/staff/privacy").get_data(as_text=True)
     assert "version 1" in current and "## Reading" in current
     body = service.current_version().body.replace(
         "no images from elsewhere", "no images from elsewhere <script>alert(1)</script>"
     )
-    response = _publish(client, "We say more about images.", body)
+    response = _publish(admin_client, "We say more about images.", body)
     assert response.status_code == 303 and response.location == "/privacy/v/2/changes"
-    changes = client.get("/privacy/v/2/changes").get_data(as_text=True)
+    changes = admin_client.get("/privacy/v/2/changes").get_data(as_text=True)
     assert "We say more about images." in changes
     assert '<tr class="diff-removed">' in changes and '<tr class="diff-added">' in changes
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in changes and "<script>" not in changes
     assert "style=" not in changes
-    current = client.get("/privacy").get_data(as_text=True)
+    current = admin_client.get("/privacy").get_data(as_text=True)
     assert "Version 2, published" in current and "&lt;script&gt;" in current
-    old = client.get("/privacy/v/1").get_data(as_text=True)
+    old = admin_client.get("/privacy/v/1").get_data(as_text=True)
     assert "This is an earlier version" in old and "alert(1)" not in old
-    first = client.get("/privacy/v/1/changes").get_data(as_text=True)
+    first = admin_client.get("/privacy/v/1/changes").get_data(as_text=True)
     assert "This is the first version" in first
-    assert client.get("/privacy/v/3").status_code == 404
-    assert client.get("/privacy/v/3/changes").status_code == 404
+    assert admin_client.get("/privacy/v/3").status_code == 404
+    assert admin_client.get("/privacy/v/3/changes").status_code == 404
 
 
-def test_publishing_refuses_the_same_text_and_needs_a_summary(client, admin):
-    sign_in(client, admin)
+def test_publishing_refuses_the_same_text_and_needs_a_summary(admin_client, admin):
     body = service.current_version().body
-    response = _publish(client, "Nothing really", body)
+    response = _publish(admin_client, "Nothing really", body)
     assert response.status_code == 422
     assert "same as the current version" in response.get_data(as_text=True)
-    assert _publish(client, "", body + "More.").status_code == 422
+    assert _publish(admin_client, "", body + "More.").status_code == 422
     assert service.current_version().version == 1
 
 
@@ -75,16 +71,12 @@ def test_only_admins_publish(client, moderator, member):
     assert client.get("/staff/privacy").status_code == 403
     sign_in(client, moderator)
     assert client.get("/staff/privacy").status_code == 403
-    assert client.post("/staff/privacy", data={"summary": "x", "body": "y"}).status_code in (
-        400,
-        403,
-    )
+    assert client.post("/staff/privacy", data={"summary": "x", "body": "y"}).status_code == 400
 
 
-def test_publishing_needs_the_csrf_token(client, admin):
-    sign_in(client, admin)
-    response = client.post("/staff/privacy", data={"summary": "x", "body": "y"})
-    assert response.status_code in (400, 422)
+def test_publishing_needs_the_csrf_token(admin_client, admin):
+    response = admin_client.post("/staff/privacy", data={"summary": "x", "body": "y"})
+    assert response.status_code == 400
     assert service.current_version().version == 1
 
 

@@ -12,11 +12,8 @@ import redis
 from forum.extensions import db
 from forum.models import Post, PostRevision
 from forum.services import mail as mail_service
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import SAME_SITE, csrf_token, link_in, sign_in
 from tests.servers import base_env, flask_command, gunicorn
-from tests.test_accounts import link_in
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 
 
 def ask(client, email, ip="203.0.113.5"):

@@ -12,7 +12,7 @@ from forum.services import forum as forum_service
 from forum.services import search as service
 from forum.services import support as support_service
 from forum.services import support_desk
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 MARKED = re.compile(r"<mark>([^<]*)</mark>")
 

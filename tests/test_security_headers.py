@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize("path", ["/", "/c/general", "/nowhere", "/static/style.css", "/u/juniper"])
@@ -19,7 +19,7 @@ def test_every_response_carries_the_security_headers(client, category, member, p
 
 
 def test_production_adds_hsts_and_secure_cookies(monkeypatch):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     app = make_app(SESSION_COOKIE_SECURE=True)
     assert "Strict-Transport-Security" in app.test_client().get("/nowhere").headers

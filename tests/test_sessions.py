@@ -7,10 +7,7 @@ from forum.extensions import db
 from forum.models import MemberSession, User, utcnow
 from forum.services import mail as mail_service
 from forum.services.deletion import delete_account
-from tests.conftest import csrf_token, make_app, sign_in
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-LINK = re.compile(r"http://localhost/signin/([A-Za-z0-9_-]+)")
+from tests.helpers import SAME_SITE, SIGNIN_LINK, csrf_token, make_app, sign_in
 
 
 def signed_in(client) -> bool:
@@ -32,7 +29,7 @@ def sign_in_by_mail(client, mailbox, email: str) -> None:
     response.close()  # the deferred lookup runs once the answer is out
     mail_service.send_queued()
     body = mailbox.messages[-1][1].get_body(("plain",)).get_content()
-    token = LINK.search(body).group(1)
+    token = SIGNIN_LINK.search(body).group(1)
     response = client.post(f"/signin/{token}", headers=SAME_SITE)
     assert response.location == "/signin/done", response.get_data(as_text=True)
 
@@ -112,7 +109,7 @@ def test_an_email_change_ends_the_other_sessions(app, mailbox, member):
     laptop.post("/account/email", data=data).close()
     mail_service.send_queued()
     body = mailbox.messages[-1][1].get_body(("plain",)).get_content()
-    link = LINK.search(body).group(1)
+    link = SIGNIN_LINK.search(body).group(1)
     response = laptop.post(f"/signin/{link}", headers=SAME_SITE)
     assert response.location == "/account/email-confirmed"
     # The browser that confirmed stays signed in, on a new session; the other is out.
@@ -194,5 +191,5 @@ def test_unsubscribe_links_name_no_member_and_die_with_an_address_change(
     client.post("/account/email", data={"csrf_token": csrf, "email": "moved@example.org"}).close()
     mail_service.send_queued()
     body = mailbox.messages[-1][1].get_body(("plain",)).get_content()
-    client.post(f"/signin/{LINK.search(body).group(1)}", headers=SAME_SITE)
+    client.post(f"/signin/{SIGNIN_LINK.search(body).group(1)}", headers=SAME_SITE)
     assert app.test_client().get(f"/unsubscribe/{token}").status_code == 400

@@ -8,10 +8,8 @@ import pytest
 import config
 from forum.extensions import db
 from forum.services import mail as mail_service
-from tests.conftest import make_app
+from tests.helpers import ANY_SIGNIN_LINK, SAME_SITE, make_app
 
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-ANY_LINK = re.compile(r"https?://[^/\s\"]+/signin/[A-Za-z0-9_-]+")
 PRODUCTION = {
     "FORUM_ENV": "production",
     "SECRET_KEY": "p" * 64,
@@ -24,7 +22,7 @@ PRODUCTION = {
 def mailed_links(mailbox) -> list[str]:
     mail_service.send_queued()
     bodies = [m.get_body(("plain",)).get_content() for _, m in mailbox.messages]
-    return [link for body in bodies for link in ANY_LINK.findall(body)]
+    return [link for body in bodies for link in ANY_SIGNIN_LINK.findall(body)]
 
 
 def test_a_sign_in_asked_with_a_foreign_host_mails_a_link_on_site_url(client, mailbox, member):

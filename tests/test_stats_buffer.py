@@ -18,7 +18,7 @@ from forum.models import StatDaily, StatHourly
 from forum.services.retention import purge_all
 from forum.services.stats import PageView, Recorder
 from forum.services.stats_store import write_counts
-from tests.conftest import ROOT, make_app
+from tests.helpers import ROOT, make_app
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)

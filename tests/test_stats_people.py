@@ -9,7 +9,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import StatHourly
 from forum.services.stats import flush_to_database
-from tests.conftest import make_app, sign_in
+from tests.helpers import make_app, sign_in
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 RARE = "https://rare.example.net/some/page"

@@ -2,9 +2,7 @@
 thread on a free port, and a visitor's browser context that takes no cookies."""
 
 import os
-import re
 import threading
-import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +12,8 @@ from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from forum.extensions import db
-from forum.models import LoginToken, OutboxMessage, User
 from forum.services import forum as forum_service
-from tests.conftest import sign_in
+from tests.browser.helpers import LONG_WORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +28,6 @@ CHROMIUM_ARGS = [
 HERE = Path(__file__).resolve().parent
 TIMEOUT_MS = 10_000
 # Every journey runs on a phone and on a desktop: parametrize("width", WIDTHS, indirect=True).
-WIDTHS = [375, 1280]
 SIDEWAYS = "sideways-scroll:"
 # Injected by the browser driver (so outside the page's CSP): after each load, report
 # through the console when the document is wider than the window.
@@ -222,23 +218,8 @@ def open_visit(browser, playwright, live_server, width):
     assert sideways == [], "\n".join(sideways)
 
 
-def signed_in(app, open_visit, username: str, **context_args):
-    """A browser context carrying the session cookie of `username`, as signing in would set."""
-    user = db.session.scalar(db.select(User).where(User.username == username))
-    client = app.test_client()
-    sign_in(client, user)
-    db.session.remove()
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    v = open_visit(refuse_cookies=False, **context_args)
-    v.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": v.base_url, "httpOnly": True}]
-    )
-    return v
-
-
 # --- the forum the journeys read -------------------------------------------------------
 
-LONG_WORD = "Donaudampfschifffahrtselektrizitaetenhauptbetriebswerkbauunterbeamten" * 3
 LONG_URL = "https://example.org/" + "/".join(f"segment-{n}-without-any-break" for n in range(12))
 
 RICH_POST = """\
@@ -316,57 +297,3 @@ def forum(category, member, moderator) -> Forum:
     # Reading the ids above began a transaction: end it, and let no ORM object outlive it.
     db.session.remove()
     return seeded
-
-
-# --- mail: the test's SMTP server and the links it receives ------------------------------
-
-MAIL_WAIT_SECONDS = 30  # generous: CI machines are shared and slow
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    """The test's SMTP server, set as the app's mail server before the live server starts."""
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
-
-
-def wait_for_mail(mailbox, count: int):
-    """The `count`-th message, once it has arrived (it is sent after the response closes)."""
-    deadline = time.monotonic() + MAIL_WAIT_SECONDS
-    while len(mailbox.messages) < count:
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"message {count} did not arrive within {MAIL_WAIT_SECONDS} s "
-                f"({len(mailbox.messages)} arrived); {_outbox_state()}"
-            )
-        time.sleep(0.05)
-    assert len(mailbox.messages) == count, "more mail arrived than was asked for"
-    return mailbox.messages[count - 1][1]
-
-
-def _outbox_state() -> str:
-    """What the database says about the mail, for a failure message."""
-    outbox = db.session.execute(
-        db.select(
-            OutboxMessage.id,
-            OutboxMessage.attempts,
-            OutboxMessage.next_attempt_at,
-            OutboxMessage.last_error,
-        )
-    ).all()
-    tokens = db.session.scalar(db.select(db.func.count()).select_from(LoginToken))
-    db.session.remove()
-    return f"outbox: {outbox}, login tokens: {tokens}"
-
-
-def sign_in_by_mail(v, mailbox, address: str, count: int) -> None:
-    """Sign in through the form and the `count`-th mail's link, as a person would."""
-    v.goto("/signin")
-    v.page.get_by_label("Email address", exact=True).fill(address)
-    v.page.get_by_role("button", name="Email me a sign-in link").click()
-    v.page.wait_for_url(v.base_url + "/signin/sent")
-    text = wait_for_mail(mailbox, count).get_body(("plain",)).get_content()
-    link = re.search(re.escape(v.base_url) + r"/signin/[A-Za-z0-9_-]{43,}", text).group(0)
-    v.page.goto(link)
-    v.page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    v.page.wait_for_url(v.base_url + "/")

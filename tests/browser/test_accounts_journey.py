@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import request
 from playwright.sync_api import expect
 
-from tests.browser.conftest import WIDTHS, wait_for_mail
+from tests.browser.helpers import WIDTHS, wait_for_mail
 
 pytestmark = pytest.mark.browser
 

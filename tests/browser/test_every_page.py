@@ -5,11 +5,11 @@ strict CSP is never violated."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import signed_in
-from tests.test_design import (  # noqa: F401 (site is a fixture)
+from tests.browser.helpers import signed_in
+from tests.helpers import (
+    NOT_FOUND_PAGES,
     forum_pages,
     member_only_pages,
-    site,
     staff_only_pages,
     staff_routes_without_arguments,
     visitor_pages,
@@ -31,7 +31,8 @@ def check(v, paths: list[str], label: str) -> list[str]:
     found = []
     for path in paths:
         response = v.goto(path)
-        assert response.status in (200, 404), (path, response.status)
+        expected = 404 if path in NOT_FOUND_PAGES else 200
+        assert response.status == expected, (path, response.status)
         results = Axe().run(v.page)
         if results.violations_count:
             found.append(f"--- {path} ({label}):\n{results.generate_report()}")
@@ -47,7 +48,7 @@ SCHEMES = [("light", 1280), ("dark", 375)]
 
 
 @pytest.mark.parametrize(("scheme", "width"), SCHEMES, ids=["light", "dark"], indirect=["width"])
-def test_visitor_pages(site, open_visit, scheme, width):  # noqa: F811
+def test_visitor_pages(site, open_visit, scheme, width):
     v = open_visit(color_scheme=scheme)
     found = check(v, visitor_pages(site), f"visitor, {scheme}, {width} px")
     assert v.context.cookies() == []
@@ -55,7 +56,7 @@ def test_visitor_pages(site, open_visit, scheme, width):  # noqa: F811
 
 
 @pytest.mark.parametrize(("scheme", "width"), SCHEMES, ids=["light", "dark"], indirect=["width"])
-def test_member_pages(app, site, member, open_visit, scheme, width):  # noqa: F811
+def test_member_pages(app, site, member, open_visit, scheme, width):
     v = signed_in(app, open_visit, "juniper", color_scheme=scheme)
     v.goto("/account")
     assert v.page.get_by_role("heading", level=1).count() == 1
@@ -89,7 +90,7 @@ def check_current(v, label: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("scheme", "width"), SCHEMES, ids=["light", "dark"], indirect=["width"])
-def test_staff_pages(app, site, admin, open_visit, scheme, width):  # noqa: F811
+def test_staff_pages(app, site, admin, open_visit, scheme, width):
 
     v = signed_in(app, open_visit, "ada_admin", color_scheme=scheme)
     paths = forum_pages(site) + staff_only_pages(site) + staff_routes_without_arguments(app)
@@ -99,7 +100,7 @@ def test_staff_pages(app, site, admin, open_visit, scheme, width):  # noqa: F811
 
 
 @pytest.mark.parametrize("width", [375], indirect=True)
-def test_the_checks_can_fail(app, site, open_visit, width):  # noqa: F811
+def test_the_checks_can_fail(app, site, open_visit, width):
     """A page that scrolls sideways, and one axe objects to, are both reported."""
     v = open_visit()
     v.goto(site.topic)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import User
-from tests.browser.conftest import WIDTHS, wait_for_mail
+from tests.browser.helpers import WIDTHS, wait_for_mail
 from tests.browser.test_accounts_journey import (
     CATEGORY,
     CATEGORY_PATH,
@@ -20,7 +20,7 @@ from tests.browser.test_accounts_journey import (
     link_in,
     press_sign_in,
 )
-from tests.conftest import dump_database
+from tests.helpers import dump_database
 
 pytestmark = pytest.mark.browser
 

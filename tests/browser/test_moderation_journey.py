@@ -11,8 +11,7 @@ from forum.extensions import db
 from forum.models import Category, ModerationLog, RevealLog, utcnow
 from forum.services import forum as forum_service
 from forum.services.members import create_user
-
-from .conftest import WIDTHS, sign_in_by_mail
+from tests.browser.helpers import WIDTHS, sign_in_by_mail
 
 pytestmark = pytest.mark.browser
 

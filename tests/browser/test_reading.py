@@ -6,8 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import make_response
 
 from forum.security import CSP
-
-from .conftest import LONG_WORD, WIDTHS
+from tests.browser.helpers import LONG_WORD, WIDTHS
 
 pytestmark = pytest.mark.browser
 

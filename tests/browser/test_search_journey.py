@@ -4,7 +4,7 @@ violation axe can find, on a phone and on a desktop."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import WIDTHS
+from tests.browser.helpers import WIDTHS
 
 pytestmark = pytest.mark.browser
 

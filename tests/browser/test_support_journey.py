@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.services.members import create_user
-from tests.browser.conftest import WIDTHS, sign_in_by_mail, wait_for_mail
+from tests.browser.helpers import WIDTHS, sign_in_by_mail, wait_for_mail
 
 pytestmark = pytest.mark.browser
 

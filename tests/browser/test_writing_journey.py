@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from forum.models import Topic, User
 from forum.services import forum as forum_service
-from tests.browser.conftest import WIDTHS, signed_in
+from tests.browser.helpers import WIDTHS, signed_in
 
 pytestmark = pytest.mark.browser
 
