@@ -1,4 +1,15 @@
-"""Business logic: plain functions with explicit arguments, never reading the request."""
+"""Business logic: plain functions with explicit arguments, never reading the request.
+
+The rules every service keeps:
+- It takes what it needs as arguments, the actor included, and checks what the actor may
+  do (require_staff, require_admin, or its own rule), raising Forbidden; it never reads
+  request, session, g or current_user (tests/test_structure.py checks the imports).
+- It never commits: the caller (a view, through views/actions.py, or a CLI command)
+  commits or rolls back. Background work (mail sending, statistics flushes, retention
+  purges, key rotation) commits its own batches, and its docstring says so.
+- A refusal is a ServiceError (shown on the form, field by field), NotFound (404) or
+  Forbidden (403).
+"""
 
 
 class ServiceError(Exception):

@@ -118,9 +118,9 @@ def check_unsubscribe_token(token: str) -> None:
 
 
 def unsubscribe(token: str) -> None:
-    """Stop announcements by email for the member the token names (idempotent); commits."""
+    """Stop announcements by email for the member the token names (idempotent); the caller
+    commits."""
     db.session.execute(update(User).where(User.mail_key == token).values(announcements=False))
-    db.session.commit()
 
 
 def _subscriber(token: str) -> bool:

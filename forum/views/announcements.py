@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..links import site_url
 from ..services import ServiceError
 from ..services import announcements as announcements_service
@@ -64,4 +64,5 @@ def unsubscribe(token):
     if request.method == "GET":
         return _no_store(render_template("announcements/unsubscribe.html"))
     announcements_service.unsubscribe(token)
+    db.session.commit()
     return _no_store(render_template("announcements/unsubscribed.html"))

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..extensions import limiter
 from ..forms import add_service_error
 from ..forms.search import SearchForm
-from ..services import ServiceError
+from ..services import NotFound, ServiceError
 from ..services import search as search_service
 
 bp = Blueprint("search", __name__)
@@ -27,6 +27,8 @@ def search():
                 form.category.data, form.author.data, form.since.parsed, form.until.parsed
             )
             results = search_service.search(query, filters, request.args.get("page"), current_user)
+        except NotFound:
+            raise  # a page past the last one: 404
         except ServiceError as exc:
             add_service_error(form, exc)
             status = 400

@@ -73,6 +73,8 @@ def _staff_action(request_id: int, form, name: str, action, success: str):
     if form.validate_on_submit():
         try:
             action(support_request, form)
+        except (Forbidden, NotFound):
+            raise
         except ServiceError as exc:
             db.session.rollback()
             add_service_error(form, exc)
