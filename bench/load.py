@@ -60,7 +60,7 @@ class LoadResult:
         return sum(n for status, n in self.statuses.items() if status not in (302, 303))
 
 
-def _request(base: str, method: str, path: str, cookie: str, body: bytes | None = None):
+def raw_request(base: str, method: str, path: str, cookie: str, body: bytes | None = None):
     """One request on a fresh connection: (status, session cookie or None, text)."""
     url = urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
@@ -84,7 +84,7 @@ def _client(base, topic_path, reply_path, cookie, name, ready, clock, result, lo
     """Sign in by cookie, take the CSRF token from the topic page, then reply until time."""
     for _ in range(5):  # a worker killed under this first request: ask again
         try:
-            status, new, page = _request(base, "GET", topic_path, cookie)
+            status, new, page = raw_request(base, "GET", topic_path, cookie)
             break
         except OSError as exc:
             status, new, page = repr(exc), None, ""
@@ -102,7 +102,7 @@ def _client(base, topic_path, reply_path, cookie, name, ready, clock, result, lo
         body = f"Load reply {n} from {name}, {uuid.uuid4().hex}"
         data = urlencode({"csrf_token": token, "body": body}).encode()
         try:
-            status, new, _ = _request(base, "POST", reply_path, cookie, data)
+            status, new, _ = raw_request(base, "POST", reply_path, cookie, data)
         except OSError:
             # The server went away mid-request (a killed worker): no answer at all.
             with lock:

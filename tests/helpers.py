@@ -2,7 +2,6 @@
 cookie checks and a database dump. Fixtures live in conftest.py, which imports these."""
 
 import contextvars
-import http.client
 import os
 import re
 import secrets
@@ -11,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -197,27 +195,6 @@ def dump_database() -> str:
             values.extend(str(value) for value in row)
     db.session.remove()
     return "\n".join(values)
-
-
-def raw_request(base: str, method: str, path: str, cookie: str, body: bytes | None = None):
-    """One request to a running server on a fresh connection, with a session cookie:
-    (status, the new session cookie or None, text). As bench/load.py sends them."""
-    url = urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-    headers = {"Cookie": f"session={cookie}", **SAME_SITE}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
-    new = None
-    for header in response.headers.get_all("Set-Cookie") or []:
-        if header.startswith("session="):
-            new = header.split(";", 1)[0].split("=", 1)[1]
-    return response.status, new, text
 
 
 # --- the bar every page must meet (tests/test_page_structure.py) ------------------------

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import event, text, update
 
 from bench.faults import proxied, wait_for, worker_pids
-from bench.load import SECRET_KEY, TOKEN, check, prepare, server_env
+from bench.load import SECRET_KEY, TOKEN, check, prepare, raw_request, server_env
 from forum.extensions import db
 from forum.models import OutboxMessage, Post, utcnow
 from forum.views.errors import READ_ONLY, UNREACHABLE
-from tests.helpers import DATABASE_URL, SAME_SITE, make_app, raw_request, sign_in
+from tests.helpers import DATABASE_URL, SAME_SITE, make_app, sign_in
 from tests.servers import gunicorn
 from tests.smtp import closed_port, running_smtp_server
 
