@@ -112,6 +112,8 @@ def server_env(db_path: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{db_path}",
         SECRET_KEY=secrets.token_hex(32),
         FORUM_ENV="production",
+        # Requests come to 127.0.0.1; production refuses any other host.
+        SITE_URL="https://127.0.0.1",
         POSTS_PER_PAGE=str(PER_PAGE),
         PYTHONDONTWRITEBYTECODE="1",
     )

@@ -86,7 +86,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def flask_env(url: str) -> dict[str, str]:
     return dict(
-        os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), FORUM_ENV="production"
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_hex(32),
+        FORUM_ENV="production",
+        SITE_URL="https://127.0.0.1",  # requests come to 127.0.0.1
     )
 
 
