@@ -306,6 +306,7 @@ def profile_in_process(targets: list[Target], env: dict[str, str], repeat: int =
             event.listen(app_db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for target in targets:
         client = apps[target.server][0].test_client()
+        client.environ_base["HTTP_HOST"] = "127.0.0.1"  # SITE_URL's host, as production wants
         _get_ok(client, target.path)  # the first request also opens the connection
         statements.clear()
         _get_ok(client, target.path)
