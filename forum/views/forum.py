@@ -96,9 +96,8 @@ def new_topic(slug):
             topic = forum.create_topic(
                 cat, current_user, form.title.data, form.body.data, client_ip()
             )
-        except (Forbidden, NotFound):
-            raise
         except ServiceError as exc:
+            # A refusal (an archived category included) keeps what was typed on the form.
             db.session.rollback()
             add_service_error(form, exc)
         else:
