@@ -130,9 +130,11 @@ class Sealed(TypeDecorator):
     impl = String
     cache_ok = True
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, index: str | None = None):
         super().__init__()
         self.kind = kind
+        # The column of the same row that holds this value's blind index, if it has one.
+        self.index = index
 
     class Comparator(TypeDecorator.Comparator):
         def operate(self, op, *other, **kwargs):

@@ -23,7 +23,7 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(
-        Sealed("email"),
+        Sealed("email", index="to_index"),
         info=personal(
             "contact",
             "delivering this message",

@@ -51,7 +51,7 @@ class User(UserMixin, db.Model):
         ),
     )
     email: Mapped[str] = mapped_column(
-        Sealed("email"),
+        Sealed("email", index="email_index"),
         info=personal(
             "contact",
             "sign-in links and, if you ask for them, announcements",
