@@ -291,3 +291,46 @@ def test_no_address_is_readable_in_a_pg_dump_or_any_table(app, client, runner, t
             for row in conn.execute(text(f"SELECT * FROM {table.name}")):
                 every_value.extend(str(value) for value in row)
     assert _leaks("\n".join(every_value).encode(), plain) == []
+
+
+@pytest.mark.skipif(not DATABASE_URL.startswith("sqlite"), reason="a database of its own")
+def test_the_migration_seals_existing_rows_and_downgrading_opens_them(tmp_path):
+    import sqlite3
+
+    from flask_migrate import downgrade, upgrade
+
+    path = tmp_path / "old.db"
+    old = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with old.app_context():
+        upgrade(revision="a7c3e5f1d9b2")
+        db.engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        INSERT INTO users (id, username, username_key, email, created_at, mail_key, signup_ip)
+            VALUES (1, 'ada', 'ada', 'ada@example.org', '2026-01-01', 'k1', '192.0.2.5');
+        INSERT INTO outbox (id, to_address, subject, text_body, html_body, created_at,
+                            attempts, next_attempt_at, message_id)
+            VALUES (1, 'ada@example.org', 's', 't', 'h', '2026-01-01', 0, '2026-01-01', 'm');
+        """
+    )
+    conn.commit()
+    conn.close()
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()
+        assert all(
+            SEALED.match(v) for v in _stored("users", "email") + _stored("outbox", "to_address")
+        )
+        assert SEALED.match(_stored("users", "signup_ip")[0])
+        ada = db.session.scalar(db.select(User).where(User.has_email("ada@example.org")))
+        assert ada.email == "ada@example.org" and ada.signup_ip == "192.0.2.5"
+        assert db.session.scalar(
+            db.select(OutboxMessage.id).where(OutboxMessage.addressed_to("ada@example.org"))
+        )
+        db.session.remove()
+        downgrade(revision="a7c3e5f1d9b2")
+        assert _stored("users", "email") == ["ada@example.org"]
+        assert _stored("users", "signup_ip") == ["192.0.2.5"]
+        assert _stored("outbox", "to_address") == ["ada@example.org"]
+        db.engine.dispose()
