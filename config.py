@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
+# DATA_KEY's shortest length: 32 characters (e.g. `python -c "import secrets;
+# print(secrets.token_urlsafe(32))"` gives 43).
+MIN_DATA_KEY = 32
 
 
 class ConfigError(RuntimeError):
@@ -51,6 +54,11 @@ class Config:
 
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Seals email and IP addresses in the database (forum/sealing.py). Keep it away from the
+    # backups: a backup is only as private as the key is kept apart from it. While keys
+    # rotate, DATA_KEY is the new key and DATA_KEY_OLD the old one(s), comma-separated.
+    DATA_KEY = os.environ.get("DATA_KEY") or None
+    DATA_KEY_OLD = os.environ.get("DATA_KEY_OLD") or None
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'forum.db'}")
     )
@@ -159,6 +167,7 @@ class TestingConfig(Config):
     # The test client's own host.
     SITE_URL = os.environ.get("TEST_SITE_URL", "http://localhost")
     SECRET_KEY = "testing-only-secret-key-not-for-production"  # noqa: S105 (tests only)
+    DATA_KEY = "testing-only-data-key-not-for-production-use"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     # No background flusher: tests flush the statistics buffer themselves.
     STATS_FLUSH_SECONDS = 0
@@ -197,6 +206,10 @@ def load(name: str | None = None, overrides: dict | None = None) -> dict:
         settings["SECRET_KEY"] = _development_key()
     elif name == "production" and len(settings["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is too short: production needs at least 32 characters")
+    settings["DATA_KEY"] = _data_key(name, settings["DATA_KEY"])
+    for old in (settings["DATA_KEY_OLD"] or "").split(","):
+        if old.strip() and len(old.strip()) < MIN_DATA_KEY:
+            raise ConfigError(f"DATA_KEY_OLD holds a key shorter than {MIN_DATA_KEY} characters")
     settings["SITE_URL"] = _site_url(name, settings["SITE_URL"])
     if name == "production":
         # Requests naming another host are refused (400) before any view runs.
@@ -235,9 +248,24 @@ def _site_url(name: str, url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _development_key() -> str:
-    """A random key kept in instance/ so development sessions survive restarts."""
-    path = INSTANCE / "secret_key"
+def _data_key(name: str, key: str | None) -> str:
+    """DATA_KEY checked: required and long in production, kept in instance/ in development."""
+    if not key:
+        if name == "production":
+            raise ConfigError(
+                "DATA_KEY is not set: production needs a long random DATA_KEY (at least "
+                f"{MIN_DATA_KEY} characters) to seal email and IP addresses; keep it apart "
+                "from the backups"
+            )
+        return _development_key("data_key")
+    if len(key) < MIN_DATA_KEY:
+        raise ConfigError(f"DATA_KEY is too short: it needs at least {MIN_DATA_KEY} characters")
+    return key
+
+
+def _development_key(filename: str = "secret_key") -> str:
+    """A random key kept in instance/ so development sessions (and data) survive restarts."""
+    path = INSTANCE / filename
     if path.exists():
         return path.read_text().strip()
     INSTANCE.mkdir(exist_ok=True)

@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SECRET_KEY = "bench-load-" + "k" * 40
+# The server, the commands and the checking app must share one DATA_KEY (the data is sealed).
+DATA_KEY = "bench-load-data-" + "d" * 40
 
 
 @dataclass
@@ -256,6 +258,7 @@ def server_env(database_url: str, tmp: str, workers_limit: str = "1000000 per mi
         DATABASE_URL=database_url,
         MAIL_URL=f"file://{tmp}/mail",
         SECRET_KEY=SECRET_KEY,
+        DATA_KEY=DATA_KEY,
         LIMIT_POSTING=workers_limit,
         STATS_ENABLED="0",
         NEW_MEMBER_REVIEW="0",
@@ -302,6 +305,7 @@ def bench_setup(doc: str, name: str, seconds: float):
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": env["SECRET_KEY"],
+            "DATA_KEY": env["DATA_KEY"],
             "MAIL_URL": env["MAIL_URL"],
         }
     )

@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
 PER_PAGE = 20  # POSTS_PER_PAGE, pinned in the servers' environment
+# One DATA_KEY for every command and server of a run: they share the sealed data.
+DATA_KEY = secrets.token_urlsafe(32)
 TOPIC_MIN_RATIO = 0.6
 LAST_PAGE_MAX_COST = 1.3
 RSS_LIMIT_MB = 100
@@ -111,6 +113,7 @@ def server_env(db_path: Path) -> dict[str, str]:
     env.update(
         DATABASE_URL=f"sqlite:///{db_path}",
         SECRET_KEY=secrets.token_hex(32),
+        DATA_KEY=DATA_KEY,
         FORUM_ENV="production",
         # Requests come to 127.0.0.1; production refuses any other host.
         SITE_URL="https://127.0.0.1",

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, hooks, links, pagecache, security, templating, views
+from . import cli, hooks, links, pagecache, sealing, security, templating, views
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -28,8 +28,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
     app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None), overrides))
     _check_mail_url(app.config["MAIL_URL"])
+    sealing.init_app(app)
     db.init_app(app)
     _configure_database(app)
+    _check_data_key(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -73,6 +75,14 @@ def _check_mail_url(url: str) -> None:
         transport_from_url(url)
     except ValueError as exc:
         raise settings.ConfigError(str(exc)) from None
+
+
+def _check_data_key(app: Flask) -> None:
+    # A wrong DATA_KEY should stop the start, not the first sign-in.
+    with app.app_context():
+        problem = sealing.check_key(app, db.engine, db.metadata)
+    if problem:
+        raise settings.ConfigError(problem)
 
 
 def _configure_database(app: Flask) -> None:

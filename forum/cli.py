@@ -1,5 +1,5 @@
 """Flask commands: seed-demo, create-user, purge, mail send-queued, stats flush,
-backup, restore, search reindex and posts rerender."""
+backup, restore, search reindex, posts rerender and keys rotate."""
 
 import click
 from flask import Flask, current_app
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(search_group)
     app.cli.add_command(posts_group)
+    app.cli.add_command(keys_group)
 
 
 @click.command("seed-demo")
@@ -166,3 +167,38 @@ def rerender_command(batch: int) -> None:
     with click.progressbar(length=rerender.rendered_count(), label="Rows") as bar:
         changed = rerender.rerender(progress=bar.update, batch=batch)
     click.echo(f"Re-rendered {changed:,} changed rows.")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The key that seals email and IP addresses (DATA_KEY)."""
+
+
+@keys_group.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="Values re-sealed per commit.")
+def rotate_command(batch: int) -> None:
+    """Re-seal every sealed value under DATA_KEY, opening old ones with DATA_KEY_OLD.
+
+    Safe while the forum runs (started with the same DATA_KEY and DATA_KEY_OLD)."""
+    from .sealing import SealError, keyring
+    from .services import keys
+
+    total = keys.pending()
+    try:
+        with click.progressbar(length=total, label="Re-sealing", show_pos=True) as bar:
+            done = keys.rotate(max(batch, 1), bar.update)
+    except SealError as exc:
+        raise click.ClickException(
+            f"A sealed value does not open ({exc}): give the key it was sealed under in "
+            "DATA_KEY_OLD (several, comma-separated) and run this again."
+        ) from None
+    left = keys.pending()
+    if left:
+        raise click.ClickException(
+            f"{left} values were written under an old key meanwhile: restart every forum "
+            "process with the new DATA_KEY, then run this again."
+        )
+    click.echo(
+        f"Re-sealed {done} values under key id {keyring().current.id}. Nothing needs "
+        "DATA_KEY_OLD any more: remove it and restart the forum."
+    )

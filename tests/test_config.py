@@ -45,13 +45,14 @@ def test_postgres_urls_get_the_psycopg_driver():
     assert config._database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
 
 
-def test_upgrade_then_gunicorn_with_only_four_variables(tmp_path):
+def test_upgrade_then_gunicorn_with_only_five_variables(tmp_path):
     if DATABASE_URL.startswith("postgresql"):
         pytest.skip("this deployment check runs on the SQLite pass")
     env = base_env(
         DATABASE_URL=f"sqlite:///{tmp_path}/prod.db",
         MAIL_URL=f"file://{tmp_path}/mail",
         SECRET_KEY="k" * 64,
+        DATA_KEY="d" * 43,
         SITE_URL="https://127.0.0.1",
         FORUM_ENV="production",
     )

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, text, update
 
 from bench.faults import proxied, wait_for, worker_pids
-from bench.load import SECRET_KEY, TOKEN, check, prepare, raw_request, server_env
+from bench.load import DATA_KEY, SECRET_KEY, TOKEN, check, prepare, raw_request, server_env
 from forum.extensions import db
 from forum.models import OutboxMessage, Post, utcnow
 from forum.views.errors import READ_ONLY, UNREACHABLE
@@ -96,7 +96,7 @@ def test_database_outage_is_a_503_and_the_app_recovers_without_a_restart(app, me
 
 def test_a_worker_killed_mid_transaction_leaves_no_partial_post(app, tmp_path):
     """The worker dies while its reply waits for a lock inside its transaction."""
-    loaded = make_app(SECRET_KEY=SECRET_KEY)
+    loaded = make_app(SECRET_KEY=SECRET_KEY, DATA_KEY=DATA_KEY)
     topic_id, topic_path, cookies = prepare(loaded, 1)
     pid_file = tmp_path / "gunicorn.pid"
     env = {**server_env(DATABASE_URL, str(tmp_path)), "GUNICORN_CMD_ARGS": f"--pid {pid_file}"}

@@ -4,7 +4,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from forum.extensions import db
 from forum.models import OutboxMessage, utcnow
-from forum.models.base import personal
+from forum.models.base import ip_address, personal
+from forum.sealing import Sealed
 from forum.services import ledger
 from forum.services.deletion import delete_account
 from forum.services.retention import ON_REQUEST, RULES, purge_all
@@ -40,18 +41,22 @@ def test_suspect_names_and_types_are_caught():
 
 def test_a_retention_without_a_rule_fails_the_check():
     metadata = MetaData()
-    declared = personal("contact", "testing", "a while", "no one", purge="forget_someday")
+    declared = personal(
+        "contact", "testing", "a while", "no one", purge="forget_someday", sealed=True
+    )
     pending = personal("content", "testing", "kept", "staff", purge="pending-rule")
-    on_request = personal("contact", "testing", "until deleted", "you", purge="account-deletion")
-    ruled = personal("network", "testing", "30 days", "staff", purge="remove_old_ips")
+    on_request = personal(
+        "contact", "testing", "until deleted", "you", purge="account-deletion", sealed=True
+    )
+    ruled = ip_address("testing", purge="remove_old_ips")
     Table(
         "things",
         metadata,
         Column("id", Integer, primary_key=True),
-        Column("email", String, info=declared),
+        Column("email", Sealed("email"), info=declared),
         Column("message", String, info=pending),
-        Column("address", String, info=on_request),
-        Column("ip", String, info=ruled),
+        Column("address", Sealed("email"), info=on_request),
+        Column("ip", Sealed("ip"), info=ruled),
     )
     ledger.PENDING_RULES["pending-rule"] = "a rule accepted knowingly while it is built"
     try:
@@ -60,6 +65,47 @@ def test_a_retention_without_a_rule_fails_the_check():
         ]
     finally:
         del ledger.PENDING_RULES["pending-rule"]
+
+
+def test_addresses_kept_readable_fail_the_check():
+    metadata = MetaData()
+    email = personal("contact", "testing", "until deleted", "you", purge="account-deletion")
+    lookup = personal("contact", "lookups", "until deleted", "no one", purge="account-deletion")
+    Table(
+        "members",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("email", String(254), info=email),
+        Column("email_index", String(64), info=lookup),
+        Column("signup_ip", String(45), info=ip_address("testing", purge="remove_old_ips")),
+        Column("recovery_email", Sealed("email"), info=email),
+    )
+    assert ledger.check(metadata) == [
+        "members.email holds an address but is not sealed",
+        "members.signup_ip: declared sealed=True, but sealed is False",
+        "members.recovery_email: declared sealed=False, but sealed is True",
+    ]
+
+
+def test_every_address_column_is_sealed_and_says_so(client):
+    sealed = {
+        (t.name, c.name)
+        for t in db.metadata.sorted_tables
+        for c in t.columns
+        if isinstance(c.type, Sealed)
+    }
+    assert sealed == {
+        ("users", "email"),
+        ("users", "signup_ip"),
+        ("login_tokens", "new_email"),
+        ("login_tokens", "ip"),
+        ("posts", "ip"),
+        ("support_requests", "email"),
+        ("support_requests", "ip"),
+        ("outbox", "to_address"),
+    }
+    page = client.get("/privacy/data").get_data(as_text=True)
+    assert page.count("sealed (encrypted)") == len(sealed)
 
 
 def test_the_pending_rules_are_few_and_known():

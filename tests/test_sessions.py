@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, timedelta
 
+import config
 from forum.extensions import db
 from forum.models import MemberSession, User, utcnow
 from forum.services import mail as mail_service
@@ -159,6 +160,7 @@ def test_production_cookies_carry_the_host_prefix(smtp_server, member):
     app = make_app(
         FORUM_ENV="production",
         SECRET_KEY="p" * 64,
+        DATA_KEY=config.TestingConfig.DATA_KEY,
         SITE_URL="https://forum.example",
         MAIL_URL=smtp_server.url,
         RATELIMIT_STORAGE_URI="memory://",

@@ -13,6 +13,8 @@ from tests.helpers import ANY_SIGNIN_LINK, SAME_SITE, make_app
 PRODUCTION = {
     "FORUM_ENV": "production",
     "SECRET_KEY": "p" * 64,
+    # The test database's data is sealed under the testing key.
+    "DATA_KEY": config.TestingConfig.DATA_KEY,
     "SITE_URL": "https://forum.example",
     "PROXY_COUNT": 1,
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -106,12 +108,15 @@ def test_x_forwarded_host_is_trusted_only_when_a_setting_says_so(member):
 )
 def test_production_refuses_to_start_without_a_sound_site_url(url, problem):
     with pytest.raises(config.ConfigError, match=re.escape(problem)):
-        config.load("production", {"SECRET_KEY": "p" * 64, "SITE_URL": url})
+        config.load("production", {"SECRET_KEY": "p" * 64, "DATA_KEY": "d" * 43, "SITE_URL": url})
 
 
 def test_development_defaults_to_the_local_port(monkeypatch):
     monkeypatch.setenv("PORT", "5123")
     assert config.load("development", {"SITE_URL": None})["SITE_URL"] == "http://127.0.0.1:5123"
-    settings = config.load("production", {"SECRET_KEY": "p" * 64, "SITE_URL": "https://f.example/"})
+    settings = config.load(
+        "production",
+        {"SECRET_KEY": "p" * 64, "DATA_KEY": "d" * 43, "SITE_URL": "https://f.example/"},
+    )
     assert settings["SITE_URL"] == "https://f.example"
     assert settings["TRUSTED_HOSTS"] == ["f.example"]

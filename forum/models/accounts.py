@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
@@ -32,17 +33,18 @@ class LoginToken(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     new_email: Mapped[str | None] = mapped_column(
-        String(254),
+        Sealed("email"),
         info=personal(
             "contact",
             "the address you asked to change to, until you confirm it",
             "until the link is used or expires; erased with the request after 30 days",
             "no one",
             purge="remove_old_ips",
+            sealed=True,
         ),
     )
     ip: Mapped[str | None] = mapped_column(
-        String(45),
+        Sealed("ip"),
         info=ip_address("looking into abuse of the sign-in form", purge="remove_old_ips"),
     )
     network_tag: Mapped[str | None] = mapped_column(

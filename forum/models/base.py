@@ -10,12 +10,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def personal(category: str, purpose: str, retention: str, seen_by: str, *, purge: str) -> dict:
+def personal(
+    category: str, purpose: str, retention: str, seen_by: str, *, purge: str, sealed: bool = False
+) -> dict:
     """Declare a column as personal data: the privacy pages are generated from this.
 
     `purge` names the function in services/retention.py that enforces `retention`, or a
     rule still to be built (the ledger test lists those); pass the result as `info=` to
-    mapped_column().
+    mapped_column(). `sealed` says the column is a forum.sealing.Sealed one (encrypted in
+    the database); the ledger checks the declaration against the column's type.
     """
     return {
         "personal": {
@@ -24,6 +27,7 @@ def personal(category: str, purpose: str, retention: str, seen_by: str, *, purge
             "retention": retention,
             "seen_by": seen_by,
             "purge": purge,
+            "sealed": sealed,
         }
     }
 
@@ -36,6 +40,7 @@ def ip_address(purpose: str, purge: str) -> dict:
         "erased after IP_RETENTION_DAYS (30 days by default)",
         "staff who accepted the confidentiality agreement, each look logged",
         purge=purge,
+        sealed=True,
     )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
@@ -119,7 +120,7 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
-        String(45), info=ip_address("looking into abuse of posting", purge="remove_old_ips")
+        Sealed("ip"), info=ip_address("looking into abuse of posting", purge="remove_old_ips")
     )
     network_tag: Mapped[str | None] = mapped_column(
         String(16), info=network_tag(purge="remove_old_ips")

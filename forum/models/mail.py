@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
+from ..sealing import Sealed, index_matches, index_of
 from .base import personal, utcnow
 
 _MESSAGE_BODY = personal(
@@ -22,12 +23,25 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(
-        String(254),
+        Sealed("email", index="to_index"),
         info=personal(
             "contact",
             "delivering this message",
             "deleted as soon as it is sent, or when it expires",
             "no one; only the mail server",
+            purge="remove_expired_mail",
+            sealed=True,
+        ),
+    )
+    # The recipient's blind index: deleting an account finds the mail still queued for it.
+    to_index: Mapped[str] = mapped_column(
+        String(64),
+        index=True,
+        info=personal(
+            "contact",
+            "finding the mail queued for an address, without keeping the address readable",
+            "deleted with the message",
+            "no one; a keyed hash only used to look addresses up",
             purge="remove_expired_mail",
         ),
     )
@@ -61,6 +75,16 @@ class OutboxMessage(db.Model):
             purge="remove_expired_mail",
         ),
     )
+
+    @validates("to_address")
+    def _index_recipient(self, _key: str, address: str) -> str:
+        self.to_index = index_of(address)
+        return address
+
+    @classmethod
+    def addressed_to(cls, address: str):
+        """A WHERE clause finding the messages queued for this address."""
+        return index_matches(cls.to_index, address)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} attempts={self.attempts}>"

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
@@ -43,13 +44,14 @@ class SupportRequest(db.Model):
     message: Mapped[str] = mapped_column(Text, info=_SENDER_TEXT)
     # Only given by a visitor who wants a reply; a member's own address is used instead.
     email: Mapped[str | None] = mapped_column(
-        String(254),
+        Sealed("email"),
         info=personal(
             "contact",
             "replying to your support request, if you asked for a reply",
             "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
             "staff who accepted the confidentiality agreement, each look logged",
             purge="erase_old_support_requests",
+            sealed=True,
         ),
     )
     user_id: Mapped[int | None] = mapped_column(
@@ -57,7 +59,7 @@ class SupportRequest(db.Model):
     )
     no_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
-        String(45),
+        Sealed("ip"),
         info=ip_address("looking into abuse of the support form", purge="remove_old_support_ips"),
     )
     network_tag: Mapped[str | None] = mapped_column(

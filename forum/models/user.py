@@ -5,9 +5,10 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
+from ..sealing import Sealed, index_matches, index_of
 from .base import ROLES_STAFF, ip_address, personal, utcnow
 
 ROLES = ("member", "moderator", "admin")
@@ -50,13 +51,26 @@ class User(UserMixin, db.Model):
         ),
     )
     email: Mapped[str] = mapped_column(
-        String(254),
-        unique=True,
+        Sealed("email", index="email_index"),
         info=personal(
             "contact",
             "sign-in links and, if you ask for them, announcements",
             "until you delete your account",
             "you; staff who accepted the confidentiality agreement, each look logged",
+            purge="account-deletion",
+            sealed=True,
+        ),
+    )
+    # The address's blind index (forum/sealing.py): one indexed lookup finds a member by
+    # address, and uniqueness holds, without the address being stored readable.
+    email_index: Mapped[str] = mapped_column(
+        String(64),
+        unique=True,
+        info=personal(
+            "contact",
+            "finding your account by its address, without keeping the address readable",
+            "until you delete your account",
+            "no one; a keyed hash only used to look addresses up",
             purge="account-deletion",
         ),
     )
@@ -84,7 +98,7 @@ class User(UserMixin, db.Model):
     # changes with the address (links mailed to the old one stop working).
     mail_key: Mapped[str] = mapped_column(String(43), unique=True, default=_new_key)
     signup_ip: Mapped[str | None] = mapped_column(
-        String(45),
+        Sealed("ip"),
         info=ip_address("looking into abuse of registration", purge="remove_old_ips"),
     )
 
@@ -94,6 +108,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    @validates("email")
+    def _index_email(self, _key: str, address: str) -> str:
+        self.email_index = index_of(address)
+        return address
+
+    @classmethod
+    def has_email(cls, address: str):
+        """A WHERE clause finding the member with this address (through its blind index)."""
+        return index_matches(cls.email_index, address)
 
     def get_id(self) -> str | None:
         return self.session_key

@@ -119,7 +119,7 @@ def register(form: Registration) -> User | None:
     Returns the new member, or None.
     """
     address = normalize_email(form.email)
-    existing = db.session.scalar(select(User).where(User.email == address))
+    existing = db.session.scalar(select(User).where(User.has_email(address)))
     if existing is None:
         try:
             user = create_user(form.username, address)
@@ -127,7 +127,7 @@ def register(form: Registration) -> User | None:
             # Another registration committed this address first. This runs on its own
             # after the response, so the whole (empty) transaction can go.
             db.session.rollback()
-            existing = db.session.scalar(select(User).where(User.email == address))
+            existing = db.session.scalar(select(User).where(User.has_email(address)))
             if existing is None:
                 raise  # the username was taken meanwhile: logged, nothing mailed
         else:
@@ -154,7 +154,7 @@ def request_signin(email: str, ip: str | None) -> None:
     time it takes, are the same whether or not the address belongs to a member.
     """
     address = normalize_email(email)
-    user = db.session.scalar(select(User).where(User.email == address))
+    user = db.session.scalar(select(User).where(User.has_email(address)))
     if user is None:
         return
     raw = _issue(user, "signin", ip)
@@ -210,7 +210,7 @@ def use_token(raw: str) -> tuple[User, str]:
 
 
 def _replace_email(user: User, new_email: str) -> None:
-    taken = db.session.scalar(select(User.id).where(User.email == new_email, User.id != user.id))
+    taken = db.session.scalar(select(User.id).where(User.has_email(new_email), User.id != user.id))
     if taken is not None:
         raise TokenError("That address now belongs to another account; nothing was changed.")
     old = user.email
@@ -240,7 +240,7 @@ def request_email_change(user_id: int, address: str, ip: str | None, may_mail: b
     user = db.session.get(User, user_id)
     if user is None:
         return
-    owner = db.session.scalar(select(User).where(User.email == address))
+    owner = db.session.scalar(select(User).where(User.has_email(address)))
     site = current_app.config["SITE_NAME"]
     if owner is not None:
         if may_mail and owner.id != user.id:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import MetaData, String
 
+from ..sealing import Sealed
 from . import retention
 
 # Words that, in a column's name, suggest personal data. "ip" is matched as a whole word of
@@ -27,6 +28,9 @@ NOT_PERSONAL = {
     ("announcements", "body"): "an announcement to every reader, written by admins",
     ("agreement_versions", "body"): "the staff confidentiality agreement, written by admins",
 }
+
+# Words that, in a contact column's name, mean it holds an address, which must be sealed.
+ADDRESS_WORDS = ("email", "address")
 
 # Retentions whose rule is not built yet, so that the test accepts them knowingly.
 PENDING_RULES: dict[str, str] = {}
@@ -55,6 +59,8 @@ COLUMN_LABELS = {
     ("support_requests", "ip"): "Network address a request came from",
     ("support_events", "body"): "Replies and notes",
     ("outbox", "to_address"): "Recipient address",
+    ("outbox", "to_index"): "Recipient address, as a keyed hash",
+    ("users", "email_index"): "Email address, as a keyed hash for lookups",
     ("outbox", "text_body"): "Message text",
     ("outbox", "html_body"): "Message text (HTML)",
     ("outbox", "unsubscribe_url"): "Your unsubscribe link, in an announcement",
@@ -77,6 +83,7 @@ class Entry:
     purpose: str
     retention: str
     seen_by: str
+    sealed: bool
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ def ledger(metadata: MetaData) -> list[TableEntries]:
                 label=COLUMN_LABELS.get((table.name, column.name))
                 or column.name.replace("_", " ").capitalize(),
                 column=column.name,
+                sealed=info.get("sealed", False),
                 **{key: info[key] for key in ("category", "purpose", "retention", "seen_by")},
             )
             for column in table.columns
@@ -132,8 +140,24 @@ def check(metadata: MetaData) -> list[str]:
                 if looks_personal(column) and (table.name, column.name) not in NOT_PERSONAL:
                     problems.append(f"{where} looks personal but is not declared")
                 continue
+            problems += _sealing_problems(column, info, where)
             purge = info.get("purge")
             known = retention.RULES.keys() | retention.ON_REQUEST.keys() | PENDING_RULES.keys()
             if purge not in known:
                 problems.append(f"{where}: no purge rule named {purge!r} in services/retention.py")
     return problems
+
+
+def _sealing_problems(column, info: dict, where: str) -> list[str]:
+    """A declaration that says sealed for a column that is not (or the reverse), and an
+    address kept readable."""
+    sealed = isinstance(column.type, Sealed)
+    if info.get("sealed", False) != sealed:
+        return [f"{where}: declared sealed={info.get('sealed', False)}, but sealed is {sealed}"]
+    name = column.name.lower()
+    # A blind index (a keyed hash) is what lets a sealed address be found: not an address.
+    is_email = info["category"] == "contact" and any(w in name for w in ADDRESS_WORDS)
+    is_ip = any(word in name.split("_") for word in SUSPECT_WORDS)
+    if (is_email or is_ip) and not sealed and not name.endswith("_index"):
+        return [f"{where} holds an address but is not sealed"]
+    return []

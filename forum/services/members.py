@@ -58,7 +58,7 @@ def create_user(username: str, email: str, role: str = "member") -> User:
         raise ServiceError(f"Role must be one of {', '.join(ROLES)}.", field="role")
     if find_by_username(username) is not None:
         raise ServiceError("That username is taken.", field="username")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+    if db.session.scalar(select(User.id).where(User.has_email(email))) is not None:
         raise ServiceError("That email address is taken.", field="email")
     user = User(username=username, username_key=username.lower(), email=email, role=role)
     db.session.add(user)
