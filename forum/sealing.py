@@ -182,6 +182,9 @@ def check_key(app: Flask, engine, metadata) -> str | None:
     tables yet, or with values not sealed yet (a migration to run), is not an error here.
     """
     ring: Keyring = app.extensions["sealing"]
+    # Through the app's pool, and the connection stays there: on SQLite, closing the last
+    # connection of a process checkpoints and may delete the -wal and -shm files under
+    # other processes' feet (a worker's writes would then ignore their locks).
     try:
         with engine.connect() as conn:
             for column in sealed_columns(metadata):
@@ -201,6 +204,4 @@ def check_key(app: Flask, engine, metadata) -> str | None:
                 return None
     except (OperationalError, ProgrammingError):
         return None
-    finally:
-        engine.dispose()
     return None

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event, text, update
 
 from bench.faults import proxied, wait_for, worker_pids
-from bench.load import DATA_KEY, SECRET_KEY, TOKEN, check, prepare, raw_request, server_env
+from bench.load import SECRET_KEY, TOKEN, check, prepare, raw_request, server_env
+from config import TestingConfig
 from forum.extensions import db
 from forum.models import OutboxMessage, Post, utcnow
 from forum.views.errors import READ_ONLY, UNREACHABLE
@@ -96,10 +97,11 @@ def test_database_outage_is_a_503_and_the_app_recovers_without_a_restart(app, me
 
 def test_a_worker_killed_mid_transaction_leaves_no_partial_post(app, tmp_path):
     """The worker dies while its reply waits for a lock inside its transaction."""
-    loaded = make_app(SECRET_KEY=SECRET_KEY, DATA_KEY=DATA_KEY)
+    loaded = make_app(SECRET_KEY=SECRET_KEY)
     topic_id, topic_path, cookies = prepare(loaded, 1)
     pid_file = tmp_path / "gunicorn.pid"
     env = {**server_env(DATABASE_URL, str(tmp_path)), "GUNICORN_CMD_ARGS": f"--pid {pid_file}"}
+    env["DATA_KEY"] = TestingConfig.DATA_KEY  # the test database is sealed under it
     with gunicorn(env, workers=1) as base:
         wait_for(pid_file)
         status, new, page = raw_request(base, "GET", topic_path, cookies[0])
