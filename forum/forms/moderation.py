@@ -43,6 +43,10 @@ class ModeratorEditForm(Form):
 
 
 class MoveForm(Form):
-    category = SelectField("Move to", coerce=int, validate_choice=False)
+    category = SelectField(
+        "Move to",
+        validate_choice=False,
+        validators=[DataRequired(message="Choose a category to move the topic to.")],
+    )
     reason = reason_field("Why move it (for the moderation log)")
     submit = SubmitField("Move the topic")

@@ -250,7 +250,10 @@ def change_email():
                 accounts.request_email_change, current_user.id, address, client_ip(), may_mail
             )
             send_mail_after_response()
-            flash("We sent a link to the new address. Your address changes when you follow it.")
+            flash(
+                "We sent a link to the new address. Your address changes when you follow it.",
+                "email-sent",
+            )
             return redirect(url_for("accounts.account"))
     announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
     return _account_page(form, announcements, 422)

@@ -76,8 +76,8 @@ def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, op
     mod.goto(topic_path)
     page.get_by_role("link", name="Moderate topic").click()
     axe(mod, "topic moderation")
-    page.get_by_label("Reason (for the moderation log)").fill("Off the rails")
-    page.get_by_role("button", name="Lock").click()
+    page.get_by_label("Why lock it (for the moderation log)").fill("Off the rails")
+    page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("locked a topic")
 
     mod.goto(topic_path)
