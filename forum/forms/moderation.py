@@ -32,7 +32,7 @@ class ResolveForm(Form):
         ],
         validators=[DataRequired(message="Choose what to do.")],
     )
-    reason = reason_field(required=False)
+    reason = reason_field("Reason (for the log; a hidden post's author is told it)", required=False)
     submit = SubmitField("Decide")
 
 
@@ -48,5 +48,5 @@ class MoveForm(Form):
         validate_choice=False,
         validators=[DataRequired(message="Choose a category to move the topic to.")],
     )
-    reason = reason_field("Why move it (for the moderation log)")
+    reason = reason_field("Why move it (told to the author, kept in the log)")
     submit = SubmitField("Move the topic")

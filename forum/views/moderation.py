@@ -42,11 +42,14 @@ def resolve(report_id):
         "Done: the decision is in the moderation log.",
         url_for("moderation.queue"),
         page,
+        mail=True,
     )
 
 
 def _post_page(post, **forms):
-    forms.setdefault("hide_form", ReasonForm(prefix="hide"))
+    hide_form = forms.setdefault("hide_form", ReasonForm(prefix="hide"))
+    if not post.hidden:
+        hide_form.reason.label.text = "Why hide it (told to the author, kept in the log)"
     forms.setdefault("edit_form", ModeratorEditForm(prefix="edit", data={"body": post.body}))
     return render_template(
         "staff/moderation/post.html",
@@ -76,6 +79,7 @@ def set_post_hidden(post_id, change):
         "The post is hidden." if change == "hide" else "The post is shown again.",
         url_for("moderation.post", post_id=p.id),
         lambda form: _post_page(moderation.post_for_moderation(post_id), hide_form=form),
+        mail=True,
     )
 
 
@@ -108,7 +112,8 @@ FLAG_BUTTONS = {
 def _flag_form(change: str, form=None):
     form = form or ReasonForm(prefix=change)
     verb = FLAG_BUTTONS[change][0].split()[0].lower()
-    form.reason.label.text = f"Why {verb} it (for the moderation log)"
+    told = "told to the author, kept in the log" if change in ("hide", "lock") else "for the log"
+    form.reason.label.text = f"Why {verb} it ({told})"
     return form
 
 
@@ -156,6 +161,7 @@ def set_topic_flag(topic_id, change):
         f"You {moderation.ACTIONS[change + '_topic']}.",
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), (change, form)),
+        mail=True,
     )
 
 
@@ -170,6 +176,7 @@ def move_topic(topic_id):
         "The topic was moved.",
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), move_form=form),
+        mail=True,
     )
 
 

@@ -68,7 +68,7 @@ def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, op
     expect(page.locator(".report")).to_contain_text("Advertising, not tea.")
     axe(mod, "queue")
     page.get_by_label("Hide the post").check()
-    page.get_by_label("Reason (for the moderation log)").fill("Spam")
+    page.get_by_label("Reason (for the log; a hidden post's author is told it)").fill("Spam")
     page.get_by_role("button", name="Decide").click()
     expect(page.get_by_role("status")).to_contain_text("moderation log")
     expect(page.get_by_text("Nothing waits")).to_be_visible()
@@ -76,7 +76,7 @@ def test_report_hide_lock_suspend_and_reveal(mailbox, forum_with_spam, visit, op
     mod.goto(topic_path)
     page.get_by_role("link", name="Moderate topic").click()
     axe(mod, "topic moderation")
-    page.get_by_label("Why lock it (for the moderation log)").fill("Off the rails")
+    page.get_by_label("Why lock it (told to the author, kept in the log)").fill("Off the rails")
     page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("locked a topic")
 
