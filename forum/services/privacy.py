@@ -44,6 +44,7 @@ def _first_version_source() -> str:
         ip_days=config["IP_RETENTION_DAYS"],
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
         support_days=config["SUPPORT_RETENTION_DAYS"],
+        notice_days=config["NOTICE_RETENTION_DAYS"],
         stats_min_count=config["STATS_MIN_COUNT"],
     )
 
