@@ -37,7 +37,7 @@ from ..security import (
     form_token,
     member_required,
 )
-from ..services import ServiceError, accounts, deletion, notices
+from ..services import ServiceError, accounts, deletion, ledger, notices
 from ..services import export as export_service
 from ..services import privacy as privacy_service
 from ..services.members import normalize_email
@@ -229,6 +229,7 @@ def _account_page(email_form, announcements_form, status: int = 200):
             announcements_form=announcements_form,
             pending_email=accounts.pending_email(current_user),
             notices=notices.notices_for(current_user),
+            network_places=ledger.network_places(db.metadata),
             read_form=NoticesReadForm(),
             notice_mail_form=NoticeMailForm(notice_mail=current_user.notice_mail, formdata=None),
         ),
