@@ -24,6 +24,7 @@ def _member_forms(topic):
         (f"/p/{first}/edit", {"body": "Injected"}),
         ("/account/email", {"email": "evil@example.org"}),
         ("/account/announcements", {"announcements": "y"}),
+        ("/account/notices/mail", {"notice_mail": "y"}),
         ("/signout", {}),
     ]
 
