@@ -88,6 +88,8 @@ class Config:
     LOG_PER_PAGE = _int("LOG_PER_PAGE", 50)
     # Support requests staff last handled longer ago than this are erased by `purge`.
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
+    # Moderation notices (post hidden, suspended...) are deleted after this many days.
+    NOTICE_RETENTION_DAYS = _int("NOTICE_RETENTION_DAYS", 90)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Search: results per page, pages offered, the longest query kept (characters), and how

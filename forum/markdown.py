@@ -3,6 +3,8 @@
 Posts are rendered once, when written, and the HTML is stored.
 """
 
+from html import unescape
+
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -111,6 +113,14 @@ def sanitize(html: str) -> str:
         attribute_filter=_filter_attribute,
         strip_comments=True,
     )
+
+
+def plain_text(html: str, limit: int = 200) -> str:
+    """Rendered HTML as plain text on one line, cut at a word near `limit` characters."""
+    text = " ".join(unescape(nh3.clean(html, tags=set())).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def render(source: str, heading_shift: int = 0) -> str:

@@ -12,7 +12,13 @@ from .services.members import create_user
 from .services.text import slugify
 
 DEMO_CATEGORIES = [
-    ("Announcements", "News about this forum, kept short and rare."),
+    # Not the announcements page (/announcements, which admins publish and may mail): a
+    # category where staff start threads about the forum and members answer.
+    (
+        "Forum news",
+        "Staff start topics here about the forum; everyone may reply. Official announcements "
+        "are on the Announcements page.",
+    ),
     ("General", "Anything that does not fit elsewhere."),
     ("Help & questions", "Stuck with something? Ask here; someone has been there."),
     ("Show & tell", "Things you made, found or fixed."),
@@ -31,7 +37,7 @@ DEMO_MEMBERS = [
 
 DEMO_THREADS = [
     (
-        "Announcements",
+        "Forum news",
         "Welcome to the forum",
         "Welcome! This forum asks for a **username and an email address**, nothing more.\n\n"
         "- Reading needs no account and sets no cookie.\n"
@@ -107,7 +113,11 @@ def seed_demo() -> dict:
     categories = {}
     for position, (name, description) in enumerate(DEMO_CATEGORIES):
         categories[name] = Category(
-            name=name, slug=slugify(name, "category"), description=description, position=position
+            name=name,
+            slug=slugify(name, "category"),
+            description=description,
+            position=position,
+            topic_starters="staff" if name == "Forum news" else "everyone",
         )
         db.session.add(categories[name])
     members = [create_user(name, f"{name}@example.org", role) for name, role in DEMO_MEMBERS]

@@ -10,15 +10,22 @@ from .models import utcnow
 _UNITS = (("minute", 60, 3600), ("hour", 3600, 86400), ("day", 86400, 7 * 86400))
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 topic', '2 topics', '1,200 replies' (with `many` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def relative(moment: datetime, now: datetime | None = None) -> str:
-    """'3 hours ago', or a date for anything older than a week."""
+    """'3 hours ago' or 'in 6 days', or a date for anything a week or more away."""
     seconds = int(((now or utcnow()) - moment).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
     if seconds < 60:
-        return "just now"
+        return "in a minute" if future and seconds else "just now"
     for unit, size, limit in _UNITS:
         if seconds < limit:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+            amount = plural(seconds // size, unit)
+            return f"in {amount}" if future else f"{amount} ago"
     return f"{moment.day} {moment:%b %Y}"
 
 
@@ -42,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = time_tag
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["number"] = lambda n: f"{n:,}"
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

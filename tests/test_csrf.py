@@ -11,7 +11,9 @@ def _state():
     return (
         db.session.scalar(db.select(db.func.count()).select_from(Topic)),
         db.session.scalar(db.select(db.func.count()).select_from(Post)),
-        tuple(db.session.execute(db.select(User.email, User.announcements)).all()),
+        tuple(
+            db.session.execute(db.select(User.email, User.announcements, User.notice_mail)).all()
+        ),
         tuple(db.session.scalars(db.select(Post.body))),
     )
 
@@ -24,6 +26,7 @@ def _member_forms(topic):
         (f"/p/{first}/edit", {"body": "Injected"}),
         ("/account/email", {"email": "evil@example.org"}),
         ("/account/announcements", {"announcements": "y"}),
+        ("/account/notices/mail", {"notice_mail": "y"}),
         ("/signout", {}),
     ]
 

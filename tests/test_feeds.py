@@ -235,3 +235,18 @@ def test_every_form_strips_what_no_text_may_hold(app):
             for field in form:
                 if isinstance(field, StringField):
                     assert field.data == "ab\t", (cls.__name__, field.name, field.data)
+
+
+def test_every_feed_in_a_page_head_has_a_visible_link(client, site):
+    """Issue 19, item 13: a feed announced only in <link> tags is invisible to readers."""
+    pages = ["/", site.category, site.topic, "/support/answers", "/announcements"]
+    pages.append(site.announcement)
+    for path in pages:
+        page = client.get(path).get_data(as_text=True)
+        head, body = page.split("<body", 1)
+        feeds = re.findall(
+            r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', head
+        )
+        assert feeds, path
+        for href in feeds:
+            assert f'<a href="{href}"' in body, (path, href)

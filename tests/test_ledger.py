@@ -126,7 +126,7 @@ def test_the_data_page_is_generated_from_the_declarations(client):
     for label in ("Your account", "Sign-in links", "Posts", "Support requests", "Mail waiting"):
         assert f"<caption>{label}" in page
     assert "Network address you registered from" in page
-    assert "erased after IP_RETENTION_DAYS" in page
+    assert "erased after 30 days" in page and "IP_RETENTION_DAYS" not in page
     assert "Email" in page and "sign-in links and, if you ask for them" in page
     # Not personal: the statistics and the categories are not listed.
     assert "stat_daily" not in page and "<caption>categories" not in page

@@ -4,6 +4,7 @@ import pytest
 
 from forum.extensions import db
 from forum.services import ServiceError
+from forum.services import forum as forum_service
 from forum.services.members import create_user
 
 
@@ -59,3 +60,22 @@ def test_the_database_enforces_uniqueness_too(app):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_profiles_show_plain_text_excerpts_a_page_at_a_time(client, member, topic):
+    """Issue 19, item 14: no raw Markdown in excerpts, and every post can be reached."""
+    forum_service.reply(topic, member, "Some **bold** words, `code` and [a link](https://x.test)")
+    for n in range(25):
+        forum_service.reply(topic, member, f"Reply number {n}")
+    db.session.commit()
+    first = client.get(f"/u/{member.username}").get_data(as_text=True)
+    assert "Reply number 24" in first and 'rel="next"' in first
+    second = client.get(f"/u/{member.username}?page=2").get_data(as_text=True)
+    assert "Some bold words, code and a link" in second
+    assert "**bold**" not in second and "`code`" not in second
+    assert "Hello world." in second  # the topic's first post, rendered then flattened
+    topics = client.get(f"/u/{member.username}/topics").get_data(as_text=True)
+    assert "First topic" in topics and "27 posts" in topics
+    for bad in ("abc", "99", "0"):
+        assert client.get(f"/u/{member.username}?page={bad}").status_code == 404
+    assert client.get("/u/nobody/topics").status_code == 404

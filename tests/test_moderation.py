@@ -106,8 +106,8 @@ def _actions(topic, reply, other_member, second_category):
                 f"{change}_topic",
                 topic_page,
                 f"/staff/topics/{topic.id}/{change}",
-                {"flag-reason": because},
-                "flag",
+                {f"{change}-reason": because},
+                change,
             )
             for change in ("hide", "unhide", "lock", "unlock", "pin", "unpin")
         ],
@@ -197,7 +197,7 @@ def test_every_moderation_action_writes_exactly_one_log_record(
     # A refused action (no reason) writes nothing.
     before = log_count()
     response = post_form(
-        client, f"/staff/topics/{topic.id}", f"/staff/topics/{topic.id}/lock", {}, "flag"
+        client, f"/staff/topics/{topic.id}", f"/staff/topics/{topic.id}/lock", {}, "lock"
     )
     assert response.status_code == 422 and log_count() == before
     # The log is readable and filterable by action, staff member and member.

@@ -1,9 +1,10 @@
 """Forms for admins: categories."""
 
-from wtforms import IntegerField, StringField, SubmitField
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..services.categories import CATEGORY_DESCRIPTION_MAX, CATEGORY_NAME_MAX
+from ..services.categories import CATEGORY_DESCRIPTION_MAX, CATEGORY_NAME_MAX, TOPIC_STARTERS
 from . import Form
 from .moderation import reason_field
 
@@ -30,6 +31,12 @@ class CategoryForm(Form):
         "Position (lower comes first)",
         default=0,
         validators=[Optional(), NumberRange(0, 10_000, message="0 to 10,000.")],
+    )
+    topic_starters = SelectField(
+        "Who may start topics (anyone may reply)",
+        choices=[SelectChoice(value, label) for value, label in TOPIC_STARTERS.items()],
+        default="everyone",
+        validate_choice=False,
     )
     submit = SubmitField("Save")
 

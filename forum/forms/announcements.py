@@ -17,6 +17,5 @@ class AnnouncementForm(Form):
     )
     send_mail = BooleanField(
         "Also email it to members who asked for announcements",
-        description="At most one announcement email goes out per ANNOUNCE_MIN_DAYS days.",
     )
     submit = SubmitField("Publish")

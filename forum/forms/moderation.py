@@ -32,7 +32,7 @@ class ResolveForm(Form):
         ],
         validators=[DataRequired(message="Choose what to do.")],
     )
-    reason = reason_field(required=False)
+    reason = reason_field("Reason (for the log; a hidden post's author is told it)", required=False)
     submit = SubmitField("Decide")
 
 
@@ -43,6 +43,10 @@ class ModeratorEditForm(Form):
 
 
 class MoveForm(Form):
-    category = SelectField("Move to", coerce=int, validate_choice=False)
-    reason = reason_field("Why move it (for the moderation log)")
+    category = SelectField(
+        "Move to",
+        validate_choice=False,
+        validators=[DataRequired(message="Choose a category to move the topic to.")],
+    )
+    reason = reason_field("Why move it (told to the author, kept in the log)")
     submit = SubmitField("Move the topic")

@@ -1,11 +1,11 @@
 """Forms for sanctions: suspending a member and changing a role."""
 
-from wtforms import IntegerField, SelectField, SubmitField
+from wtforms import IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..models import ROLES
-from ..services.sanctions import SUSPEND_MAX_DAYS
+from ..services.sanctions import MESSAGE_MAX, SUSPEND_MAX_DAYS
 from . import Form
 from .moderation import reason_field
 
@@ -21,6 +21,19 @@ class SuspendForm(Form):
     )
     reason = reason_field("Reason (the member is shown it)")
     submit = SubmitField("Suspend")
+
+
+class MessageForm(Form):
+    body = TextAreaField(
+        "Message",
+        validators=[
+            DataRequired(message="Write the message."),
+            Length(max=MESSAGE_MAX, message=f"A message is at most {MESSAGE_MAX:,} characters."),
+        ],
+        description="Mailed to the member's address, which you are not shown; kept in the "
+        "moderation log, and in the member's notices and data export.",
+    )
+    submit = SubmitField("Send the message")
 
 
 class RoleForm(Form):

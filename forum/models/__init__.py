@@ -8,6 +8,7 @@ from .forum import Category, Post, PostRevision, Topic
 from .mail import OutboxMessage
 from .moderation import ModerationLog
 from .network import NetworkTagKey
+from .notices import NOTICE_KINDS, Notice
 from .privacy import PolicyVersion
 from .reading import TopicRead
 from .reports import Report
@@ -16,6 +17,7 @@ from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
 
 __all__ = [
+    "NOTICE_KINDS",
     "ROLES",
     "AgreementAcceptance",
     "AgreementVersion",
@@ -25,6 +27,7 @@ __all__ = [
     "MemberSession",
     "ModerationLog",
     "NetworkTagKey",
+    "Notice",
     "OutboxMessage",
     "PolicyVersion",
     "Post",

@@ -21,6 +21,10 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     # An archived category stays readable but takes no new topics or replies.
     archived: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who may start topics here: "everyone" (members) or "staff" only; anyone may reply.
+    topic_starters: Mapped[str] = mapped_column(
+        String(16), default="everyone", server_default="everyone"
+    )
     # Counters kept on the row so the index page is one query.
     topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -6,11 +6,11 @@ a copy of anyone's username, email or address.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import personal, utcnow
 from .user import User
 
 
@@ -38,6 +38,18 @@ class ModerationLog(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # A short, non-personal detail: "to Help", "until 2026-12-01", "role: moderator".
     detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # What a staff member wrote to a member (action "message"), mailed to them, never shown
+    # with their address.
+    message: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            "moderation",
+            "a message staff wrote to you, mailed to you and kept for the record",
+            "until you delete your account",
+            "you and staff",
+            purge="account-deletion",
+        ),
+    )
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")
     member: Mapped[User | None] = relationship(foreign_keys=[member_id], lazy="raise")

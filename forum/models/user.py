@@ -80,6 +80,10 @@ class User(UserMixin, db.Model):
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Unticked unless the member ticks it: announcements by email are opt-in.
     announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Moderation notices not yet seen: the header's count, kept on the row (no query per page).
+    unread_notices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Unticked unless the member ticks it on /account: moderation notices by email too.
+    notice_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The privacy policy version this member last saw (None: before versions existed, i.e. 1).
     policy_version_seen: Mapped[int | None]
     # Suspended members read but cannot write until this time; they are told why.

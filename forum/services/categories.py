@@ -10,6 +10,13 @@ from .moderation import check_reason, log_action
 from .text import clean_line, slugify
 
 CATEGORY_NAME_MAX, CATEGORY_DESCRIPTION_MAX = 80, 500
+TOPIC_STARTERS = {"everyone": "Every member", "staff": "Staff only"}
+
+
+def _check_starters(value: str | None) -> str:
+    if value not in TOPIC_STARTERS:
+        raise ServiceError("Choose who may start topics.", field="topic_starters")
+    return value
 
 
 def _category_fields(name: str, description: str) -> tuple[str, str]:
@@ -49,12 +56,20 @@ def category_by_id(category_id: int) -> Category:
     return category
 
 
-def create_category(admin: User, name: str, description: str) -> Category:
+def create_category(
+    admin: User, name: str, description: str, topic_starters: str = "everyone"
+) -> Category:
+    """A new category, last in order; `topic_starters` says who may start topics in it."""
     require_admin(admin)
     name, description = _category_fields(name, description)
+    topic_starters = _check_starters(topic_starters)
     last = db.session.scalar(select(func.max(Category.position))) or 0
     category = Category(
-        name=name, slug=_free_slug(name), description=description, position=last + 1
+        name=name,
+        slug=_free_slug(name),
+        description=description,
+        position=last + 1,
+        topic_starters=topic_starters,
     )
     db.session.add(category)
     db.session.flush()
@@ -63,9 +78,16 @@ def create_category(admin: User, name: str, description: str) -> Category:
 
 
 def update_category(
-    admin: User, category: Category, name: str, description: str, position, reason: str = ""
+    admin: User,
+    category: Category,
+    name: str,
+    description: str,
+    position,
+    reason: str = "",
+    topic_starters: str | None = None,
 ) -> None:
-    """Rename, describe or reorder a category (a new name gives it a new address)."""
+    """Rename, describe or reorder a category (a new name gives it a new address), or say
+    who may start topics in it (None: unchanged)."""
     require_admin(admin)
     name, description = _category_fields(name, description)
     try:
@@ -84,6 +106,9 @@ def update_category(
     if position != category.position:
         changes.append(f"position {position}")
         category.position = position
+    if topic_starters is not None and topic_starters != category.topic_starters:
+        category.topic_starters = _check_starters(topic_starters)
+        changes.append(f"topics started by {TOPIC_STARTERS[topic_starters].lower()}")
     if not changes:
         raise ServiceError("Nothing changed.")
     category.revision = Category.revision + 1

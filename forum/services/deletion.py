@@ -11,6 +11,7 @@ from ..models import (
     Category,
     LoginToken,
     ModerationLog,
+    Notice,
     OutboxMessage,
     Post,
     Report,
@@ -54,6 +55,11 @@ def delete_account(user: User, erase_posts: bool) -> None:
         update(SupportRequest)
         .where(SupportRequest.user_id == user.id)
         .values(user_id=None, email=None, ip=None, network_tag=None)
+    )
+    db.session.execute(delete(Notice).where(Notice.member_id == user.id))
+    # What staff wrote to the member was theirs to read: the log keeps that a message went.
+    db.session.execute(
+        update(ModerationLog).where(ModerationLog.member_id == user.id).values(message=None)
     )
     # The logs keep what staff did, no longer whom it concerned (the database's ON DELETE
     # SET NULL does the same; done here so that it holds whatever the engine's settings).

@@ -42,10 +42,10 @@ SOURCES = {
     "support": ("email", "ip"),
 }
 SOURCE_NAMES = {
-    "member": "account",
-    "post": "post",
-    "signin": "sign-in request",
-    "support": "support request",
+    "member": "an account",
+    "post": "a post",
+    "signin": "a sign-in request",
+    "support": "a support request",
 }
 FIELD_NAMES = {"email": "email address", "ip": "IP address"}
 

@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from .disclosure import reveals_of
+from .notices import notices_of
 from .reading import progress_of
 from .reports import reports_by
 
@@ -45,6 +46,9 @@ def export_member(user: User) -> dict:
         "staff_reveals": _reveals(user),
         "reports": _reports(user),
         "moderation": _moderation(user),
+        # What you were told about moderation, and whether you get it by mail.
+        "notices": notices_of(user),
+        "notices_by_mail": user.notice_mail,
     }
 
 
@@ -223,6 +227,8 @@ def _moderation(user: User) -> list[dict]:
             "action": row.action,
             "reason": row.reason,
             "detail": row.detail,
+            # What a staff member wrote to you (action "message"), as it was mailed.
+            "message": row.message,
             "post_id": row.post_id,
             "topic_id": row.topic_id,
         }

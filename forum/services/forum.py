@@ -180,6 +180,12 @@ def _held_for_review(author: User, now) -> bool:
     )
 
 
+def check_can_start_topic(category: Category, author: User) -> None:
+    """Refuse members in a category where only staff start topics (Forbidden)."""
+    if category.topic_starters == "staff" and not author.is_staff:
+        raise Forbidden(f"Only staff start topics in {category.name}; every member may reply.")
+
+
 def create_topic(
     category: Category, author: User, title: str, body: str, ip: str | None = None
 ) -> Topic:
@@ -188,6 +194,7 @@ def create_topic(
     A first post held for review hides its topic too, until a moderator approves it.
     """
     _check_can_write(author, category)
+    check_can_start_topic(category, author)
     title, body = _check_title(title), check_body(body)
     now = utcnow()
     held = _held_for_review(author, now)

@@ -5,8 +5,10 @@ Every column holding personal data says so in its model (models/base.personal). 
 finds columns that look personal but say nothing, and retentions with no rule behind them.
 """
 
+import re
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import MetaData, String
 
 from ..sealing import Sealed
@@ -46,7 +48,22 @@ TABLE_LABELS = {
     "reports": "Reports you made",
     "post_revisions": "Earlier versions of edited posts",
     "stat_seen": "Statistics, for the current day only",
+    "moderation_log": "The moderation log",
+    "topic_reads": "How far you read each topic",
+    "notices": "Moderation notices to you",
 }
+
+# The things a network address is kept beside, in plain words, by the table that keeps it:
+# the policy, the account page and the data page all name them from here.
+NETWORK_PLACES = {
+    "users": "registrations",
+    "login_tokens": "sign-in requests",
+    "posts": "posts",
+    "support_requests": "support requests",
+}
+# A setting's name in a declaration ("IP_RETENTION_DAYS (30 days by default)"): shown to
+# readers as this site's number of days.
+_SETTING = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_DAYS)\b(?: \(\d+(?: days)? by default\))?")
 
 COLUMN_LABELS = {
     ("users", "username_key"): "Username, in lower case",
@@ -72,6 +89,8 @@ COLUMN_LABELS = {
     ("reports", "reason"): "Why you reported a post",
     ("post_revisions", "body"): "Earlier text of an edited post",
     ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
+    ("notices", "text"): "What a moderation notice told you",
+    ("moderation_log", "message"): "A message staff wrote to you",
 }
 
 
@@ -98,8 +117,51 @@ def declaration(column) -> dict | None:
     return column.info.get("personal")
 
 
+def in_plain_words(text: str) -> str:
+    """A declaration's text with each setting's name replaced by this site's value."""
+    config = current_app.config
+
+    def days(match: re.Match) -> str:
+        n = config[match.group(1)]
+        return f"{n} day{'' if n == 1 else 's'}"
+
+    return _SETTING.sub(days, text)
+
+
+def _is_address(column) -> bool:
+    info = declaration(column)
+    return info is not None and info["category"] == "network" and "ip" in column.name.split("_")
+
+
+def network_places(metadata: MetaData) -> str:
+    """What network addresses are kept beside, in plain words ("registrations, sign-in
+    requests, posts and support requests"), from the declared address columns."""
+    keeping = {
+        table.name
+        for table in metadata.tables.values()
+        if any(_is_address(column) for column in table.columns)
+    }
+    places = [place for name, place in NETWORK_PLACES.items() if name in keeping]
+    places += sorted(keeping - NETWORK_PLACES.keys())
+    return ", ".join(places[:-1]) + " and " + places[-1] if len(places) > 1 else "".join(places)
+
+
+def unnamed(metadata: MetaData) -> list[str]:
+    """Tables with declared columns but no plain name for readers, and tables keeping a
+    network address with no plain name for the thing it is kept beside."""
+    problems = []
+    for table in metadata.tables.values():
+        declared = [c for c in table.columns if declaration(c) is not None]
+        if declared and table.name not in TABLE_LABELS:
+            problems.append(f"{table.name}: no plain name in TABLE_LABELS")
+        if any(_is_address(c) for c in declared) and table.name not in NETWORK_PLACES:
+            problems.append(f"{table.name}: keeps an address but is not in NETWORK_PLACES")
+    return problems
+
+
 def ledger(metadata: MetaData) -> list[TableEntries]:
-    """Every declared column, grouped by table, in a stable order for the page."""
+    """Every declared column, grouped by table, in a stable order for the page, in plain
+    words (settings' names become this site's numbers)."""
     groups = []
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         entries = [
@@ -108,7 +170,10 @@ def ledger(metadata: MetaData) -> list[TableEntries]:
                 or column.name.replace("_", " ").capitalize(),
                 column=column.name,
                 sealed=info.get("sealed", False),
-                **{key: info[key] for key in ("category", "purpose", "retention", "seen_by")},
+                **{
+                    key: in_plain_words(info[key])
+                    for key in ("category", "purpose", "retention", "seen_by")
+                },
             )
             for column in table.columns
             if (info := declaration(column)) is not None

@@ -1,18 +1,22 @@
 """Members: creating them with the two facts we ask for, and reading profiles."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from .. import markdown
 from ..extensions import db
 from ..models import ROLES, Post, Topic, User
 from . import NotFound, ServiceError
+from .pagination import Page, paged
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{1,30})[A-Za-z0-9_]$")
 USERNAME_RULE = "3 to 32 characters: letters, digits, and . _ - inside"
-RECENT_POSTS = 10
+PROFILE_PER_PAGE = 20
 # Names a visitor could take to pass for the forum or its staff. Compared in lower case with
 # digits and punctuation left out, so "Admin", "ad.min" and "admin_2" are reserved too.
 RESERVED_USERNAMES = frozenset({
@@ -73,19 +77,54 @@ def find_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username.lower()))
 
 
-def profile(username: str, viewer: User | None) -> tuple[User, list[Post]]:
-    """A member and their recent posts the viewer may see (two queries)."""
+@dataclass(frozen=True)
+class ProfileEntry:
+    """A post or a topic on a profile: where it is, when, and a plain-text excerpt."""
+
+    id: int
+    title: str
+    created_at: datetime
+    excerpt: str
+
+
+def _member(username: str) -> User:
     user = find_by_username(username)
     if user is None:
         raise NotFound("No member has that name.")
+    return user
+
+
+def profile(username: str, viewer: User | None, raw_page: str | None = None) -> tuple[User, Page]:
+    """A member and a page of their posts the viewer may see, newest first, each with a
+    plain-text excerpt (never the raw Markdown)."""
+    user = _member(username)
+    visible = [Post.author_id == user.id]
+    if not (viewer and viewer.is_staff):
+        visible += [Post.hidden.is_(False), Topic.hidden.is_(False)]
     query = (
         select(Post)
         .join(Post.topic)
-        .where(Post.author_id == user.id)
+        .where(*visible)
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at.desc(), Post.id.desc())
-        .limit(RECENT_POSTS)
     )
+    count = select(func.count(Post.id)).join(Post.topic).where(*visible)
+    page = paged(query, count, raw_page, PROFILE_PER_PAGE)
+    entries = [
+        ProfileEntry(p.id, p.topic.title, p.created_at, markdown.plain_text(p.html))
+        for p in page.items
+    ]
+    return user, Page(entries, page.number, page.count)
+
+
+def topics_started(
+    username: str, viewer: User | None, raw_page: str | None = None
+) -> tuple[User, Page]:
+    """A member and a page of the topics they started that the viewer may see."""
+    user = _member(username)
+    visible = [Topic.author_id == user.id]
     if not (viewer and viewer.is_staff):
-        query = query.where(Post.hidden.is_(False), Topic.hidden.is_(False))
-    return user, list(db.session.scalars(query))
+        visible.append(Topic.hidden.is_(False))
+    query = select(Topic).where(*visible).order_by(Topic.created_at.desc(), Topic.id.desc())
+    count = select(func.count(Topic.id)).where(*visible)
+    return user, paged(query, count, raw_page, PROFILE_PER_PAGE)

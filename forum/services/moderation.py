@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from .. import markdown
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
-from . import NotFound, ServiceError, require_staff
+from . import NotFound, ServiceError, notices, require_staff
 from .forum import check_body, recount_category, recount_topic, touch_topic
 from .pagination import Page, paged
 from .reports import close_reports
@@ -35,6 +35,7 @@ ACTIONS = {
     "suspend": "suspended a member",
     "unsuspend": "lifted a suspension",
     "set_role": "changed a role",
+    "message": "wrote to a member",
     "create_category": "created a category",
     "update_category": "changed a category",
     "archive_category": "archived a category",
@@ -83,6 +84,12 @@ def log_action(actor: User, action: str, reason: str = "", detail: str = "", **t
 # Reports and the queue
 
 
+def _close_reports(post: Post, staff: User, resolution: str) -> None:
+    """Close a post's open reports, telling each reporter what became of it."""
+    notices.reports_handled(post, staff, resolution)
+    close_reports(post.id, staff, resolution)
+
+
 def queue_page(raw_page: str | None) -> Page:
     """Open reports, oldest first, with their post, its topic and author, and the reporter."""
     open_ = Report.resolved_at.is_(None)
@@ -113,7 +120,7 @@ def resolve_report(report: Report, staff: User, resolution: str, reason: str) ->
     if resolution == "hide" and post.hidden:
         # A held post rejected (or a post hidden meanwhile): it stays hidden, the queue closes.
         reason = check_reason(reason)
-        close_reports(post.id, staff, "hidden")
+        _close_reports(post, staff, "hidden")
         _log_post(staff, "hide_post", post, reason, f"report {report.id}")
     elif resolution == "hide":
         set_post_hidden(post, staff, True, reason, report=report)
@@ -121,7 +128,7 @@ def resolve_report(report: Report, staff: User, resolution: str, reason: str) ->
         approve_post(post, staff, reason)
     else:
         reason = check_reason(reason, required=False)
-        close_reports(post.id, staff, "dismissed")
+        _close_reports(post, staff, "dismissed")
         _log_post(staff, "dismiss_report", post, reason, f"report {report.id}")
 
 
@@ -171,7 +178,8 @@ def set_post_hidden(
     recount_topic(post.topic_id)
     recount_category(post.topic.category_id)
     if hidden:
-        close_reports(post.id, staff, "hidden")
+        _close_reports(post, staff, "hidden")
+        notices.post_hidden(post, staff, reason)
     action = "hide_post" if hidden else "unhide_post"
     _log_post(staff, action, post, reason, f"report {report.id}" if report else "")
 
@@ -187,7 +195,7 @@ def approve_post(post: Post, staff: User, reason: str) -> None:
     db.session.flush()
     recount_topic(post.topic_id)
     recount_category(topic.category_id)
-    close_reports(post.id, staff, "approved")
+    _close_reports(post, staff, "approved")
     _log_post(staff, "approve_post", post, reason)
 
 
@@ -229,6 +237,7 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     db.session.flush()
     touch_topic(topic.id)
     recount_category(topic.category_id)
+    notices.topic_changed(topic, staff, change, reason)
     log_action(
         staff,
         f"{change}_topic",
@@ -257,6 +266,7 @@ def move_topic(topic: Topic, staff: User, category_id, reason: str) -> None:
     touch_topic(topic.id)
     recount_category(old)
     recount_category(target.id)
+    notices.topic_changed(topic, staff, "move", reason, f"to {target.name}")
     log_action(
         staff,
         "move_topic",

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import markdown
 from ..extensions import db
 from ..models import PolicyVersion, User, utcnow
-from . import NotFound, ServiceError, require_admin
+from . import NotFound, ServiceError, ledger, require_admin
 from .text import whole_number
 
 FIRST_VERSION = Path(__file__).resolve().parent.parent / "privacy_policy_v1.md"
@@ -44,6 +44,8 @@ def _first_version_source() -> str:
         ip_days=config["IP_RETENTION_DAYS"],
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
         support_days=config["SUPPORT_RETENTION_DAYS"],
+        notice_days=config["NOTICE_RETENTION_DAYS"],
+        network_places=ledger.network_places(db.metadata),
         stats_min_count=config["STATS_MIN_COUNT"],
     )
 

@@ -10,12 +10,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..links import site_url
 from ..models import ROLES, LoginToken, Post, User, utcnow
-from . import Forbidden, NotFound, ServiceError, require_admin, require_staff
+from . import (
+    Forbidden,
+    NotFound,
+    ServiceError,
+    mail,
+    notices,
+    require_admin,
+    require_staff,
+)
 from .moderation import check_reason, log_action
 from .pagination import Page, paged
+from .text import clean_body
 
 SUSPEND_MAX_DAYS = 3650
+MESSAGE_MAX = 2000
 
 
 def member_for_staff(username: str) -> User:
@@ -40,6 +51,7 @@ def suspend(member: User, staff: User, days, reason: str, now: datetime | None =
         raise ServiceError(f"A suspension lasts 1 to {SUSPEND_MAX_DAYS} days.", field="days")
     member.suspended_until = (now or utcnow()) + timedelta(days=days)
     member.suspension_reason = reason
+    notices.suspended(member, staff)
     log_action(
         staff,
         "suspend",
@@ -50,13 +62,40 @@ def suspend(member: User, staff: User, days, reason: str, now: datetime | None =
 
 
 def unsuspend(member: User, staff: User, reason: str) -> None:
+    """Let a suspended member write again; they are told."""
     require_staff(staff)
     reason = check_reason(reason)
     if not member.suspended():
         raise ServiceError("This member is not suspended.")
     member.suspended_until = None
     member.suspension_reason = None
+    notices.unsuspended(member, staff)
     log_action(staff, "unsuspend", reason, member_id=member.id)
+
+
+def message_member(member: User, staff: User, text: str) -> None:
+    """Mail a member through the outbox (staff never see the address); the text is kept in
+    the moderation log and on the member's notices."""
+    require_staff(staff)
+    text = clean_body(text or "")
+    if not text.strip():
+        raise ServiceError("Write the message.", field="body")
+    if len(text) > MESSAGE_MAX:
+        raise ServiceError(f"A message is at most {MESSAGE_MAX:,} characters.", field="body")
+    if member.id == staff.id:
+        raise ServiceError("You cannot write to yourself.")
+    if member.confirmed_at is None:
+        raise ServiceError("This account was never confirmed: its address may not be theirs.")
+    mail.queue(
+        member.email,
+        f"{current_app.config['SITE_NAME']}: a message from the staff",
+        "staff_message",
+        username=member.username,
+        text=text,
+        support_url=site_url("support.ask"),
+    )
+    notices.staff_message(member, staff, text)
+    log_action(staff, "message", member_id=member.id, message=text)
 
 
 def set_role(member: User, admin: User, role: str, reason: str) -> None:

@@ -27,6 +27,7 @@ from ..forms.accounts import (
     SignoutForm,
     UseLinkForm,
 )
+from ..forms.notices import NoticeMailForm, NoticesReadForm
 from ..security import (
     FIXED_EXPIRY,
     allow_mail_to,
@@ -36,7 +37,7 @@ from ..security import (
     form_token,
     member_required,
 )
-from ..services import ServiceError, accounts, deletion
+from ..services import ServiceError, accounts, deletion, ledger, notices
 from ..services import export as export_service
 from ..services import privacy as privacy_service
 from ..services.members import normalize_email
@@ -227,6 +228,10 @@ def _account_page(email_form, announcements_form, status: int = 200):
             email_form=email_form,
             announcements_form=announcements_form,
             pending_email=accounts.pending_email(current_user),
+            notices=notices.notices_for(current_user),
+            network_places=ledger.network_places(db.metadata),
+            read_form=NoticesReadForm(),
+            notice_mail_form=NoticeMailForm(notice_mail=current_user.notice_mail, formdata=None),
         ),
         status,
     )
@@ -250,7 +255,10 @@ def change_email():
                 accounts.request_email_change, current_user.id, address, client_ip(), may_mail
             )
             send_mail_after_response()
-            flash("We sent a link to the new address. Your address changes when you follow it.")
+            flash(
+                "We sent a link to the new address. Your address changes when you follow it.",
+                "email-sent",
+            )
             return redirect(url_for("accounts.account"))
     announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
     return _account_page(form, announcements, 422)

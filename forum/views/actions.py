@@ -29,11 +29,14 @@ def run(form, action) -> tuple[bool, object]:
     return True, result
 
 
-def act(form, action, success: str, back: str, page):
+def act(form, action, success: str, back: str, page, mail: bool = False):
     """`run` the form's action, then go `back` with `success` flashed; or answer
-    `page(form)` (the form's page with its errors) as 422."""
+    `page(form)` (the form's page with its errors) as 422. With `mail`, what the action
+    queued is sent once the response has gone."""
     done, _ = run(form, action)
     if done:
+        if mail:
+            send_mail_after_response()
         flash(success)
         return redirect(back, code=303)
     return page(form), 422

@@ -38,7 +38,9 @@ def categories_page():
         return _categories_page()
     return act(
         CategoryForm(prefix="new"),
-        lambda f: categories.create_category(current_user, f.name.data, f.description.data),
+        lambda f: categories.create_category(
+            current_user, f.name.data, f.description.data, f.topic_starters.data
+        ),
         "The category is created.",
         url_for("admin.categories"),
         lambda f: _categories_page(new_form=f),
@@ -57,6 +59,7 @@ def update_category(category_id):
             f.name.data,
             f.description.data,
             f.position.data or 0,
+            topic_starters=f.topic_starters.data,
         ),
         "The category is saved.",
         url_for("admin.categories"),

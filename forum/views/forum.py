@@ -87,6 +87,7 @@ def category(slug):
 def new_topic(slug):
     """Start a topic in a category."""
     cat = forum.category_by_slug(slug)
+    forum.check_can_start_topic(cat, current_user)
     form, preview = TopicForm(), None
     submitted = form.validate_on_submit()
     if submitted and form.preview.data:

@@ -42,11 +42,14 @@ def resolve(report_id):
         "Done: the decision is in the moderation log.",
         url_for("moderation.queue"),
         page,
+        mail=True,
     )
 
 
 def _post_page(post, **forms):
-    forms.setdefault("hide_form", ReasonForm(prefix="hide"))
+    hide_form = forms.setdefault("hide_form", ReasonForm(prefix="hide"))
+    if not post.hidden:
+        hide_form.reason.label.text = "Why hide it (told to the author, kept in the log)"
     forms.setdefault("edit_form", ModeratorEditForm(prefix="edit", data={"body": post.body}))
     return render_template(
         "staff/moderation/post.html",
@@ -76,6 +79,7 @@ def set_post_hidden(post_id, change):
         "The post is hidden." if change == "hide" else "The post is shown again.",
         url_for("moderation.post", post_id=p.id),
         lambda form: _post_page(moderation.post_for_moderation(post_id), hide_form=form),
+        mail=True,
     )
 
 
@@ -93,13 +97,50 @@ def edit_post(post_id):
     )
 
 
-def _topic_page(topic, **forms):
-    forms.setdefault("flag_form", ReasonForm(prefix="flag"))
-    move_form = forms.setdefault("move_form", MoveForm(prefix="move"))
-    move_form.category.choices = [
-        SelectChoice(c.id, c.name) for c in categories.all_categories() if c.id != topic.category_id
+# The topic's changes, each its own form (Enter in a reason field does that form's one
+# thing): the label of its button, and whether it takes something away (styled as such).
+FLAG_BUTTONS = {
+    "lock": ("Lock", False),
+    "unlock": ("Unlock", False),
+    "pin": ("Pin", False),
+    "unpin": ("Unpin", False),
+    "hide": ("Hide the topic", True),
+    "unhide": ("Show the topic", False),
+}
+
+
+def _flag_form(change: str, form=None):
+    form = form or ReasonForm(prefix=change)
+    verb = FLAG_BUTTONS[change][0].split()[0].lower()
+    told = "told to the author, kept in the log" if change in ("hide", "lock") else "for the log"
+    form.reason.label.text = f"Why {verb} it ({told})"
+    return form
+
+
+def _topic_page(topic, failed: tuple[str, object] | None = None, move_form=None):
+    changes = [
+        "unlock" if topic.locked else "lock",
+        "unpin" if topic.pinned else "pin",
+        "unhide" if topic.hidden else "hide",
     ]
-    return render_template("staff/moderation/topic.html", topic=topic, **forms)
+    flag_forms = [
+        (
+            change,
+            *FLAG_BUTTONS[change],
+            _flag_form(change, failed[1] if failed and failed[0] == change else None),
+        )
+        for change in changes
+    ]
+    move_form = move_form or MoveForm(prefix="move")
+    # The list starts on no category: a move is chosen, never defaulted to.
+    move_form.category.choices = [SelectChoice("", "Choose a category")] + [
+        SelectChoice(str(c.id), c.name)
+        for c in categories.all_categories()
+        if c.id != topic.category_id
+    ]
+    return render_template(
+        "staff/moderation/topic.html", topic=topic, flag_forms=flag_forms, move_form=move_form
+    )
 
 
 @bp.get("/topics/<int:topic_id>")
@@ -115,11 +156,12 @@ def set_topic_flag(topic_id, change):
     """Hide, show, lock, unlock, pin or unpin a topic."""
     t = moderation.topic_for_moderation(topic_id)
     return act(
-        ReasonForm(prefix="flag"),
+        ReasonForm(prefix=change),
         lambda f: moderation.set_topic_flag(t, current_user, change, f.reason.data),
         f"You {moderation.ACTIONS[change + '_topic']}.",
         url_for("moderation.topic", topic_id=t.id),
-        lambda form: _topic_page(moderation.topic_for_moderation(topic_id), flag_form=form),
+        lambda form: _topic_page(moderation.topic_for_moderation(topic_id), (change, form)),
+        mail=True,
     )
 
 
@@ -134,6 +176,7 @@ def move_topic(topic_id):
         "The topic was moved.",
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), move_form=form),
+        mail=True,
     )
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from ..forms.moderation import ReasonForm
-from ..forms.sanctions import RoleForm, SuspendForm
+from ..forms.sanctions import MessageForm, RoleForm, SuspendForm
 from ..security import admin_required, staff_required
 from ..services import disclosure, sanctions
 from .actions import act
@@ -26,6 +26,7 @@ def _member_page(member, **forms):
     forms.setdefault("suspend_form", SuspendForm(prefix="suspend"))
     forms.setdefault("unsuspend_form", ReasonForm(prefix="unsuspend"))
     forms.setdefault("role_form", RoleForm(prefix="role", role=member.role))
+    forms.setdefault("message_form", MessageForm(prefix="message"))
     activity = sanctions.member_activity(member)
     return render_template(
         "staff/sanctions/member.html",
@@ -54,6 +55,7 @@ def suspend(username):
         f"{m.username} is suspended.",
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), suspend_form=form),
+        mail=True,
     )
 
 
@@ -68,6 +70,22 @@ def unsuspend(username):
         f"{m.username} can write again.",
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), unsuspend_form=form),
+        mail=True,
+    )
+
+
+@bp.post("/members/<username>/message")
+@staff_required
+def message(username):
+    """Write to a member: mailed through the outbox, their address never shown."""
+    m = sanctions.member_for_staff(username)
+    return act(
+        MessageForm(prefix="message"),
+        lambda f: sanctions.message_member(m, current_user, f.body.data),
+        f"Your message to {m.username} is on its way.",
+        url_for("sanctions.member", username=m.username),
+        lambda form: _member_page(sanctions.member_for_staff(username), message_form=form),
+        mail=True,
     )
 
 

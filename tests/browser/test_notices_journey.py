@@ -1,0 +1,109 @@
+"""Moderation that tells people, in a real browser on a phone and a desktop: a moderator
+hides a post and suspends its author, who finds both notices with their reasons and dates;
+the moderator writes to a member, who receives the mail over real SMTP while no staff page
+ever showed the address; a member cannot start a topic where only staff may. axe checks
+each page on the way."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from forum.extensions import db
+from forum.models import Category, User, utcnow
+from forum.services import forum as forum_service
+from forum.services.members import create_user
+from tests.browser.helpers import WIDTHS, signed_in, wait_for_mail
+
+pytestmark = pytest.mark.browser
+
+SPAM = "Cheap watches at spam.example, today only!"
+
+
+@pytest.fixture
+def seeded(app, mailbox):
+    now = utcnow()
+    reader = create_user("rhea", "rhea@example.org")
+    spammer = create_user("spamalot", "spamalot@example.org")
+    create_user("mod_mona", "mona@example.org", role="moderator")
+    for user in (reader, spammer):
+        user.confirmed_at = now
+    general = Category(name="General", slug="general", position=1)
+    news = Category(name="News", slug="news", position=2, topic_starters="staff")
+    db.session.add_all([general, news])
+    db.session.flush()
+    topic = forum_service.create_topic(general, reader, "Favourite teas", "Mine is sencha.")
+    spam = forum_service.reply(topic, spammer, SPAM)
+    db.session.commit()
+    return spam.id
+
+
+@pytest.fixture
+def live_server(seeded, live_server):
+    return live_server
+
+
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
+def test_moderation_tells_the_member(app, mailbox, seeded, open_visit, width):
+    problems, seen_by_staff = [], []
+
+    def axe(v, name):
+        results = Axe().run(v.page)
+        if results.violations_count:
+            problems.append(f"--- {name} at {width} px:\n{results.generate_report()}")
+
+    def staff_saw(v):
+        seen_by_staff.append(v.page.content())
+
+    mod = signed_in(app, open_visit, "mod_mona")
+    page = mod.page
+    mod.goto(f"/staff/posts/{seeded}")
+    axe(mod, "post moderation")
+    page.get_by_label("Why hide it (told to the author, kept in the log)").fill("Advertising")
+    page.get_by_role("button", name="Hide the post").click()
+    expect(page.get_by_role("status")).to_contain_text("The post is hidden.")
+    staff_saw(mod)
+    mod.goto("/staff/members/spamalot")
+    page.get_by_label("For how many days").fill("7")
+    page.get_by_label("Reason (the member is shown it)").fill("Selling watches")
+    page.get_by_role("button", name="Suspend").click()
+    expect(page.get_by_role("status")).to_contain_text("spamalot is suspended")
+    expect(page.locator(".stored")).to_contain_text("in 6 days")
+    staff_saw(mod)
+    db.session.expire_all()
+    until = db.session.scalar(db.select(User.suspended_until).where(User.username == "spamalot"))
+
+    author = signed_in(app, open_visit, "spamalot")
+    author.goto("/")
+    header = author.page.get_by_role("navigation", name="Account")
+    expect(header.get_by_role("link", name="Account")).to_contain_text("2")
+    header.get_by_role("link", name="Account").click()
+    notices = author.page.locator(".notices")
+    expect(notices).to_contain_text("hidden by the moderators. Reason: Advertising")
+    expect(notices).to_contain_text(f"until {until:%Y-%m-%d %H:%M} UTC")
+    expect(notices).to_contain_text("Reason: Selling watches")
+    expect(author.page.locator(".flagged")).to_contain_text("in 6 days")
+    axe(author, "account with notices")
+    author.page.get_by_role("button", name="Mark as read").click()
+    expect(header.get_by_role("link", name="Account")).to_have_text("Account")
+
+    mod.goto("/staff/members/rhea")
+    axe(mod, "member page")
+    page.get_by_label("Message").fill("Thank you for reporting spam so quickly.")
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.get_by_role("status")).to_contain_text("Your message to rhea is on its way")
+    staff_saw(mod)
+    mod.goto("/staff/log")
+    expect(page.locator(".log")).to_contain_text("wrote to a member")
+    staff_saw(mod)
+    message = wait_for_mail(mailbox, 1)
+    assert message["To"] == "rhea@example.org"
+    assert "Thank you for reporting spam" in message.get_body(("plain",)).get_content()
+    assert not any("rhea@example.org" in html for html in seen_by_staff)
+
+    reader = signed_in(app, open_visit, "rhea")
+    reader.goto("/c/news")
+    expect(reader.page.locator("main")).to_contain_text("Only staff start topics here")
+    response = reader.goto("/c/news/new")
+    assert response.status == 403
+    axe(reader, "403 for a staff-only category")
+    assert not problems, "\n".join(problems)
