@@ -39,8 +39,6 @@ from .services import privacy
 
 NONCE = secrets.token_hex(8)
 _MARK = re.compile(f"<!--{NONCE}:(slot|if|fi):([a-z-]*)((?::-?\\d+)*)-->")
-_NEW = re.compile(f"<!--{NONCE}:if:new:(\\d+)-->")
-_UNREAD = re.compile(f"<!--{NONCE}:if:unread:(\\d+):")
 
 
 def audience(user) -> str:
@@ -72,38 +70,60 @@ class MarkedTemplate(Template):
         return fill(super().render(*args, **kwargs))
 
 
-def render_marked(name: str, **context) -> str:
+class Marked:
+    """A page with markers, parsed once (when it is cached) so that filling it for each
+    request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
+
+    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
+
+    def __init__(self, page: str):
+        pieces = _MARK.split(page)
+        self.parts = [
+            (pieces[i], pieces[i + 1], pieces[i + 2], _numbers(pieces[i + 3]))
+            for i in range(0, len(pieces) - 1, 4)
+        ]
+        self.tail = pieces[-1]
+        self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
+        self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
+
+
+def _numbers(args: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in args.split(":")[1:]) if args else ()
+
+
+def render_marked(name: str, **context) -> "Marked | str":
     """Render a page template with Flask's context, keeping its markers (for the cache)."""
     app = current_app._get_current_object()
     template = app.jinja_env.get_template(name)
     app.update_template_context(context)
-    return Template.render(template, context)
+    page = Template.render(template, context)
+    return Marked(page) if NONCE in page else page
 
 
 class _Viewer:
     """What the markers of one page resolve to for the member (or visitor) asking."""
 
-    def __init__(self, page: str, seen: int | None, seen_of: Callable | None):
+    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None):
         self.user = current_user._get_current_object()
         self.member = self.user.is_authenticated
+        self.id = self.user.id
         self.first_new = None
         if self.member and seen is not None:
-            later = [int(p) for p in _NEW.findall(page) if int(p) > seen]
-            self.first_new = min(later, default=None)
+            self.first_new = min((p for p in page.new_positions if p > seen), default=None)
         self.seen = {}
-        if self.member and seen_of is not None:
-            ids = [int(i) for i in _UNREAD.findall(page)]
-            self.seen = seen_of(ids) if ids else {}
+        if self.member and seen_of is not None and page.unread_ids:
+            self.seen = seen_of(page.unread_ids)
+        self.token = None
 
-    def holds(self, condition: str, numbers: list[int]) -> bool:
+    def holds(self, condition: str, numbers: tuple[int, ...]) -> bool:
         if condition == "author":
-            return self.member and self.user.id == numbers[0]
+            return self.member and self.id == numbers[0]
         if condition == "other":
-            return self.member and self.user.id != numbers[0]
-        if condition == "writer":
-            return self.member and not self.user.suspended()
+            return self.member and self.id != numbers[0]
         if condition == "new":
             return self.first_new is not None and numbers[0] == self.first_new
+        if condition == "writer":
+            return self.member and not self.user.suspended()
         if condition == "any-new":
             return self.first_new is not None
         if condition == "unread":
@@ -111,16 +131,18 @@ class _Viewer:
             return seen is not None and numbers[1] > seen
         raise ValueError(f"unknown condition {condition!r}")
 
-    def slot(self, name: str, numbers: list[int]) -> str:
+    def slot(self, name: str, numbers: tuple[int, ...]) -> str:
         if not self.member:
             return ""
+        if name == "csrf":
+            if self.token is None:
+                self.token = Markup('<input name="csrf_token" type="hidden" value="{}">').format(
+                    generate_csrf()
+                )
+            return self.token
         if name == "me":
             link = url_for("members.profile", username=self.user.username)
             return Markup('<a href="{}">{}</a>').format(link, self.user.username)
-        if name == "csrf":
-            return Markup('<input type="hidden" name="csrf_token" value="{}">').format(
-                generate_csrf()
-            )
         if name == "notices":
             return self._notices()
         if name == "unread-page":
@@ -144,23 +166,22 @@ class _Viewer:
         )
 
 
-def fill(page: str, seen: int | None = None, seen_of: Callable | None = None) -> str:
+def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None = None) -> str:
     """The page with its markers resolved for the current viewer.
 
     `seen`: on a topic page, how far the member had read the topic before this visit.
     `seen_of`: on a listing, a function from topic ids to how far the member read each.
     """
-    if NONCE not in page:
-        return page
+    if isinstance(page, str):
+        if NONCE not in page:
+            return page
+        page = Marked(page)
     viewer = _Viewer(page, seen, seen_of)
     out: list[str] = []
-    start, skipping, levels = 0, 0, []  # levels: whether each open only_if hides its part
-    for mark in _MARK.finditer(page):
+    skipping, levels = 0, []  # levels: whether each open only_if hides its part
+    for text, kind, name, numbers in page.parts:
         if not skipping:
-            out.append(page[start : mark.start()])
-        start = mark.end()
-        kind, name = mark.group(1), mark.group(2)
-        numbers = [int(n) for n in mark.group(3).split(":")[1:]]
+            out.append(text)
         if kind == "if":
             hides = bool(skipping) or not viewer.holds(name, numbers)
             levels.append(hides)
@@ -169,5 +190,5 @@ def fill(page: str, seen: int | None = None, seen_of: Callable | None = None) ->
             skipping -= levels.pop() if levels else 0
         elif not skipping:
             out.append(viewer.slot(name, numbers))
-    out.append(page[start:])
+    out.append(page.tail)
     return "".join(out)

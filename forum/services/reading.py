@@ -6,6 +6,7 @@ Only members are tracked, one row per topic they open; visitors leave nothing be
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import TopicRead, User, utcnow
@@ -25,13 +26,14 @@ def progress_to_record(seen: int | None, page_number: int, last_position: int) -
 
 
 def record_progress(user_id: int, topic_id: int, up_to: int) -> None:
-    """Record that a member has seen a topic up to position `up_to`; the caller commits.
+    """Record that a member has seen a topic up to position `up_to`, committed at once.
 
-    The views run it after the response (a page view is a read: the member never waits on
-    the write, and a database that refuses writes costs them only the "new" marker). One
-    upsert that only ever moves forward: seen_position before it becomes previous_position,
-    and a visit that shows nothing new (a page already seen, or a slower worker's write
-    arriving after a faster one's) changes nothing.
+    Views call it only when the page shows something new (progress_to_record), so reading
+    a page again writes nothing. One upsert that only ever moves forward: seen_position
+    before it becomes previous_position, and a write that arrives after a further one
+    (another worker's) changes nothing. Its own short transaction: the page is a read, and
+    a database that refuses writes (read-only, full) must not cost the member the page,
+    only the "new" marker.
     """
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     table = TopicRead.__table__
@@ -43,17 +45,20 @@ def record_progress(user_id: int, topic_id: int, up_to: int) -> None:
         read_at=utcnow(),
     )
     # SET clauses read the row as it was: previous_position takes the old seen_position.
-    db.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[table.c.user_id, table.c.topic_id],
-            set_={
-                "previous_position": table.c.seen_position,
-                "seen_position": insert.excluded.seen_position,
-                "read_at": insert.excluded.read_at,
-            },
-            where=table.c.seen_position < insert.excluded.seen_position,
-        )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.topic_id],
+        set_={
+            "previous_position": table.c.seen_position,
+            "seen_position": insert.excluded.seen_position,
+            "read_at": insert.excluded.read_at,
+        },
+        where=table.c.seen_position < insert.excluded.seen_position,
     )
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(upsert)
+    except DBAPIError:
+        current_app.logger.warning("could not record reading progress", exc_info=True)
 
 
 def seen_positions(user: User, topic_ids: list[int]) -> dict[int, int]:

@@ -4,7 +4,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import audience, pagecache
-from ..after_response import after_response
 from ..audience import render_marked
 from ..extensions import db, limiter
 from ..forms import add_service_error
@@ -143,8 +142,8 @@ def topic(topic_id, slug=None):
     html = _page_for(("topic", head.id, head.revision, number), render, seen=head.seen)
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)
-        if up_to is not None:
-            after_response(reading.record_progress, current_user.id, head.id, up_to)
+        if up_to is not None:  # only when the page shows something new to them
+            reading.record_progress(current_user.id, head.id, up_to)
     return html
 
 
