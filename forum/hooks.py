@@ -1,11 +1,9 @@
 """App-wide request hooks and template context, wired in one place: create_app calls
 init_app. Blueprints and error handlers are wired by views.register."""
 
-from flask import Flask, current_app, has_request_context, request
-from flask_login import current_user
+from flask import Flask, current_app, request
 
 from . import security
-from .services import privacy
 from .services import stats as stats_service
 
 
@@ -19,7 +17,6 @@ def init_app(app: Flask) -> None:
     app.after_request(count_page_view)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(security.set_hsts)
-    app.context_processor(policy_notice)
 
 
 def _is_staff_page(path: str) -> bool:
@@ -67,11 +64,3 @@ def count_page_view(response):
     except Exception:  # counting must never cost a visitor their page
         current_app.logger.exception("statistics: a page view could not be counted")
     return response
-
-
-def policy_notice():
-    """For a signed-in member who last saw an older policy: the version to tell them about."""
-    # Mail is rendered outside any request, and after a response: no one to tell there.
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
-        return {"policy_notice": None}
-    return {"policy_notice": privacy.notice_for(current_user)}

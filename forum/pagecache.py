@@ -1,10 +1,12 @@
-"""A small in-process cache of whole pages rendered for visitors.
+"""A small in-process cache of whole pages, one rendering per audience.
 
-Visitors all see the same page (no account, no cookie, nothing personal), so a topic page
-rendered once can be served again until the topic changes. Keys carry the row's revision
-counter, which every write to a topic or its posts bumps, so a change shows at once, on
-every app server; entries also expire after PAGE_CACHE_SECONDS so that relative dates
-("5 minutes ago") stay roughly true. Members and staff never get cached pages.
+Everyone in an audience (visitors; members; moderators; admins) sees the same page but
+for their own parts, which the page carries as markers filled in per request
+(forum/audience.py): so a page rendered once can be served again until it changes. Keys
+carry the row's revision counter, read from the database on every view, which every write
+to a topic, its posts or its category bumps, so a change shows at once on every app
+server; entries also expire after PAGE_CACHE_SECONDS so that relative dates ("5 minutes
+ago") stay roughly true. Nothing for one member alone is ever kept here.
 """
 
 import threading

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask
 from markupsafe import Markup
 
+from . import audience
 from .models import utcnow
 
 _UNITS = (("minute", 60, 3600), ("hour", 3600, 86400), ("day", 86400, 7 * 86400))
@@ -46,6 +47,12 @@ def rfc3339(moment: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Before any template is loaded: every page is rendered for an audience, its members'
+    # own parts filled in as it is rendered (or later, for a page kept in the cache).
+    app.jinja_env.template_class = audience.MarkedTemplate
+    app.jinja_env.globals.update(
+        slot=audience.slot, only_if=audience.only_if, end_if=audience.end_if
+    )
     app.jinja_env.filters["time"] = time_tag
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["number"] = lambda n: f"{n:,}"

@@ -30,7 +30,8 @@ class TopicRead(db.Model):
     )
     # The highest post position the member has had on screen.
     seen_position: Mapped[int] = mapped_column(Integer, info=_READ)
-    # seen_position as it was before the latest visit: posts after it are "new".
+    # seen_position as it was before the latest visit that showed something new: posts
+    # after it were "new" then. A visit that shows nothing new writes nothing.
     previous_position: Mapped[int | None] = mapped_column(Integer, info=_READ)
     read_at: Mapped[datetime] = mapped_column(default=utcnow, info=_READ)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -246,6 +246,9 @@ def request_email_change(user_id: int, address: str, ip: str | None, may_mail: b
         if may_mail and owner.id != user.id:
             subject = f"Someone tried to use your address on {site}"
             mail_service.queue(owner.email, subject, "email_taken", user=owner)
+        # A change waits for confirmation as for a free address (the account page shows it
+        # pending either way), but its link goes to no one.
+        _issue(user, "email", ip, new_email=address)
         return
     raw = _issue(user, "email", ip, new_email=address)
     _queue_link(user, _link(raw), "confirm_email", address, f"Confirm your new address on {site}")
@@ -304,15 +307,19 @@ def start_session(user: User) -> str:
     return raw
 
 
+# Built once: it runs on every request a member makes.
+_MEMBER_FOR_SESSION = (
+    select(User)
+    .join(MemberSession, MemberSession.user_id == User.id)
+    .where(MemberSession.key_hash == bindparam("key"), MemberSession.expires_at > bindparam("now"))
+)
+
+
 def member_for_session(raw: str | None) -> User | None:
     """The member a live session key belongs to, or None (one query)."""
     if not raw or len(raw) > 100:
         return None
-    user = db.session.scalar(
-        select(User)
-        .join(MemberSession, MemberSession.user_id == User.id)
-        .where(MemberSession.key_hash == _hash(raw), MemberSession.expires_at > utcnow())
-    )
+    user = db.session.scalar(_MEMBER_FOR_SESSION, {"key": _hash(raw), "now": utcnow()})
     if user is not None:
         user.session_key = raw
     return user

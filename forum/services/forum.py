@@ -7,12 +7,12 @@ number of queries whatever the size of the forum.
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import markdown
 from ..extensions import db
-from ..models import Category, Post, Topic, User, utcnow
+from ..models import Category, Post, Topic, TopicRead, User, utcnow
 from . import Forbidden, NotFound, ServiceError, network
 from .pagination import Page, page_count, page_number
 from .reports import hold_for_review
@@ -36,6 +36,15 @@ def category_page_number(category: Category, raw_page: str | None) -> int:
 def topic_page_number(topic, raw_page: str | None) -> int:
     """The page of the topic asked for, 'last' included (NotFound past the last)."""
     return page_number(raw_page, topic_page_count(topic))
+
+
+def categories_revision() -> tuple[int, int]:
+    """What keys the cached index: the number of categories and the sum of their revision
+    counters, which every change to a category or its topics raises (one small query)."""
+    count, total = db.session.execute(
+        select(func.count(Category.id), func.coalesce(func.sum(Category.revision), 0))
+    ).one()
+    return count, total
 
 
 def list_categories() -> list[Category]:
@@ -79,16 +88,31 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
     return Page(list(topics), number, pages)
 
 
+_HEAD = (Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden)
+# Built once: constructing a statement costs more than running it on every topic view.
+_HEAD_FOR_VISITOR = select(*_HEAD, null().label("seen")).where(Topic.id == bindparam("topic"))
+_HEAD_FOR_MEMBER = (
+    select(*_HEAD, TopicRead.seen_position.label("seen"))
+    .outerjoin(
+        TopicRead,
+        (TopicRead.topic_id == Topic.id) & (TopicRead.user_id == bindparam("user")),
+    )
+    .where(Topic.id == bindparam("topic"))
+)
+
+
 def topic_head(topic_id: int, viewer: User | None):
     """The few columns that route a topic request and key its cached page (no ORM entity).
 
-    A row with id, slug, revision, last_position and hidden; NotFound as for visible_topic.
+    A row with id, slug, revision, last_position, hidden, and `seen`: how far a signed-in
+    viewer had read the topic (None for visitors and on a first visit), in the same query.
+    NotFound as for visible_topic.
     """
-    head = db.session.execute(
-        select(Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden).where(
-            Topic.id == topic_id
-        )
-    ).first()
+    if viewer is not None and viewer.is_authenticated:
+        head = db.session.execute(_HEAD_FOR_MEMBER, {"topic": topic_id, "user": viewer.id})
+    else:
+        head = db.session.execute(_HEAD_FOR_VISITOR, {"topic": topic_id})
+    head = head.first()
     if head is None or (head.hidden and not _is_staff(viewer)):
         raise NotFound("There is no such topic.")
     return head

@@ -3,10 +3,8 @@
 Only members are tracked, one row per topic they open; visitors leave nothing behind.
 """
 
-from dataclasses import dataclass
-
 from flask import current_app
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -14,23 +12,33 @@ from ..extensions import db
 from ..models import TopicRead, User, utcnow
 
 
-@dataclass(frozen=True)
-class Unread:
-    """A topic on a listing has posts the member has not seen, from this page of it on."""
+def progress_to_record(seen: int | None, page_number: int, last_position: int) -> int | None:
+    """How far a member has read once this page of a topic is on their screen, or None when
+    it shows nothing past what they had seen: then there is nothing to write.
 
-    page: int
+    `seen` is their progress before this visit (None on their first), read with the page's
+    other columns (forum.topic_head), so that re-reading a page writes nothing at all.
+    """
+    up_to = min(page_number * current_app.config["POSTS_PER_PAGE"], last_position)
+    if seen is not None and up_to <= seen:
+        return None
+    return up_to
 
 
-def mark_read(user: User, topic_id: int, up_to: int) -> int | None:
-    """Record that `user` has seen `topic_id` up to position `up_to`, committed at once.
+def record_progress(user_id: int, topic_id: int, up_to: int) -> None:
+    """Record that a member has seen a topic up to position `up_to`, committed at once.
 
-    Returns how far they had read before this visit (None on their first visit), so the
-    page can mark what is new. One statement, an upsert that returns the earlier value.
+    Views call it only when the page shows something new (progress_to_record), so reading
+    a page again writes nothing. One upsert that only ever moves forward: seen_position
+    before it becomes previous_position, and a write that arrives after a further one
+    (another worker's) changes nothing. Its own short transaction: the page is a read, and
+    a database that refuses writes (read-only, full) must not cost the member the page,
+    only the "new" marker.
     """
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     table = TopicRead.__table__
     insert = dialect.insert(table).values(
-        user_id=user.id,
+        user_id=user_id,
         topic_id=topic_id,
         seen_position=up_to,
         previous_position=None,
@@ -41,56 +49,30 @@ def mark_read(user: User, topic_id: int, up_to: int) -> int | None:
         index_elements=[table.c.user_id, table.c.topic_id],
         set_={
             "previous_position": table.c.seen_position,
-            "seen_position": case(
-                (table.c.seen_position > insert.excluded.seen_position, table.c.seen_position),
-                else_=insert.excluded.seen_position,
-            ),
+            "seen_position": insert.excluded.seen_position,
             "read_at": insert.excluded.read_at,
         },
-    ).returning(table.c.previous_position)
-    # Its own short transaction: the page is a read, and a database that refuses writes
-    # (read-only, full) must not cost the member the page - only the "new" marker.
+        where=table.c.seen_position < insert.excluded.seen_position,
+    )
     try:
         with db.engine.begin() as connection:
-            return connection.execute(upsert).scalar_one()
+            connection.execute(upsert)
     except DBAPIError:
         current_app.logger.warning("could not record reading progress", exc_info=True)
-        return None
 
 
-def visit_page(user: User, topic, page) -> int | None:
-    """A member opens a page of a topic: record it and return the id of the first post on
-    the page that is new since their last visit (None if none is)."""
-    up_to = min(page.number * current_app.config["POSTS_PER_PAGE"], topic.last_position)
-    previous = mark_read(user, topic.id, up_to)
-    if previous is None:
-        return None
-    return next((p.id for p in page.items if p.position > previous), None)
-
-
-def unread_in(user: User | None, topics: list) -> dict[int, Unread]:
-    """For the topics of a listing: topic id -> Unread, for those with posts the member has
-    not seen (topics never opened are not marked: everything in them would be "new").
-
-    One query, and none for visitors.
-    """
-    if user is None or not user.is_authenticated or not topics:
+def seen_positions(user: User, topic_ids: list[int]) -> dict[int, int]:
+    """For the topics of a listing: topic id -> how far `user` has read it (topics never
+    opened are left out: everything in them would be "new"). One query."""
+    if not topic_ids:
         return {}
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    seen = dict(
+    return dict(
         db.session.execute(
             select(TopicRead.topic_id, TopicRead.seen_position).where(
-                TopicRead.user_id == user.id,
-                TopicRead.topic_id.in_([t.id for t in topics]),
+                TopicRead.user_id == user.id, TopicRead.topic_id.in_(topic_ids)
             )
         ).all()
     )
-    marks = {}
-    for t in topics:
-        position = seen.get(t.id)
-        if position is not None and t.last_position > position:
-            marks[t.id] = Unread(position // per_page + 1)
-    return marks
 
 
 def progress_of(user: User) -> list[dict]:

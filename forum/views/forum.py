@@ -3,7 +3,8 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import pagecache
+from .. import audience, pagecache
+from ..audience import render_marked
 from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.forum import EditPostForm, ReplyForm, TopicForm
@@ -30,16 +31,22 @@ editing_limit = limiter.limit(
 )
 
 
-def _for_visitors(key: tuple, render):
-    """Serve a visitor the page cached under `key`, rendering it once; members get it fresh."""
+def _page_for(key: tuple, render, **facts) -> str:
+    """The page under `key` for the viewer's audience, rendered once and cached (when the
+    page cache is on), with the viewer's own parts filled in (see forum/audience.py).
+
+    `render` returns the page with its markers kept; `facts` are what `audience.fill`
+    needs to resolve them for this member.
+    """
     pages = pagecache.cache()
-    if pages is None or current_user.is_authenticated:
-        return render()
+    if pages is None:
+        return audience.fill(render(), **facts)
+    key = (*key, audience.audience(current_user))
     page = pages.get(key)
     if page is None:
         page = render()
         pages.put(key, page)
-    return page
+    return audience.fill(page, **facts)
 
 
 def _preview(form) -> str | None:
@@ -63,7 +70,10 @@ def topic_url(topic, **kwargs) -> str:
 @bp.get("/")
 def index():
     """Every category with its counts and latest activity."""
-    return render_template("forum/index.html", categories=forum.list_categories())
+    return _page_for(
+        ("index", *forum.categories_revision()),
+        lambda: render_marked("forum/index.html", categories=forum.list_categories()),
+    )
 
 
 @bp.get("/c/<slug>")
@@ -75,10 +85,14 @@ def category(slug):
 
     def render():
         page = forum.category_page(cat, raw, current_user)
-        unread = reading.unread_in(current_user, page.items)
-        return render_template("forum/category.html", category=cat, page=page, unread=unread)
+        return render_marked("forum/category.html", category=cat, page=page)
 
-    return _for_visitors(("category", cat.id, cat.revision, number), render)
+    member = current_user._get_current_object()
+    return _page_for(
+        ("category", cat.id, cat.revision, number),
+        render,
+        seen_of=lambda topic_ids: reading.seen_positions(member, topic_ids),
+    )
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -122,20 +136,17 @@ def topic(topic_id, slug=None):
     def render():
         t = forum.visible_topic(topic_id, current_user)
         page = forum.topic_page(t, raw, current_user)
-        can_reply = (
-            current_user.is_authenticated
-            and not current_user.suspended()
-            and not t.locked
-            and not t.category.archived
-        )
-        form = ReplyForm() if can_reply and page.number == page.count else None
-        member = current_user.is_authenticated
-        first_new = reading.visit_page(current_user, t, page) if member else None
-        return render_template(
-            "forum/topic.html", topic=t, page=page, form=form, first_new=first_new
-        )
+        # The form is written for members; only_if('writer') drops it for a suspended one.
+        can_reply = current_user.is_authenticated and not t.locked and not t.category.archived
+        form = ReplyForm(meta={"csrf": False}) if can_reply and page.number == page.count else None
+        return render_marked("forum/topic.html", topic=t, page=page, form=form)
 
-    return _for_visitors(("topic", head.id, head.revision, number), render)
+    html = _page_for(("topic", head.id, head.revision, number), render, seen=head.seen)
+    if current_user.is_authenticated:
+        up_to = reading.progress_to_record(head.seen, number, head.last_position)
+        if up_to is not None:  # only when the page shows something new to them
+            reading.record_progress(current_user.id, head.id, up_to)
+    return html
 
 
 @bp.post("/t/<int:topic_id>/reply")

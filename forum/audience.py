@@ -1,0 +1,209 @@
+"""Pages rendered once per audience; each member's own parts are filled in last.
+
+A page is rendered for its audience (visitors, members, moderators or admins: what the
+role decides), never for one person. Whatever is one member's own (their name and form
+token, their notices, the Edit link on their posts, what is new to them, whether they may
+write) is written into the page as a marker, and `fill` resolves the markers for whoever
+asked. So the page cache can keep one rendering per audience and serve it to everyone in
+that audience: nothing one member sees is ever kept for another.
+
+Markers are HTML comments carrying a nonce drawn per process, and only templates write
+them: post HTML has its comments removed by the sanitizer, titles are escaped, and no one
+can guess the nonce. In templates:
+
+    {{ slot('me') }}                 the member's name, linked to their profile
+    {{ slot('csrf') }}               the session's CSRF token, as a hidden input
+    {{ slot('notices') }}            flashed messages, suspension, policy notice
+    {{ slot('unread-page', id) }}    "?page=N" of the first unread page of topic id
+    {{ only_if(condition, *ids) }} ... {{ end_if() }}
+        kept only when the condition holds for the viewer: 'author' (the viewer wrote
+        it and may write), 'other' (a member who did not, and may write), 'writer'
+        (signed in and not suspended), 'new' (the first post new to them on this page), 'any-new' (a post on this page
+        is), 'unread' (topic id has posts past what they have seen).
+
+Every template render fills its markers (see MarkedTemplate); `render_marked` keeps
+them, for the page cache, and `fill` resolves a kept page for the current request.
+"""
+
+import re
+import secrets
+from collections.abc import Callable
+
+from flask import current_app, get_flashed_messages, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import Template
+from markupsafe import Markup
+
+from .services import privacy
+
+NONCE = secrets.token_hex(8)
+_MARK = re.compile(f"<!--{NONCE}:(slot|if|fi):([a-z-]*)((?::-?\\d+)*)-->")
+
+
+def audience(user) -> str:
+    """Who a page is rendered for: 'visitor', or the member's role."""
+    return user.role if user.is_authenticated else "visitor"
+
+
+def _marker(kind: str, name: str = "", *numbers: int) -> Markup:
+    args = "".join(f":{int(n)}" for n in numbers)
+    return Markup(f"<!--{NONCE}:{kind}:{name}{args}-->")  # noqa: S704 (nonce, name, digits)
+
+
+def slot(name: str, *numbers: int) -> Markup:
+    return _marker("slot", name, *numbers)
+
+
+def only_if(condition: str, *numbers: int) -> Markup:
+    return _marker("if", condition, *numbers)
+
+
+def end_if() -> Markup:
+    return _marker("fi")
+
+
+class MarkedTemplate(Template):
+    """A template whose render() gives the page for the current viewer, markers filled."""
+
+    def render(self, *args, **kwargs) -> str:
+        return fill(super().render(*args, **kwargs))
+
+
+class Marked:
+    """A page with markers, parsed once (when it is cached) so that filling it for each
+    request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
+
+    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
+
+    def __init__(self, page: str):
+        pieces = _MARK.split(page)
+        self.parts = [
+            (pieces[i], pieces[i + 1], pieces[i + 2], _numbers(pieces[i + 3]))
+            for i in range(0, len(pieces) - 1, 4)
+        ]
+        self.tail = pieces[-1]
+        self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
+        self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
+
+
+def _numbers(args: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in args.split(":")[1:]) if args else ()
+
+
+def render_marked(name: str, **context) -> "Marked | str":
+    """Render a page template with Flask's context, keeping its markers (for the cache)."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(name)
+    app.update_template_context(context)
+    page = Template.render(template, context)
+    return Marked(page) if NONCE in page else page
+
+
+class _Viewer:
+    """What the markers of one page resolve to for the member (or visitor) asking."""
+
+    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None):
+        self.user = current_user._get_current_object()
+        self.member = self.user.is_authenticated
+        self.id = self.user.id
+        self.first_new = None
+        if self.member and seen is not None:
+            self.first_new = min((p for p in page.new_positions if p > seen), default=None)
+        self.seen = {}
+        if self.member and seen_of is not None and page.unread_ids:
+            self.seen = seen_of(page.unread_ids)
+        self.token = None
+
+    def holds(self, condition: str, numbers: tuple[int, ...]) -> bool:
+        if condition == "author":
+            return self.member and self.id == numbers[0] and not self.user.suspended()
+        if condition == "other":
+            return self.member and self.id != numbers[0] and not self.user.suspended()
+        if condition == "new":
+            return self.first_new is not None and numbers[0] == self.first_new
+        if condition == "writer":
+            return self.member and not self.user.suspended()
+        if condition == "any-new":
+            return self.first_new is not None
+        if condition == "unread":
+            seen = self.seen.get(numbers[0])
+            return seen is not None and numbers[1] > seen
+        raise ValueError(f"unknown condition {condition!r}")
+
+    def slot(self, name: str, numbers: tuple[int, ...]) -> str:
+        if not self.member:
+            return ""
+        if name == "csrf":
+            if self.token is None:
+                self.token = Markup('<input name="csrf_token" type="hidden" value="{}">').format(
+                    generate_csrf()
+                )
+            return self.token
+        if name == "me":
+            link = url_for("members.profile", username=self.user.username)
+            return Markup('<a href="{}">{}</a>').format(link, self.user.username)
+        if name == "notices":
+            return self._notices()
+        if name == "notice-count":
+            count = self.user.unread_notices
+            if not count:
+                return ""
+            noun = "notice" if count == 1 else "notices"
+            return Markup(
+                ' <span class="badge count">{}<span class="visually-hidden"> new {}</span></span>'
+            ).format(count, noun)
+        if name == "unread-page":
+            number = self.seen.get(numbers[0], 0) // current_app.config["POSTS_PER_PAGE"] + 1
+            return f"?page={number}" if number > 1 else ""
+        raise ValueError(f"unknown slot {name!r}")
+
+    def _notices(self) -> str:
+        # On the account page a pending address change says so itself: its flash is not
+        # shown twice.
+        on_account = request.endpoint == "accounts.account"
+        messages = [
+            message
+            for category, message in get_flashed_messages(with_categories=True)
+            if not (category == "email-sent" and on_account)
+        ]
+        policy = privacy.notice_for(self.user)
+        suspended = self.user.suspended()
+        if not (messages or policy or suspended):
+            return ""
+        template = current_app.jinja_env.get_template("_notices.html")
+        return template.render(
+            messages=messages,
+            policy_notice=policy,
+            suspended=suspended,
+            user=self.user,
+            path=request.path,
+        )
+
+
+def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None = None) -> str:
+    """The page with its markers resolved for the current viewer.
+
+    `seen`: on a topic page, how far the member had read the topic before this visit.
+    `seen_of`: on a listing, a function from topic ids to how far the member read each.
+    """
+    if isinstance(page, str):
+        if NONCE not in page:
+            return page
+        page = Marked(page)
+    viewer = _Viewer(page, seen, seen_of)
+    out: list[str] = []
+    skipping, levels = 0, []  # levels: whether each open only_if hides its part
+    for text, kind, name, numbers in page.parts:
+        if not skipping:
+            out.append(text)
+        if kind == "if":
+            hides = bool(skipping) or not viewer.holds(name, numbers)
+            levels.append(hides)
+            skipping += hides
+        elif kind == "fi":
+            skipping -= levels.pop() if levels else 0
+        elif not skipping:
+            out.append(viewer.slot(name, numbers))
+    out.append(page.tail)
+    return "".join(out)
