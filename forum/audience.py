@@ -18,8 +18,9 @@ can guess the nonce. In templates:
     {{ only_if(condition, *ids) }} ... {{ end_if() }}
         kept only when the condition holds for the viewer: 'author' (the viewer wrote
         it and may write), 'other' (a member who did not, and may write), 'writer'
-        (signed in and not suspended), 'new' (the first post new to them on this page), 'any-new' (a post on this page
-        is), 'unread' (topic id has posts past what they have seen).
+        (signed in and not suspended), 'new' (the first post new to them on this page),
+        'any-new' (a post on this page is), 'unread' (topic id has posts past what they
+        have seen).
 
 Every template render fills its markers (see MarkedTemplate); `render_marked` keeps
 them, for the page cache, and `fill` resolves a kept page for the current request.
