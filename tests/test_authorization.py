@@ -44,6 +44,8 @@ TABLE = {
     ("/p/<int:post_id>", "GET"): PUBLIC,
     ("/p/<int:post_id>/edit", "GET"): AUTHOR,
     ("/p/<int:post_id>/edit", "POST"): AUTHOR,
+    ("/p/<int:post_id>/delete", "GET"): AUTHOR,
+    ("/p/<int:post_id>/delete", "POST"): AUTHOR,
     ("/p/<int:post_id>/report", "GET"): WRITERS,
     ("/p/<int:post_id>/report", "POST"): WRITERS,
     ("/u/<username>", "GET"): PUBLIC,

@@ -34,3 +34,7 @@ class EditPostForm(Form):
     body = TextAreaField("Post", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Save changes")
     preview = SubmitField("Preview")
+
+
+class DeletePostForm(Form):
+    submit = SubmitField("Delete this post")

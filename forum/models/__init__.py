@@ -4,7 +4,7 @@ from .accounts import LoginToken, MemberSession
 from .announcements import Announcement
 from .base import personal, utcnow
 from .disclosure import AgreementAcceptance, AgreementVersion, RevealLog
-from .forum import Category, Post, PostRevision, Topic
+from .forum import Category, Post, PostDeletion, PostRevision, Topic
 from .mail import OutboxMessage
 from .moderation import ModerationLog
 from .network import NetworkTagKey
@@ -28,6 +28,7 @@ __all__ = [
     "OutboxMessage",
     "PolicyVersion",
     "Post",
+    "PostDeletion",
     "PostRevision",
     "Report",
     "RevealLog",

@@ -13,6 +13,7 @@ from ..models import (
     ModerationLog,
     OutboxMessage,
     Post,
+    PostDeletion,
     Report,
     RevealLog,
     SupportRequest,
@@ -48,6 +49,7 @@ def delete_account(user: User, erase_posts: bool) -> None:
         recount_category(category_id)
     db.session.execute(delete(LoginToken).where(LoginToken.user_id == user.id))
     db.session.execute(delete(TopicRead).where(TopicRead.user_id == user.id))
+    db.session.execute(delete(PostDeletion).where(PostDeletion.member_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == user.email))
     # The requests stay for the staff who answered them, without anything that points back.
     db.session.execute(

@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from .disclosure import reveals_of
+from .erasure import deletions_by
 from .reading import progress_of
 from .reports import reports_by
 
@@ -45,6 +46,16 @@ def export_member(user: User) -> dict:
         "staff_reveals": _reveals(user),
         "reports": _reports(user),
         "moderation": _moderation(user),
+        # Posts you deleted: when, and where; their words were erased then.
+        "deleted_posts": [
+            {
+                "deleted_at": _time(d.deleted_at),
+                "post_id": d.post_id,
+                "topic_id": d.topic_id,
+                "whole_topic": d.whole_topic,
+            }
+            for d in deletions_by(user)
+        ],
     }
 
 
@@ -105,7 +116,7 @@ def _posts(user: User) -> list[dict]:
     posts = db.session.scalars(
         select(Post)
         .join(Post.topic)
-        .where(Post.author_id == user.id)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at, Post.id)
     )

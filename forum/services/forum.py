@@ -285,6 +285,8 @@ def _add_post(
 def get_post_for_edit(post_id: int, editor: User) -> Post:
     """A post its author may edit, with its topic."""
     post, _ = locate_post(post_id, editor)
+    if post.deleted:
+        raise NotFound("This post was deleted.")
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
     _check_can_edit(post, editor)
@@ -307,6 +309,8 @@ def _check_can_edit(post: Post, editor: User) -> None:
 
 def edit_own_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
+    if post.deleted:
+        raise NotFound("This post was deleted.")
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
     _check_can_edit(post, editor)
@@ -322,7 +326,7 @@ def edit_own_post(post: Post, editor: User, body: str) -> Post:
 
 def recount_topic(topic_id: int) -> None:
     """Count a topic's visible posts again and point it at its latest visible post."""
-    visible = (Post.topic_id == topic_id, Post.hidden.is_(False))
+    visible = (Post.topic_id == topic_id, Post.hidden.is_(False), Post.deleted_at.is_(None))
     count = db.session.scalar(select(func.count(Post.id)).where(*visible))
     latest = db.session.execute(
         select(Post.created_at, Post.author_id)

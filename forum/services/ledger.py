@@ -41,6 +41,7 @@ TABLE_LABELS = {
     "outbox": "Mail waiting to be sent",
     "reports": "Reports you made",
     "post_revisions": "Earlier versions of edited posts",
+    "post_deletions": "Posts you deleted (your own record)",
     "stat_seen": "Statistics, for the current day only",
 }
 
@@ -65,6 +66,7 @@ COLUMN_LABELS = {
     ("users", "suspension_reason"): "Why you are suspended, while you are",
     ("reports", "reason"): "Why you reported a post",
     ("post_revisions", "body"): "Earlier text of an edited post",
+    ("post_deletions", "member_id"): "Who deleted the post: you",
     ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
 }
 

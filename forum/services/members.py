@@ -81,7 +81,7 @@ def profile(username: str, viewer: User | None) -> tuple[User, list[Post]]:
     query = (
         select(Post)
         .join(Post.topic)
-        .where(Post.author_id == user.id)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(RECENT_POSTS)

@@ -194,6 +194,8 @@ def approve_post(post: Post, staff: User, reason: str) -> None:
 def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> None:
     """A moderator changes a post; the text before is kept as a revision."""
     require_staff(staff)
+    if post.deleted:
+        raise ServiceError("This post was deleted: there is nothing to edit.")
     reason = check_reason(reason)
     body = check_body(body)
     if body == post.body:

@@ -6,11 +6,12 @@ from flask_login import current_user
 from .. import pagecache
 from ..extensions import db, limiter
 from ..forms import add_service_error
-from ..forms.forum import EditPostForm, ReplyForm, TopicForm
+from ..forms.forum import DeletePostForm, EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, forum, reading, reports
+from ..services import Forbidden, NotFound, ServiceError, erasure, forum, reading, reports
 from ..services.preview import render_preview
+from .actions import run
 
 bp = Blueprint("forum", __name__)
 
@@ -215,3 +216,21 @@ def report(post_id):
             return redirect(url_for("forum.post", post_id=p.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/report.html", post=p, form=form), status
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
+@writer_required
+@editing_limit
+def delete_post(post_id):
+    """Delete one of your own posts, after a confirmation page."""
+    p = erasure.post_for_deletion(post_id, current_user)
+    category_url = url_for("forum.category", slug=p.topic.category.slug)
+    form = DeletePostForm()
+    done, whole_topic = run(form, lambda _: erasure.delete_post(p, current_user, "author"))
+    if done:
+        flash("Your post was deleted." if not whole_topic else "Your topic was deleted.")
+        return redirect(
+            category_url if whole_topic else url_for("forum.post", post_id=post_id), 303
+        )
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/delete_post.html", post=p, form=form), status
