@@ -5,6 +5,7 @@ from .announcements import Announcement
 from .base import personal, utcnow
 from .disclosure import AgreementAcceptance, AgreementVersion, RevealLog
 from .forum import Category, Post, PostDeletion, PostRevision, Topic
+from .images import Image
 from .mail import OutboxMessage
 from .moderation import ModerationLog
 from .network import NetworkTagKey
@@ -21,6 +22,7 @@ __all__ = [
     "AgreementVersion",
     "Announcement",
     "Category",
+    "Image",
     "LoginToken",
     "MemberSession",
     "ModerationLog",

@@ -21,6 +21,7 @@ from ..models import (
     TopicRead,
     User,
 )
+from . import images
 from .forum import recount_category, recount_topic
 
 
@@ -31,6 +32,9 @@ def delete_account(user: User, erase_posts: bool) -> None:
     category_ids = set(db.session.scalars(select(Topic.category_id).where(Topic.id.in_(topic_ids))))
     if erase_posts:
         _erase_posts(user, topic_ids)
+        images.erase_owned_by(user)
+    else:
+        images.disown(user)
     db.session.execute(
         update(Post)
         .where(Post.author_id == user.id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, Post, PostDeletion, PostRevision, Report, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError
+from . import Forbidden, NotFound, ServiceError, images
 from .forum import recount_category, recount_topic
 
 # Who deleted a post, as the placeholder says it.
@@ -96,7 +96,9 @@ def delete_post(post: Post, actor: User, by: str = "author") -> bool:
 
 
 def _erase(post: Post, by: str) -> None:
-    """Erase the words and everything that could point at the writer; keep the place."""
+    """Erase the words, and the pictures no other post shows, and everything that could
+    point at the writer; keep the place."""
+    shown = images.keys_in(post.body)
     db.session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
     _close_open_reports(post.id)
     post.body = ""
@@ -107,6 +109,7 @@ def _erase(post: Post, by: str) -> None:
     post.deleted_at = utcnow()
     post.deleted_by = by
     db.session.flush()
+    images.release(shown)
 
 
 def _close_open_reports(post_id: int) -> None:
@@ -121,6 +124,12 @@ def _close_open_reports(post_id: int) -> None:
 def _delete_topic(topic_id: int) -> None:
     """Delete a topic and its posts (placeholders of deleted posts included)."""
     post_ids = select(Post.id).where(Post.topic_id == topic_id)
+    shown = set().union(
+        *(
+            images.keys_in(body)
+            for body in db.session.scalars(select(Post.body).where(Post.topic_id == topic_id))
+        )
+    )
     db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(post_ids)))
     db.session.execute(delete(Report).where(Report.post_id.in_(post_ids)))
     db.session.execute(
@@ -131,6 +140,7 @@ def _delete_topic(topic_id: int) -> None:
     )
     db.session.execute(delete(Post).where(Post.topic_id == topic_id))
     db.session.execute(delete(Topic).where(Topic.id == topic_id))
+    images.release(shown)
     db.session.expire_all()
 
 

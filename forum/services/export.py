@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
+from ..links import site_url
 from ..models import (
     LoginToken,
     ModerationLog,
@@ -23,6 +24,7 @@ from ..models import (
 )
 from .disclosure import reveals_of
 from .erasure import deletions_by
+from .images import images_of
 from .reading import progress_of
 from .reports import reports_by
 
@@ -46,6 +48,17 @@ def export_member(user: User) -> dict:
         "staff_reveals": _reveals(user),
         "reports": _reports(user),
         "moderation": _moderation(user),
+        # Pictures you uploaded, as links to the files (re-encoded, without metadata).
+        "pictures": [
+            {
+                "url": site_url("images.original", image_id=i.id),
+                "uploaded_at": _time(i.created_at),
+                "format": i.format,
+                "width": i.width,
+                "height": i.height,
+            }
+            for i in images_of(user)
+        ],
         # Posts you deleted: when, and where; their words were erased then.
         "deleted_posts": [
             {

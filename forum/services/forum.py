@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError, network
+from . import Forbidden, NotFound, ServiceError, images, network
 from .pagination import Page, page_count, page_number
 from .reports import hold_for_review
 from .revisions import keep_revision
@@ -260,6 +260,7 @@ def _add_post(
         network_tag=network.tag_for(ip, now),
     )
     db.session.add(post)
+    images.attach(body)
     db.session.execute(
         update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )
@@ -320,6 +321,7 @@ def edit_own_post(post: Post, editor: User, body: str) -> Post:
         post.body = body
         post.html = markdown.render_post(body)
         post.edited_at = utcnow()
+        images.attach(body)
         touch_topic(post.topic_id)
     return post
 

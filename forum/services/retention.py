@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import network, stats_store
+from . import images, network, stats_store
 from .deletion import delete_account, wipe_deleted_data
 
 
@@ -137,6 +137,7 @@ RULES = {
     "remove_expired_mail": ("expired messages", remove_expired_mail),
     "destroy_old_tag_keys": ("network-tag secrets destroyed", destroy_old_tag_keys),
     "close_expired_suspensions": ("ended suspensions", close_expired_suspensions),
+    "purge_unattached_images": ("uploaded pictures no post shows", images.purge_unattached),
 }
 
 

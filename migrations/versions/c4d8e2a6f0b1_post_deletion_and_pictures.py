@@ -1,4 +1,5 @@
-"""post deletion: deleted posts keep their place; members' own record of what they deleted
+"""post deletion and pictures: deleted posts keep their place; members' own record of what
+they deleted; uploaded pictures, re-encoded, in the database
 
 Revision ID: c4d8e2a6f0b1
 Revises: a7c3e5f1d9b2
@@ -33,9 +34,29 @@ def upgrade():
     )
     with op.batch_alter_table('post_deletions') as batch_op:
         batch_op.create_index(batch_op.f('ix_post_deletions_member_id'), ['member_id'], unique=False)
+    op.create_table('images',
+    sa.Column('id', sa.String(length=24), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('format', sa.String(length=8), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('original', sa.LargeBinary(), nullable=False),
+    sa.Column('display', sa.LargeBinary(), nullable=True),
+    sa.Column('attached', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_images_owner_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_images'))
+    )
+    with op.batch_alter_table('images') as batch_op:
+        batch_op.create_index('ix_images_attached_created', ['attached', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_images_owner_id'), ['owner_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('images') as batch_op:
+        batch_op.drop_index(batch_op.f('ix_images_owner_id'))
+        batch_op.drop_index('ix_images_attached_created')
+    op.drop_table('images')
     with op.batch_alter_table('post_deletions') as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_deletions_member_id'))
     op.drop_table('post_deletions')
