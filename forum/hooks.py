@@ -9,7 +9,7 @@ from .services import privacy
 from .services import stats as stats_service
 
 # The forms that take a picture: a request to them may carry UPLOAD_MAX_BYTES more.
-UPLOAD_ENDPOINTS = frozenset({"forum.new_topic", "forum.reply", "forum.edit_post"})
+UPLOAD_ENDPOINTS = frozenset({"forum.new_topic", "forum.reply", "forum.edit_post", "images.upload"})
 
 
 class ForumRequest(Request):

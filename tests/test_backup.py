@@ -5,9 +5,8 @@ import io
 import uuid
 from contextlib import contextmanager
 
-from PIL import Image as Pillow
-
 import pytest
+from PIL import Image as Pillow
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

@@ -272,3 +272,45 @@ def test_the_export_lists_pictures_and_deleting_the_account_erases_them(
 def test_unknown_pictures_are_404(client):
     assert client.get("/i/nosuchpicture0000000").status_code == 404
     assert client.get("/i/nosuchpicture0000000/original").status_code == 404
+
+
+def test_the_scripts_upload_answers_markdown_or_a_refusal(client, member, topic):
+    sign_in(client, member)
+    token = csrf_token(client, f"/t/{topic.id}/{topic.slug}")
+
+    def send(data, filename, description="pasted"):
+        return client.post(
+            "/i/upload",
+            data={
+                "csrf_token": token,
+                "image": (io.BytesIO(data), filename),
+                "description": description,
+            },
+            content_type="multipart/form-data",
+        )
+
+    response = send(jpeg_with_gps(), "image.png")
+    assert response.status_code == 201
+    (key,) = re.findall(r"^!\[pasted\]\(/i/([A-Za-z0-9_-]+)\)$", response.json["markdown"])
+    assert b"TestCam" not in client.get(f"/i/{key}").data
+    refused = send(SVG, "x.svg")
+    assert refused.status_code == 422 and "not a JPEG" in refused.json["error"]
+    assert send(encoded("PNG"), "x.png", description="").status_code == 422
+    empty = client.post("/i/upload", data={"csrf_token": token})
+    assert empty.status_code == 400
+    assert client.post("/i/upload", data={"image": (io.BytesIO(SVG), "x.svg")}).status_code == 400
+
+
+def test_the_cookies_page_says_drafts_stay_in_the_browser(client):
+    page = client.get("/privacy/cookies").get_data(as_text=True)
+    assert "your browser's own storage" in page.lower() and "localStorage" in page
+    assert "never sent to us" in page
+
+
+def test_writing_forms_carry_the_file_field_and_the_script_hooks(client, member, topic):
+    sign_in(client, member)
+    for url in ("/c/general/new", f"/t/{topic.id}/{topic.slug}"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+        assert 'name="image_description"' in page and 'data-upload="/i/upload"' in page
+        assert "data-draft=" in page

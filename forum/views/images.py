@@ -1,8 +1,12 @@
 """Pictures members uploaded, served from our own origin only."""
 
 from flask import Blueprint, current_app, request
+from flask_login import current_user
 
-from ..services import images
+from ..extensions import db
+from ..security import writer_required
+from ..services import ServiceError, images
+from .forum import posting_limit, upload_limit
 
 bp = Blueprint("images", __name__)
 
@@ -31,3 +35,22 @@ def show(image_id):
 def original(image_id):
     """A picture as it was uploaded (re-encoded, without metadata)."""
     return _serve(image_id, original=True)
+
+
+@bp.post("/i/upload")
+@writer_required
+@posting_limit
+@upload_limit
+def upload():
+    """Keep a picture pasted or dropped into a post's text box (the script's way); answer
+    the Markdown that shows it, or the refusal, as JSON."""
+    file = request.files.get("image")
+    if not (file and file.filename):
+        return {"error": "Choose a picture to upload."}, 400
+    try:
+        _, source = images.upload(current_user, file.read(), request.form.get("description"))
+    except ServiceError as exc:
+        db.session.rollback()
+        return {"error": exc.message}, 422
+    db.session.commit()
+    return {"markdown": source}, 201
