@@ -104,6 +104,10 @@ class Config:
     # Requests larger than this are refused with 413 before any view runs.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_POST_LENGTH = _int("MAX_POST_LENGTH", 60_000)
+    # Pictures: the largest file taken (a form carrying one may be this much bigger than
+    # MAX_CONTENT_LENGTH) and the most pixels decoded (decompression bombs).
+    UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
+    UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 40_000_000)
     # Earlier versions kept of one post; the oldest is dropped when an edit adds one more.
     REVISIONS_PER_POST = _int("REVISIONS_PER_POST", 20)
     # Pages rendered for visitors, kept per worker until the topic changes (or this long).
@@ -137,6 +141,8 @@ class Config:
     LIMIT_POSTING = os.environ.get("LIMIT_POSTING", "6 per minute; 300 per day")
     # Each edit keeps a revision of up to MAX_POST_LENGTH characters, and a preview renders.
     LIMIT_EDITING = os.environ.get("LIMIT_EDITING", "10 per minute; 100 per day")
+    # Requests carrying a picture, per member (on top of LIMIT_POSTING / LIMIT_EDITING).
+    LIMIT_UPLOADS = os.environ.get("LIMIT_UPLOADS", "10 per minute; 50 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
     LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute; 600 per hour")

@@ -1,14 +1,30 @@
 """App-wide request hooks and template context, wired in one place: create_app calls
 init_app. Blueprints and error handlers are wired by views.register."""
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 
 from . import security
 from .services import stats as stats_service
 
+# The forms that take a picture: a request to them may carry UPLOAD_MAX_BYTES more.
+UPLOAD_ENDPOINTS = frozenset({"forum.new_topic", "forum.reply", "forum.edit_post", "images.upload"})
+
+
+class ForumRequest(Request):
+    """A request whose size limit grows by UPLOAD_MAX_BYTES on the forms that take a
+    picture; every other request keeps MAX_CONTENT_LENGTH."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if self.endpoint in UPLOAD_ENDPOINTS and self.mimetype == "multipart/form-data":
+            return limit + current_app.config["UPLOAD_MAX_BYTES"]
+        return limit
+
 
 def init_app(app: Flask) -> None:
     """Give the app its statistics buffer, and every hook that runs around each request."""
+    app.request_class = ForumRequest
     # The buffer of counters (None when STATS_ENABLED=0), written by a flusher thread.
     stats_service.init_app(app)
     app.before_request(security.refuse_nul_characters)

@@ -3,16 +3,29 @@
 Posts are rendered once, when written, and the HTML is stored.
 """
 
+import hashlib
+import re
 from html import unescape
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 # Raw HTML in the source is shown as text (html=False), and whatever the renderer
 # produces still passes the sanitizer: two locks, not one.
-_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
-    ["table", "strikethrough", "linkify"]
+_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    .enable(["table", "strikethrough", "linkify"])
+    .use(tasklists_plugin)
+    .use(footnote_plugin)
 )
 
 
@@ -20,13 +33,27 @@ _default_image = _md.renderer.rules["image"]
 
 
 def _image(renderer, tokens, idx, options, env):
-    """Images from other sites become links: a page never makes a third-party request."""
+    """Images from other sites are never loaded (a page makes no third-party request): a
+    box says what they are, with their description and a link to open them."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     if src.startswith("/") and not src.startswith("//"):
         return _default_image(tokens, idx, options, env)
-    text = escapeHtml(token.content) or "image"
-    return f'<a href="{escapeHtml(src)}">{text}</a>'
+    alt = escapeHtml(token.content) or "An image"
+    try:
+        parts = urlsplit(src)
+        host = parts.hostname if parts.scheme in ("http", "https") else None
+    except ValueError:
+        host = None
+    if not host:
+        return (
+            f'<span class="offsite-image"><span class="offsite-alt">{alt}</span> (not shown)</span>'
+        )
+    return (
+        f'<span class="offsite-image"><span class="offsite-alt">{alt}</span> '
+        f"Image from {escapeHtml(host)} — not loaded, to keep your visit private — "
+        f'<a href="{escapeHtml(src)}">open it</a></span>'
+    )
 
 
 _md.add_render_rule("image", _image)
@@ -61,13 +88,63 @@ def _code_block(renderer, tokens, idx, options, env):
     return _default_code_block(tokens, idx, options, env)
 
 
+_FORMATTER = HtmlFormatter(nowrap=True)
+# Pygments' short token classes ("k", "s2", "c1"...): the only classes a <span> may carry.
+TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
+
+
 def _fence(renderer, tokens, idx, options, env):
-    # A fence puts its attributes on <code>; its <pre> is always the first, bare tag.
-    html = _default_fence(tokens, idx, options, env)
-    return '<pre tabindex="0">' + html.removeprefix("<pre>")
+    """Fenced code, highlighted by Pygments with classes (the stylesheet colours them, for
+    light and dark); a language Pygments does not know stays plain."""
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    if not language.isalnum():
+        return '<pre tabindex="0"><code>' + escapeHtml(token.content) + "</code></pre>\n"
+    try:
+        lexer = get_lexer_by_name(language.lower())
+    except ClassNotFound:
+        code = escapeHtml(token.content)
+    else:
+        code = highlight(token.content, lexer, _FORMATTER)
+    return f'<pre tabindex="0"><code class="language-{language}">{code}</code></pre>\n'
+
+
+_ALIGN = re.compile(r"text-align:(left|right|center)")
+
+
+def _cell_open(renderer, tokens, idx, options, env):
+    """A table column's alignment as a class (our CSP allows no inline style)."""
+    token = tokens[idx]
+    match = _ALIGN.fullmatch(str(token.attrGet("style") or ""))
+    if token.attrs.pop("style", None) and match:
+        token.attrSet("class", f"align-{match.group(1)}")
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+def _task_checkboxes(state) -> None:
+    """A task's checkbox is read-only and says what it means to a screen reader."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "html_inline" and "task-list-item-checkbox" in child.content:
+                done = 'checked="checked" ' if 'checked="checked"' in child.content else ""
+                label = "done" if done else "not done"
+                child.content = (
+                    f'<input type="checkbox" {done}disabled="disabled" aria-label="{label}">'
+                )
+
+
+def _footnote_ids(state) -> None:
+    """Footnote anchors get a prefix made from the text, so that two posts on one page do
+    not share an id."""
+    if "docId" not in state.env:
+        state.env["docId"] = hashlib.sha256(state.src.encode()).hexdigest()[:8]
 
 
 _md.add_render_rule("table_open", _focusable_open)
+_md.add_render_rule("th_open", _cell_open)
+_md.add_render_rule("td_open", _cell_open)
+_md.core.ruler.push("task_checkboxes", _task_checkboxes)
+_md.core.ruler.before("block", "footnote_ids", _footnote_ids)
 _md.add_render_rule("code_block", _code_block)
 _md.add_render_rule("fence", _fence)
 # Deeply nested quotes or lists stop nesting here instead of costing time and stack.
@@ -75,30 +152,61 @@ _md.options["maxNesting"] = 20
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
-    "tbody", "td", "th", "thead", "tr", "ul",
+    "h6", "hr", "i", "img", "input", "li", "ol", "p", "pre", "s", "section", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id", "class"},
     "img": {"src", "alt", "title"},
-    "ol": {"start"},
-    "td": {"align"},
-    "th": {"align"},
+    "input": {"type", "checked", "disabled", "aria-label"},
+    "li": {"id", "class"},
+    "ol": {"start", "class"},
+    "ul": {"class"},
+    "td": {"class"},
+    "th": {"class"},
     "code": {"class"},
+    "span": {"class"},
+    "sup": {"class"},
+    "hr": {"class"},
+    "section": {"class"},
     "pre": {"tabindex"},
     "table": {"tabindex"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# The exact classes each tag may carry: our renderer's, and nothing a writer can choose.
+_CLASSES = {
+    "a": {"footnote-backref"},
+    "li": {"task-list-item", "footnote-item"},
+    "ol": {"footnotes-list"},
+    "ul": {"contains-task-list"},
+    "td": {"align-left", "align-right", "align-center"},
+    "th": {"align-left", "align-right", "align-center"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "span": TOKEN_CLASSES | {"offsite-image", "offsite-alt"},
+}
+_FOOTNOTE_ID = re.compile(r"fn(ref)?-[0-9a-f]{8}-\d{1,4}(:\d{1,4})?")
+_FIXED_VALUES = {
+    "tabindex": {"0"},
+    "type": {"checkbox"},
+    "checked": {"checked"},
+    "disabled": {"disabled"},
+    "aria-label": {"done", "not done"},
+}
+
 
 def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
-    # Only the renderer's language-xyz classes survive on code.
     if tag == "code" and attr == "class":
+        # Only the renderer's language-xyz classes survive on code.
         return value if value.startswith("language-") and value[9:].isalnum() else None
-    if attr == "tabindex":
-        return value if value == "0" else None
-    if tag in ("td", "th") and attr == "align":
-        return value if value in ("left", "right", "center") else None
+    if attr == "class":
+        return value if value and set(value.split()) <= _CLASSES.get(tag, set()) else None
+    if attr == "id":
+        return value if _FOOTNOTE_ID.fullmatch(value) else None
+    if attr in _FIXED_VALUES:
+        return value if value in _FIXED_VALUES[attr] else None
     return value
 
 

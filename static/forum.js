@@ -10,3 +10,88 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   box.form.requestSubmit(send);
 });
+
+// Drafts: a post being written is kept in this browser's own storage (localStorage, not a
+// cookie), per topic or category, restored when the page comes back, and forgotten when the
+// post is sent. Nothing of it is ever sent to the server.
+const draftKey = (form) => form.dataset.draft && `forum-draft:${form.dataset.draft}`;
+const draftStore = () => {
+  try { return window.localStorage; } catch { return null; }  // storage may be switched off
+};
+
+document.querySelectorAll("form[data-draft]").forEach((form) => {
+  const store = draftStore();
+  const key = draftKey(form);
+  const body = form.querySelector("textarea[name=body]");
+  const title = form.querySelector("input[name=title]");
+  if (!store || !key || !body) return;
+  let saved = null;
+  try { saved = JSON.parse(store.getItem(key) || "null"); } catch { saved = null; }
+  if (saved && !body.value.trim() && !(title && title.value.trim())) {
+    body.value = saved.body || "";
+    if (title) title.value = saved.title || "";
+  }
+  let timer = 0;
+  const save = () => {
+    const draft = { body: body.value, title: title ? title.value : "" };
+    if (draft.body.trim() || draft.title.trim()) store.setItem(key, JSON.stringify(draft));
+    else store.removeItem(key);
+  };
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(save, 300); });
+  form.addEventListener("submit", (event) => {
+    clearTimeout(timer);
+    if (event.submitter && event.submitter.name === "preview") save();
+    else store.removeItem(key);
+  });
+});
+
+// Pictures pasted or dropped into a post's text box are uploaded at once and their Markdown
+// is put at the cursor; without the script, the form's file field does the same on Preview.
+const insertAtCursor = (box, text) => {
+  const start = box.selectionStart, end = box.selectionEnd;
+  const before = box.value.slice(0, start), after = box.value.slice(end);
+  const lead = before && !before.endsWith("\n") ? "\n" : "";
+  box.value = `${before}${lead}${text}\n${after}`;
+  box.selectionStart = box.selectionEnd = (before + lead + text).length + 1;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+};
+
+const uploadPicture = async (box, file) => {
+  const form = box.form;
+  const status = form.querySelector(".upload-status");
+  const description = window.prompt(`Describe the picture “${file.name}” for people who cannot see it:`);
+  if (!description) return;
+  const data = new FormData();
+  data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+  data.append("image", file, file.name || "pasted-picture");
+  data.append("description", description);
+  if (status) status.textContent = "Uploading the picture…";
+  try {
+    const response = await fetch(box.dataset.upload, { method: "POST", body: data, credentials: "same-origin" });
+    const answer = await response.json().catch(() => ({ error: `The upload failed (${response.status}).` }));
+    if (answer.markdown) insertAtCursor(box, answer.markdown);
+    if (status) status.textContent = answer.markdown ? "Picture added." : answer.error;
+  } catch {
+    if (status) status.textContent = "The upload failed: check your connection and try again.";
+  }
+};
+
+const pictures = (list) => Array.from(list || []).filter((f) => f.type.startsWith("image/"));
+
+document.querySelectorAll("textarea[data-upload]").forEach((box) => {
+  box.addEventListener("paste", (event) => {
+    const files = pictures(event.clipboardData && event.clipboardData.files);
+    if (!files.length) return;
+    event.preventDefault();
+    files.forEach((file) => uploadPicture(box, file));
+  });
+  box.addEventListener("dragover", (event) => {
+    if (event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files")) event.preventDefault();
+  });
+  box.addEventListener("drop", (event) => {
+    const files = pictures(event.dataTransfer && event.dataTransfer.files);
+    if (!files.length) return;
+    event.preventDefault();
+    files.forEach((file) => uploadPicture(box, file));
+  });
+});

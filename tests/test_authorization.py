@@ -44,6 +44,11 @@ TABLE = {
     ("/p/<int:post_id>", "GET"): PUBLIC,
     ("/p/<int:post_id>/edit", "GET"): AUTHOR,
     ("/p/<int:post_id>/edit", "POST"): AUTHOR,
+    ("/p/<int:post_id>/delete", "GET"): AUTHOR,
+    ("/i/<image_id>", "GET"): PUBLIC,
+    ("/i/<image_id>/original", "GET"): PUBLIC,
+    ("/i/upload", "POST"): WRITERS,
+    ("/p/<int:post_id>/delete", "POST"): AUTHOR,
     ("/p/<int:post_id>/report", "GET"): WRITERS,
     ("/p/<int:post_id>/report", "POST"): WRITERS,
     ("/u/<username>", "GET"): PUBLIC,
@@ -213,6 +218,7 @@ def _world(app, users):
         "report_id": report.id,
         "category_id": category.id,
         "member_id": users["member"].id,
+        "image_id": "no-such-picture-000000",
         # Actions that an empty form cannot carry out: each stops at its validation.
         "change": {
             "moderation.set_post_hidden": "hide",

@@ -1,10 +1,12 @@
 """Backups: `flask backup PATH` then `flask restore PATH` into an empty database gives back
 every row of every table; restoring over data or from a file that is no backup is refused."""
 
+import io
 import uuid
 from contextlib import contextmanager
 
 import pytest
+from PIL import Image as Pillow
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -12,6 +14,7 @@ from forum import seed
 from forum.extensions import db
 from forum.models import User
 from forum.services import forum as forum_service
+from forum.services import images
 from forum.services.privacy import ensure_first_version
 from tests.helpers import DATABASE_URL, make_app
 
@@ -55,10 +58,14 @@ def test_backup_and_restore_round_trip_every_table(app, runner, tmp_path):
     db.session.commit()
     ensure_first_version()
     topic = forum_service.visible_topic(1, None)
-    forum_service.reply(
-        topic, db.session.get(User, topic.author_id), "Unicode survives: ✓ عربى \u200b ünïcödé"
-    )
+    author = db.session.get(User, topic.author_id)
+    png = io.BytesIO()
+    Pillow.new("RGB", (2000, 30), (9, 99, 199)).save(png, "PNG")
+    picture, source = images.upload(author, png.getvalue(), "a wide stripe")
+    forum_service.reply(topic, author, f"Unicode survives: ✓ عربى \u200b ünïcödé {source}")
     db.session.commit()
+    picture_url = f"/i/{picture.id}"
+    served = app.test_client().get(picture_url).data
     # Read now: inside the restored app's context a lazy load would use its database.
     topic_url = f"/t/{topic.id}/{topic.slug}"
     before = _every_row(db.engine)
@@ -80,6 +87,8 @@ def test_backup_and_restore_round_trip_every_table(app, runner, tmp_path):
             page = restored_app.test_client().get(topic_url)
             assert page.status_code == 200
             assert "Unicode survives" in page.get_data(as_text=True)
+            # Pictures live in the database: the backup carries them.
+            assert restored_app.test_client().get(picture_url).data == served
             db.engine.dispose()
     assert after == before
 

@@ -9,11 +9,13 @@ which shows the refusals are the protection at work and not a harness that sends
 tests/test_csrf.py keeps the hand-written cases for the members' forms.
 """
 
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from PIL import Image as Pillow
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 
@@ -21,11 +23,21 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import accounts as accounts_service
 from forum.services import announcements as announcements_service
+from forum.services import images as images_service
 from forum.services import reports as reports_service
 from forum.services import support as support_service
 from forum.services import support_desk
 from forum.services.privacy import ensure_first_version
 from tests.helpers import dump_database, sign_in
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Pillow.new("RGB", (4, 4)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+_PNG = _png()
 
 EVIL = "https://evil.example"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -160,6 +172,7 @@ def build_world(app, member, admin, category, topic, post):
             admin, "Hello everyone", "First news.", False
         )
     report = reports_service.report_post(post, member, "Looks like spam to me.")
+    picture, _ = images_service.upload(member, _PNG, "a dot")
     db.session.commit()
     request = support_desk.get_request(request.id)
     answer = support_desk.publish(
@@ -178,6 +191,7 @@ def build_world(app, member, admin, category, topic, post):
         "answer_id": answer.id,
         "number": 1,
         "filename": "style.css",
+        "image_id": picture.id,
         # A fresh sign-in link is issued for each use (see _fresh_token).
         "token": None,
         ("forum.topic", "slug"): topic.slug,

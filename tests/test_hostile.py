@@ -49,6 +49,11 @@ NASTY = [
     "[" * 10_000 + "]" * 10_000,
     "`" * 10_000,
     "\u0301" * 5_000,  # a tower of combining accents
+    "```python\n" + "def f(): return 1\n" * 2_000 + "```",
+    "- [x] " * 5_000 + "deep task list",
+    "x[^1]" * 3_000 + "\n\n[^1]: one note",
+    "| a | b |\n|:-|-:|\n" + "| 1 | 2 |\n" * 1_000,
+    "![x](https://other.example/a.png) " * 500,
 ]
 EMAILS = [
     "josé@bücher.example",
@@ -77,19 +82,33 @@ class _AllowList(HTMLParser):
 
     TAGS = {
         "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
-        "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-        "table", "tbody", "td", "th", "thead", "tr", "ul",
+        "h5", "h6", "hr", "i", "img", "input", "li", "ol", "p", "pre", "s", "section", "span",
+        "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
     }  # fmt: skip
     ATTRIBUTES = {
-        "a": {"href", "title", "rel"},
+        "a": {"href", "title", "rel", "id", "class"},
         "img": {"src", "alt", "title"},
-        "ol": {"start"},
-        "td": {"align"},
-        "th": {"align"},
+        "input": {"type", "checked", "disabled", "aria-label"},
+        "li": {"id", "class"},
+        "ol": {"start", "class"},
+        "ul": {"class"},
+        "td": {"class"},
+        "th": {"class"},
         "code": {"class"},
+        "span": {"class"},
+        "sup": {"class"},
+        "hr": {"class"},
+        "section": {"class"},
         "table": {"tabindex"},
         "pre": {"tabindex"},
     }
+    # Classes the renderer makes: Pygments' short token names on <span> (letters, at most
+    # three), and these fixed ones.
+    CLASSES = {
+        "footnote-backref", "task-list-item", "footnote-item", "footnotes-list",
+        "contains-task-list", "align-left", "align-right", "align-center", "footnote-ref",
+        "footnotes-sep", "footnotes", "offsite-image", "offsite-alt",
+    }  # fmt: skip
 
     def __init__(self):
         super().__init__()
@@ -108,8 +127,21 @@ class _AllowList(HTMLParser):
                 self.problems.append(f"image from {value!r}")
             elif name == "tabindex" and value != "0":
                 self.problems.append(f"tabindex {value!r}")
-            elif name == "class" and not value.startswith("language-"):
+            elif name == "class" and not self._known_class(tag, value):
                 self.problems.append(f"class {value!r}")
+            elif name == "id" and not re.fullmatch(r"fn(ref)?-[0-9a-f]{8}-\d+(:\d+)?", value):
+                self.problems.append(f"id {value!r}")
+            elif tag == "input" and name == "type" and value != "checkbox":
+                self.problems.append(f"input of type {value!r}")
+        if tag == "input" and ("disabled", "disabled") not in attrs:
+            self.problems.append("an input that is not disabled")
+
+    def _known_class(self, tag: str, value: str) -> bool:
+        if tag == "code":
+            return value.startswith("language-")
+        if tag == "span" and re.fullmatch(r"[a-z]{1,3}", value):
+            return True
+        return value in self.CLASSES
 
     def handle_comment(self, data):
         self.problems.append("a comment")

@@ -42,6 +42,19 @@ HOSTILE = [
     "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
     "\x00<script>alert(1)</script>",
     "[x](https://example.org/\u202e<script>)",
+    # The extras: code highlighting, task lists, footnotes, aligned tables, images elsewhere.
+    "```python\n</code></pre><script>alert(1)</script>\n```",
+    '```html onload=alert(1)\n<img src=x onerror="alert(1)">\n```',
+    '```"><script>alert(1)</script>\nx\n```',
+    "- [ ] <input type=text autofocus onfocus=alert(1)>\n- [x] <script>alert(1)</script>",
+    "x[^<script>]\n\n[^<script>]: <img src=x onerror=alert(1)>",
+    'x[^a"onmouseover="alert(1)]\n\n[^a"onmouseover="alert(1)]: note',
+    "| a |\n|:-:|\n| <b onclick=alert(1)>x</b> |",
+    '![x" onerror="alert(1)](https://evil.example/a.png)',
+    "![<script>alert(1)</script>](https://evil.example/a.png)",
+    '![x](https://evil.example/a.png"onerror="alert(1))',
+    '<span class="offsite-image">fake box</span><input type="checkbox">',
+    '<li id="fn-00000000-1">x</li><span class="k">x</span>',
 ]
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -113,10 +126,57 @@ def test_a_table_typed_as_text_gets_no_attribute():
     assert "tabindex" not in render("`<table>` and <table> as text")
 
 
-def test_images_from_other_sites_become_links():
+def test_images_from_other_sites_are_a_box_that_says_what_they_are():
     html = render("![a cat](https://images.example/cat.png)")
     assert "<img" not in html
-    assert '<a href="https://images.example/cat.png"' in html and "a cat" in html
+    assert '<span class="offsite-alt">a cat</span>' in html
+    assert "Image from images.example — not loaded, to keep your visit private — " in html
+    assert (
+        '<a href="https://images.example/cat.png" rel="nofollow ugc noopener">open it</a>' in html
+    )
+
+
+def test_fenced_code_is_highlighted_with_classes_and_unknown_languages_stay_plain():
+    html = render('```python\ndef f():\n    return "<x>"\n```')
+    assert '<code class="language-python"><span class="k">def</span>' in html
+    assert '<span class="s2">&quot;&lt;x&gt;&quot;</span>' in html or "&lt;x&gt;" in html
+    assert "style=" not in html
+    plain = render("```nosuchlanguage\nif <b>\n```")
+    assert '<code class="language-nosuchlanguage">if &lt;b&gt;\n</code>' in plain
+    assert "<span" not in render("```\ndef f(): pass\n```")
+
+
+def test_task_lists_are_read_only_checkboxes():
+    html = render("- [ ] buy milk\n- [x] fix the rack")
+    assert '<ul class="contains-task-list">' in html
+    assert '<input type="checkbox" disabled="disabled" aria-label="not done"> buy milk' in html
+    assert '<input type="checkbox" checked="checked" disabled="disabled" aria-label="done">' in html
+
+
+def test_table_columns_keep_their_alignment_as_classes():
+    html = render("| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |")
+    assert '<td class="align-left">1</td>' in html
+    assert '<td class="align-right">2</td>' in html and '<th class="align-center">c</th>' in html
+    assert "style" not in html
+
+
+def test_footnotes_link_both_ways_with_ids_unique_to_the_text():
+    html = render("Racks[^1] are heavy.\n\n[^1]: About 40 kg.")
+    (ref,) = re.findall(r'id="(fnref-[0-9a-f]{8}-1)"', html)
+    note = ref.replace("fnref-", "fn-")
+    assert f'href="#{note}"' in html and f'id="{note}"' in html
+    assert f'href="#{ref}"' in html and 'class="footnote-backref"' in html
+    other = render("Other[^1].\n\n[^1]: Another note.")
+    assert ref not in other
+
+
+def test_the_sanitizer_drops_classes_and_ids_the_renderer_never_makes():
+    html = sanitize(
+        '<span class="evil k">x</span><li id="main">y</li><td class="align-top">z</td>'
+        '<input type="text" aria-label="click me">'
+    )
+    assert "evil" not in html and 'id="main"' not in html and "align-top" not in html
+    assert 'type="text"' not in html and "click me" not in html
 
 
 def test_images_from_our_own_site_stay_images():

@@ -1,14 +1,29 @@
 """Visitors read everything public without an account and without a single cookie."""
 
+import io
+
+from PIL import Image as Pillow
+
 from forum.extensions import db
 from forum.services import forum as forum_service
+from forum.services import images as images_service
 from forum.services import privacy as privacy_service
 from forum.services import support as support_service
 from forum.services import support_desk
 
 
+def _picture(member) -> str:
+    """A picture in a post, so that /i/<image_id> is crawled like any public page."""
+    buf = io.BytesIO()
+    Pillow.new("RGB", (4, 4)).save(buf, "PNG")
+    picture, _ = images_service.upload(member, buf.getvalue(), "a dot")
+    db.session.commit()
+    return picture.id
+
+
 def _sample_values(category, topic, post, member):
     return {
+        "image_id": _picture(member),
         "slug": category.slug,
         "topic_id": topic.id,
         "post_id": post.id,

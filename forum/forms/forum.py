@@ -1,5 +1,6 @@
 """Forms for writing topics and posts."""
 
+from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -7,13 +8,20 @@ from ..services.forum import TITLE_MAX, TITLE_MIN
 from . import Form
 
 
-class ReplyForm(Form):
+class PictureFields:
+    """A picture to add to the post, with its description (checked by services/images)."""
+
+    image = FileField("Add a picture (JPEG, PNG, WebP or GIF)")
+    image_description = StringField("Describe the picture, for people who cannot see it")
+
+
+class ReplyForm(PictureFields, Form):
     body = TextAreaField("Your reply", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Post reply")
     preview = SubmitField("Preview")
 
 
-class TopicForm(Form):
+class TopicForm(PictureFields, Form):
     title = StringField(
         "Title",
         validators=[
@@ -30,7 +38,11 @@ class TopicForm(Form):
     preview = SubmitField("Preview")
 
 
-class EditPostForm(Form):
+class EditPostForm(PictureFields, Form):
     body = TextAreaField("Post", validators=[DataRequired(message="A post needs some text.")])
     submit = SubmitField("Save changes")
     preview = SubmitField("Preview")
+
+
+class DeletePostForm(Form):
+    submit = SubmitField("Delete this post")

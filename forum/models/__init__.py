@@ -4,7 +4,8 @@ from .accounts import LoginToken, MemberSession
 from .announcements import Announcement
 from .base import personal, utcnow
 from .disclosure import AgreementAcceptance, AgreementVersion, RevealLog
-from .forum import Category, Post, PostRevision, Topic
+from .forum import Category, Post, PostDeletion, PostRevision, Topic
+from .images import Image
 from .mail import OutboxMessage
 from .moderation import ModerationLog
 from .network import NetworkTagKey
@@ -23,6 +24,7 @@ __all__ = [
     "AgreementVersion",
     "Announcement",
     "Category",
+    "Image",
     "LoginToken",
     "MemberSession",
     "ModerationLog",
@@ -31,6 +33,7 @@ __all__ = [
     "OutboxMessage",
     "PolicyVersion",
     "Post",
+    "PostDeletion",
     "PostRevision",
     "Report",
     "RevealLog",

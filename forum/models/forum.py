@@ -129,9 +129,17 @@ class Post(db.Model):
     network_tag: Mapped[str | None] = mapped_column(
         String(16), info=network_tag(purge="remove_old_ips")
     )
+    # A deleted post keeps its place (and permalink) with its words erased; `deleted_by`
+    # says who deleted it ("author" or "moderator"), for the placeholder shown instead.
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(16))
 
     topic: Mapped[Topic] = relationship(lazy="raise")
     author: Mapped[User | None] = relationship(lazy="raise")
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in {self.topic_id}>"
@@ -159,3 +167,28 @@ class PostRevision(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     editor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class PostDeletion(db.Model):
+    """A member deleting one of their own posts: kept for their own history (their data
+    export), never shown to staff. No words of the post are kept."""
+
+    __tablename__ = "post_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"),
+        index=True,
+        info=personal(
+            "activity",
+            "your own record of the posts you deleted, for your data export",
+            "until you delete your account",
+            "you only",
+            purge="account-deletion",
+        ),
+    )
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    # The whole topic went with it (a first post without replies).
+    whole_topic: Mapped[bool] = mapped_column(default=False, server_default=false())

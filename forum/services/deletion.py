@@ -14,6 +14,7 @@ from ..models import (
     Notice,
     OutboxMessage,
     Post,
+    PostDeletion,
     Report,
     RevealLog,
     SupportRequest,
@@ -21,7 +22,8 @@ from ..models import (
     TopicRead,
     User,
 )
-from .forum import recount_category, recount_topic
+from . import images
+from .counters import recount_category, recount_topic
 
 
 def delete_account(user: User, erase_posts: bool) -> None:
@@ -31,6 +33,9 @@ def delete_account(user: User, erase_posts: bool) -> None:
     category_ids = set(db.session.scalars(select(Topic.category_id).where(Topic.id.in_(topic_ids))))
     if erase_posts:
         _erase_posts(user, topic_ids)
+        images.erase_owned_by(user)
+    else:
+        images.disown(user)
     db.session.execute(
         update(Post)
         .where(Post.author_id == user.id)
@@ -49,6 +54,7 @@ def delete_account(user: User, erase_posts: bool) -> None:
         recount_category(category_id)
     db.session.execute(delete(LoginToken).where(LoginToken.user_id == user.id))
     db.session.execute(delete(TopicRead).where(TopicRead.user_id == user.id))
+    db.session.execute(delete(PostDeletion).where(PostDeletion.member_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.addressed_to(user.email)))
     # The requests stay for the staff who answered them, without anything that points back.
     db.session.execute(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
+from ..links import site_url
 from ..models import (
     LoginToken,
     ModerationLog,
@@ -22,6 +23,8 @@ from ..models import (
     utcnow,
 )
 from .disclosure import reveals_of
+from .erasure import deletions_by
+from .images import images_of
 from .notices import notices_of
 from .reading import progress_of
 from .reports import reports_by
@@ -49,6 +52,27 @@ def export_member(user: User) -> dict:
         # What you were told about moderation, and whether you get it by mail.
         "notices": notices_of(user),
         "notices_by_mail": user.notice_mail,
+        # Pictures you uploaded, as links to the files (re-encoded, without metadata).
+        "pictures": [
+            {
+                "url": site_url("images.original", image_id=i.id),
+                "uploaded_at": _time(i.created_at),
+                "format": i.format,
+                "width": i.width,
+                "height": i.height,
+            }
+            for i in images_of(user)
+        ],
+        # Posts you deleted: when, and where; their words were erased then.
+        "deleted_posts": [
+            {
+                "deleted_at": _time(d.deleted_at),
+                "post_id": d.post_id,
+                "topic_id": d.topic_id,
+                "whole_topic": d.whole_topic,
+            }
+            for d in deletions_by(user)
+        ],
     }
 
 
@@ -109,7 +133,7 @@ def _posts(user: User) -> list[dict]:
     posts = db.session.scalars(
         select(Post)
         .join(Post.topic)
-        .where(Post.author_id == user.id)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at, Post.id)
     )

@@ -23,7 +23,13 @@ def latest_topics(category: Category | None = None) -> list[tuple[Topic, Post | 
     query = (
         select(Topic, Post)
         .outerjoin(
-            Post, and_(Post.topic_id == Topic.id, Post.position == 1, Post.hidden.is_(False))
+            Post,
+            and_(
+                Post.topic_id == Topic.id,
+                Post.position == 1,
+                Post.hidden.is_(False),
+                Post.deleted_at.is_(None),
+            ),
         )
         .where(Topic.hidden.is_(False))
         .options(joinedload(Topic.author), joinedload(Topic.category))
@@ -48,7 +54,7 @@ def latest_posts(topic: Topic) -> list[Post]:
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.topic_id == topic.id, Post.hidden.is_(False))
+            .where(Post.topic_id == topic.id, Post.hidden.is_(False), Post.deleted_at.is_(None))
             .options(joinedload(Post.author))
             .order_by(Post.position.desc())
             .limit(_limit())

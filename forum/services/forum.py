@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 from .. import markdown
 from ..extensions import db
 from ..models import Category, Post, Topic, TopicRead, User, utcnow
-from . import Forbidden, NotFound, ServiceError, network
+from . import Forbidden, NotFound, ServiceError, images, network
+from .counters import touch_topic
 from .pagination import Page, page_count, page_number
 from .reports import hold_for_review
 from .revisions import keep_revision
@@ -291,6 +292,7 @@ def _add_post(
         network_tag=network.tag_for(ip, now),
     )
     db.session.add(post)
+    images.attach(body)
     db.session.execute(
         update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )
@@ -316,6 +318,8 @@ def _add_post(
 def get_post_for_edit(post_id: int, editor: User) -> Post:
     """A post its author may edit, with its topic."""
     post, _ = locate_post(post_id, editor)
+    if post.deleted:
+        raise NotFound("This post was deleted.")
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
     _check_can_edit(post, editor)
@@ -338,6 +342,8 @@ def _check_can_edit(post: Post, editor: User) -> None:
 
 def edit_own_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
+    if post.deleted:
+        raise NotFound("This post was deleted.")
     if post.author_id != editor.id:
         raise Forbidden("You can edit only your own posts.")
     _check_can_edit(post, editor)
@@ -347,52 +353,6 @@ def edit_own_post(post: Post, editor: User, body: str) -> Post:
         post.body = body
         post.html = markdown.render_post(body)
         post.edited_at = utcnow()
+        images.attach(body)
         touch_topic(post.topic_id)
     return post
-
-
-def recount_topic(topic_id: int) -> None:
-    """Count a topic's visible posts again and point it at its latest visible post."""
-    visible = (Post.topic_id == topic_id, Post.hidden.is_(False))
-    count = db.session.scalar(select(func.count(Post.id)).where(*visible))
-    latest = db.session.execute(
-        select(Post.created_at, Post.author_id)
-        .where(*visible)
-        .order_by(Post.position.desc())
-        .limit(1)
-    ).first()
-    values = {"post_count": count, "revision": Topic.revision + 1}
-    if latest is not None:
-        values.update(last_post_at=latest.created_at, last_poster_id=latest.author_id)
-    db.session.execute(update(Topic).where(Topic.id == topic_id).values(**values))
-
-
-def recount_category(category_id: int) -> None:
-    """Count a category's visible topics and posts again, and find its latest topic."""
-    visible = (Topic.category_id == category_id, Topic.hidden.is_(False))
-    topics = db.session.scalar(select(func.count(Topic.id)).where(*visible))
-    posts = db.session.scalar(select(func.coalesce(func.sum(Topic.post_count), 0)).where(*visible))
-    latest = db.session.execute(
-        select(Topic.id, Topic.last_post_at)
-        .where(*visible)
-        .order_by(Topic.last_post_at.desc(), Topic.id.desc())
-        .limit(1)
-    ).first()
-    db.session.execute(
-        update(Category)
-        .where(Category.id == category_id)
-        .values(
-            topic_count=topics,
-            post_count=posts,
-            last_topic_id=latest.id if latest else None,
-            last_post_at=latest.last_post_at if latest else None,
-            revision=Category.revision + 1,
-        )
-    )
-
-
-def touch_topic(topic_id: int) -> None:
-    """Record that a topic or one of its posts changed: cached pages of it are stale."""
-    db.session.execute(
-        update(Topic).where(Topic.id == topic_id).values(revision=Topic.revision + 1)
-    )

@@ -104,7 +104,7 @@ def profile(username: str, viewer: User | None, raw_page: str | None = None) -> 
     query = (
         select(Post)
         .join(Post.topic)
-        .where(*visible)
+        .where(*visible, Post.deleted_at.is_(None))
         .options(contains_eager(Post.topic))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )

@@ -11,7 +11,8 @@ from .. import markdown
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from . import NotFound, ServiceError, notices, require_staff
-from .forum import check_body, recount_category, recount_topic, touch_topic
+from .counters import recount_category, recount_topic, touch_topic
+from .forum import check_body
 from .pagination import Page, paged
 from .reports import close_reports
 from .revisions import keep_revision
@@ -202,6 +203,8 @@ def approve_post(post: Post, staff: User, reason: str) -> None:
 def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> None:
     """A moderator changes a post; the text before is kept as a revision."""
     require_staff(staff)
+    if post.deleted:
+        raise ServiceError("This post was deleted: there is nothing to edit.")
     reason = check_reason(reason)
     body = check_body(body)
     if body == post.body:

@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import network, notices, stats_store
+from . import images, network, notices, stats_store
 from .deletion import delete_account, wipe_deleted_data
 
 
@@ -138,6 +138,7 @@ RULES = {
     "destroy_old_tag_keys": ("network-tag secrets destroyed", destroy_old_tag_keys),
     "close_expired_suspensions": ("ended suspensions", close_expired_suspensions),
     "purge_old_notices": ("old moderation notices", notices.purge_old_notices),
+    "purge_unattached_images": ("uploaded pictures no post shows", images.purge_unattached),
 }
 
 

@@ -75,6 +75,9 @@ class Engine:
             parts.append(f"{table}.{at} >= :since")
         if filters.until is not None:
             parts.append(f"{table}.{at} < :until")
+        if table == "p":
+            # A deleted post has no words left; its placeholder is found by no one.
+            parts.append("p.deleted_at IS NULL")
         if not staff and table == "p":
             parts.append("p.hidden = false AND t.hidden = false")
         elif not staff and table == "t":

@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         errors,
         feeds,
         forum,
+        images,
         members,
         moderation,
         notices,
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
         stats,
         search,
         feeds,
+        images,
     ):
         app.register_blueprint(area.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)

@@ -7,11 +7,12 @@ from .. import audience, pagecache
 from ..audience import render_marked
 from ..extensions import db, limiter
 from ..forms import add_service_error
-from ..forms.forum import EditPostForm, ReplyForm, TopicForm
+from ..forms.forum import DeletePostForm, EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, forum, reading, reports
+from ..services import Forbidden, NotFound, ServiceError, erasure, forum, images, reading, reports
 from ..services.preview import render_preview
+from .actions import run
 
 bp = Blueprint("forum", __name__)
 
@@ -29,6 +30,49 @@ editing_limit = limiter.limit(
     key_func=lambda: f"member:{current_user.get_id()}",
     scope="editing",
 )
+
+
+def _sends_picture() -> bool:
+    file = request.files.get("image")
+    return bool(file and file.filename)
+
+
+# Requests carrying a picture count here too (per member, several app servers sharing it).
+upload_limit = limiter.limit(
+    lambda: current_app.config["LIMIT_UPLOADS"],
+    methods=["POST"],
+    key_func=lambda: f"member:{current_user.get_id()}",
+    scope="uploads",
+    exempt_when=lambda: not _sends_picture(),
+)
+
+
+def _take_picture(form) -> ServiceError | None:
+    """Keep the picture sent with a form (committed at once, so a preview shows it) and add
+    its Markdown to the text; the refusal, if any, for the form."""
+    if request.method != "POST" or not _sends_picture():
+        return None
+    try:
+        _, source = images.upload(current_user, form.image.data.read(), form.image_description.data)
+    except (Forbidden, NotFound):
+        raise
+    except ServiceError as exc:
+        db.session.rollback()
+        return exc
+    db.session.commit()
+    form.body.data = ((form.body.data or "").rstrip() + "\n\n" + source).lstrip()
+    form.image_description.data = ""
+    return None
+
+
+def _submitted(form) -> bool:
+    """Take a picture the form carries, then validate it (the picture's refusal included)."""
+    refusal = _take_picture(form)
+    submitted = form.validate_on_submit()
+    if refusal is not None:
+        add_service_error(form, refusal)
+        return False
+    return submitted
 
 
 def _page_for(key: tuple, render, **facts) -> str:
@@ -98,12 +142,13 @@ def category(slug):
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
 @writer_required
 @posting_limit
+@upload_limit
 def new_topic(slug):
     """Start a topic in a category."""
     cat = forum.category_by_slug(slug)
     forum.check_can_start_topic(cat, current_user)
     form, preview = TopicForm(), None
-    submitted = form.validate_on_submit()
+    submitted = _submitted(form)
     if submitted and form.preview.data:
         preview = _preview(form)
     elif submitted:
@@ -152,11 +197,12 @@ def topic(topic_id, slug=None):
 @bp.post("/t/<int:topic_id>/reply")
 @writer_required
 @posting_limit
+@upload_limit
 def reply(topic_id):
     """Add a reply at the end of a topic."""
     t = forum.visible_topic(topic_id, current_user)
     form, preview = ReplyForm(), None
-    submitted = form.validate_on_submit()
+    submitted = _submitted(form)
     if submitted and form.preview.data:
         preview = _preview(form)
     elif submitted:
@@ -187,12 +233,13 @@ def post(post_id):
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @writer_required
 @editing_limit
+@upload_limit
 def edit_post(post_id):
     """Edit one of your own posts."""
     p = forum.get_post_for_edit(post_id, current_user)
     form = EditPostForm(data={"body": p.body} if request.method == "GET" else None)
     preview = None
-    submitted = form.validate_on_submit()
+    submitted = _submitted(form)
     if submitted and form.preview.data:
         preview = _preview(form)
     elif submitted:
@@ -228,3 +275,21 @@ def report(post_id):
             return redirect(url_for("forum.post", post_id=p.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/report.html", post=p, form=form), status
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
+@writer_required
+@editing_limit
+def delete_post(post_id):
+    """Delete one of your own posts, after a confirmation page."""
+    p = erasure.post_for_deletion(post_id, current_user)
+    category_url = url_for("forum.category", slug=p.topic.category.slug)
+    form = DeletePostForm()
+    done, whole_topic = run(form, lambda _: erasure.delete_post(p, current_user, "author"))
+    if done:
+        flash("Your post was deleted." if not whole_topic else "Your topic was deleted.")
+        return redirect(
+            category_url if whole_topic else url_for("forum.post", post_id=post_id), 303
+        )
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/delete_post.html", post=p, form=form), status
