@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bench.load import SECRET_KEY, TOKEN, prepare
-from tests.helpers import DATABASE_URL, make_app, raw_request
+from bench.load import SECRET_KEY, TOKEN, prepare, raw_request
+from config import TestingConfig
+from tests.helpers import DATABASE_URL, make_app
 from tests.servers import base_env, gunicorn
 
 pytestmark = pytest.mark.skipif(
@@ -56,6 +57,7 @@ def test_a_reply_through_one_server_shows_on_the_other_at_once(app):
         DATABASE_URL=DATABASE_URL,
         MAIL_URL=f"file://{tempfile.mkdtemp(prefix='forum-two-')}/mail",
         SECRET_KEY=SECRET_KEY,
+        DATA_KEY=TestingConfig.DATA_KEY,  # the test database is sealed under it
         STATS_ENABLED="0",
         PAGE_CACHE_SIZE="500",
         PAGE_CACHE_SECONDS="600",  # nothing may expire by itself during the test
