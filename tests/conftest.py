@@ -11,6 +11,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
+from config import ConfigError
 from forum.extensions import db, limiter
 from forum.models import Category, Post, utcnow
 from forum.services import announcements as announcement_service
@@ -232,7 +233,12 @@ def pytest_sessionfinish(session, exitstatus):
         or not helpers.COOKIES_SET
     ):
         return
-    app = make_app()
+    try:
+        app = make_app()
+    except ConfigError:
+        # A test stopped with rows sealed under a key of its own; the cookies page reads
+        # nothing from the database, so an empty one serves it as well.
+        app = make_app(SQLALCHEMY_DATABASE_URI="sqlite://")
     with app.app_context():
         listed = listed_cookie_names(app.test_client())
     problems = cookie_problems(helpers.COOKIES_SET, listed, _whole_suite(session.config))
