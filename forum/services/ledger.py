@@ -48,6 +48,7 @@ TABLE_LABELS = {
     "reports": "Reports you made",
     "post_revisions": "Earlier versions of edited posts",
     "post_deletions": "Posts you deleted (your own record)",
+    "images": "Pictures you uploaded",
     "stat_seen": "Statistics, for the current day only",
     "moderation_log": "The moderation log",
     "topic_reads": "How far you read each topic",
