@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import insert, text
 from sqlalchemy import inspect as sa_inspect
 
+from config import TestingConfig
 from forum import create_app
 from forum.extensions import db
 from forum.models import MemberSession, utcnow
@@ -40,6 +41,9 @@ CSRF_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
 
+TESTING_SESSION_COOKIE = TestingConfig.SESSION_COOKIE_NAME
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose requests run in their own context, as in production.
 
@@ -50,8 +54,12 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
+        session_cookie = self.application.config["SESSION_COOKIE_NAME"]
         for header in response.headers.getlist("Set-Cookie"):
-            COOKIES_SET.add(header.split("=", 1)[0].strip())
+            name = header.split("=", 1)[0].strip()
+            # The session cookie under a production name (__Host-session) is the same cookie;
+            # that app's own cookies page lists it by that name (tests/test_sessions.py).
+            COOKIES_SET.add(TESTING_SESSION_COOKIE if name == session_cookie else name)
         return response
 
 
