@@ -240,27 +240,3 @@ def render_post(source: str) -> str:
     """A post, an answer or an announcement: shown under the page's own <h1>, so a "# title"
     in it becomes an <h2> (and so on down)."""
     return render(source, heading_shift=1)
-
-
-# What one text may hold of the constructs whose rendering cost grows fastest (tables,
-# link brackets, bare addresses, emphasis markers): far above any real post, far below
-# the 60,000-character texts that took up to 2 s of CPU to render.
-COST_LIMITS = {
-    "|": (3000, "table cells"),
-    "[": (3000, "link brackets"),
-    "://": (600, "web addresses"),
-    "*": (4000, "asterisks"),
-    "_": (4000, "underscores"),
-}
-
-
-def too_costly(source: str) -> str | None:
-    """Why `source` would cost too much to render (a sentence for the writer), or None."""
-    for marker, (limit, name) in COST_LIMITS.items():
-        count = source.count(marker)
-        if count > limit:
-            return (
-                f"This text has {count:,} {name}; at most {limit:,} can be shown in one post. "
-                "Please split it."
-            )
-    return None
