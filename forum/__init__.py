@@ -13,8 +13,8 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, hooks, links, pagecache, sealing, security, templating, views
-from .extensions import csrf, db, limiter, login_manager, migrate
+from . import cli, hooks, i18n, links, pagecache, sealing, security, templating, views
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -37,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app)
     app.session_interface = security.FixedExpirySessionInterface()
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     templating.init_app(app)
     links.init_app(app)
     pagecache.init_app(app)

@@ -1,5 +1,6 @@
 """Extensions, created unbound here and bound to an app in create_app()."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -27,6 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 
 
 # Storage (memory:// or Redis) and the limits themselves come from the app's config.
