@@ -10,8 +10,8 @@ FORMAT_LIMITS still lets through (the rest of the text ordinary prose), the wors
 found before the limits existed (now shown as plain text), and one holding every
 construct just under its limit. Each prints its median render time divided by the median
 for 60,000 characters of ordinary prose (paragraphs, emphasis, links, a list, a quote),
-measured in the same rounds, interleaved (CPU time of this process). Target, with PASS/FAIL: no text costs more than
-4 times ordinary prose. Exit status 1 when it fails.
+measured in the same rounds, interleaved (CPU time of this process). Target, with
+PASS/FAIL: no text costs more than 4 times ordinary prose. Exit status 1 when it fails.
 """
 
 import argparse

@@ -147,7 +147,9 @@ def _task_lists(state) -> None:
             checked = 'checked="checked" ' if done else ""
             label = "done" if done else "not done"
             box = Token("html_inline", "", 0)
-            box.content = f'<input type="checkbox" {checked}disabled="disabled" aria-label="{label}">'
+            box.content = (
+                f'<input type="checkbox" {checked}disabled="disabled" aria-label="{label}">'
+            )
             token.children[0].content = token.children[0].content[3:]
             token.children.insert(0, box)
             tokens[i - 2].attrSet("class", "task-list-item")
