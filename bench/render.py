@@ -65,9 +65,9 @@ def texts() -> dict[str, str]:
     rows["60,000 link brackets (before: 2.8 s)"] = "[" * LENGTH
     rows["7,500 task items (before: 20 s)"] = ("- [ ] x\n" * LENGTH)[:LENGTH]
     rows["7,500-row table"] = "|a|b|c|\n|-|-|-|\n" + ("|x|y|z|\n" * LENGTH)[: LENGTH - 16]
-    rows["one code block of Python"] = "```python\n" + ("def f(x): return x * 2\n" * 3000)[
-        : LENGTH - 20
-    ] + "\n```"
+    rows["one code block of Python"] = (
+        "```python\n" + ("def f(x): return x * 2\n" * 3000)[: LENGTH - 20] + "\n```"
+    )
     every = "".join(
         head + unit * ((limit - count(head)) // count(unit) // 8)
         for (name, limit, count), (head, unit) in zip(FORMAT_LIMITS, UNITS.values(), strict=True)
