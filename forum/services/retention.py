@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import images, network, notices, stats_store
+from . import images, network, notices, stats_store, transparency
 from .deletion import delete_account, wipe_deleted_data
 
 
@@ -139,6 +139,8 @@ RULES = {
     "close_expired_suspensions": ("ended suspensions", close_expired_suspensions),
     "purge_old_notices": ("old moderation notices", notices.purge_old_notices),
     "purge_unattached_images": ("uploaded pictures no post shows", images.purge_unattached),
+    # Not an erasure: a disclosure's notice deferred until a day that has come is given now.
+    "tell_deferred_disclosures": ("deferred disclosure notices given", transparency.tell_deferred),
 }
 
 
