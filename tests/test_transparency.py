@@ -22,7 +22,7 @@ from forum.services import forum as forum_service
 from forum.services import transparency
 from forum.services.deletion import delete_account
 from forum.services.transparency_report import half_of
-from tests.helpers import csrf_token, sign_in
+from tests.helpers import ROOT, csrf_token, sign_in
 
 POST_IP = "198.51.100.61"
 
@@ -325,3 +325,27 @@ def test_refused_dates_and_names_are_said_on_the_form(client, agreed_admin, memb
 def test_the_footer_and_the_privacy_pages_link_the_report(client):
     for url in ("/", "/privacy", "/privacy/data"):
         assert 'href="/transparency"' in client.get(url).get_data(as_text=True), url
+
+
+def test_the_policy_the_data_page_and_the_readme_say_what_is_sealed_and_counted(client):
+    policy = " ".join(client.get("/privacy").get_data(as_text=True).split())
+    for phrase in (
+        "stored <strong>sealed</strong>",
+        "What a disclosure handed over is sealed the same way",
+        "only when the law requires it",
+        "complied with in full, in part, or refused",
+        "how many times staff revealed an email or network address",
+        'href="/transparency"',
+    ):
+        assert phrase in policy, phrase
+    data = " ".join(client.get("/privacy/data").get_data(as_text=True).split())
+    assert "What was handed over from your data" in data
+    assert "requests received, complied with in full, in part or refused, members affected" in data
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for phrase in (
+        "`disclosure_records.handed_over`) is sealed",
+        "## Transparency",
+        "`TRANSPARENCY_SMALL_COUNTS`",
+        "how many were complied with in full, in part or refused",
+    ):
+        assert phrase in readme, phrase
