@@ -22,7 +22,7 @@ from forum.services import forum as forum_service
 from forum.services import transparency
 from forum.services.deletion import delete_account
 from forum.services.transparency_report import half_of
-from tests.helpers import ROOT, csrf_token, sign_in
+from tests.helpers import ROOT, csrf_token, deliver, sign_in
 
 POST_IP = "198.51.100.61"
 
@@ -65,9 +65,7 @@ def test_a_deferred_disclosure_reaches_the_member_only_on_its_day(
     sign_in(client, agreed_admin)
     today = utcnow().date()
     later = today + timedelta(days=30)
-    response = client.post(
-        "/staff/disclosures", data=_form(client, notify_after=later.isoformat())
-    )
+    response = client.post("/staff/disclosures", data=_form(client, notify_after=later.isoformat()))
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert response.headers["Cache-Control"] == "no-store"
@@ -104,6 +102,27 @@ def test_a_deferred_disclosure_reaches_the_member_only_on_its_day(
     later_counts = retention.purge_all(now=datetime.combine(later, datetime.min.time()))
     assert later_counts["deferred disclosure notices given"] == 0
     assert db.session.get(User, member.id).unread_notices == 1
+
+
+def test_a_member_who_chose_mail_gets_the_deferred_notice_by_mail_on_its_day(
+    client, runner, agreed_admin, member, mailbox
+):
+    member.notice_mail = True
+    db.session.commit()
+    sign_in(client, agreed_admin)
+    later = utcnow().date() + timedelta(days=3)
+    form = _form(
+        client, notify_after=later.isoformat(), fields_asked=["email"], fields_given=["email"]
+    )
+    assert client.post("/staff/disclosures", data=form).status_code == 200
+    result = runner.invoke(args=["purge"])
+    assert "Deferred disclosure notices given: 0." in result.output, result.output
+    assert deliver(mailbox) == []
+    retention.purge_all(now=datetime.combine(later, datetime.min.time()) + timedelta(hours=1))
+    [message] = deliver(mailbox)
+    assert message["To"] == "juniper@example.org"
+    assert message["Subject"].endswith("A request for your personal data")
+    assert "Metropolitan Police" in message.get_body(("plain",)).get_content()
 
 
 def test_a_disclosure_without_deferral_is_told_at_once_on_the_account_page(
@@ -191,7 +210,9 @@ def test_the_page_counts_requests_members_and_reveals_as_the_log_has_them(
     html = response.get_data(as_text=True)
     shown = _page_counts(html)
     # The audit log, counted here on its own, by half-year.
-    logged = Counter(half_of(r.created_at.date()).key for r in db.session.scalars(select(RevealLog)))
+    logged = Counter(
+        half_of(r.created_at.date()).key for r in db.session.scalars(select(RevealLog))
+    )
     assert logged == {last_half.key: 2, now_half.key: 2}
     #                requests, full, partial, refused, members, reveals
     assert shown[last_half.key] == ["3", "2", "0", "1", "1", str(logged[last_half.key])]
