@@ -21,8 +21,8 @@ from forum.models import (
 )
 from forum.sealing import SEALED, Keyring, SealError, keyring
 from forum.seed import seed_demo
-from forum.services import forum as forum_service
 from forum.services import disclosure, keys, transparency
+from forum.services import forum as forum_service
 from forum.services.accounts import request_signin
 from forum.services.members import create_user
 from tests.helpers import DATABASE_URL, SAME_SITE, empty_tables, make_app, sign_in, token_in

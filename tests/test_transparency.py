@@ -16,10 +16,9 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import DisclosureRecord, Notice, RevealLog, User, utcnow
-from forum.services import disclosure, retention
+from forum.services import disclosure, retention, transparency
 from forum.services import export as export_service
 from forum.services import forum as forum_service
-from forum.services import transparency
 from forum.services.deletion import delete_account
 from forum.services.transparency_report import half_of
 from tests.helpers import ROOT, csrf_token, deliver, sign_in
@@ -279,7 +278,7 @@ HOSTILE = [
     "0001-01-01",
     "1999-12-31",
     "9999-12-31",
-    "２０２６-０１-０１",
+    "\uff12\uff10\uff12\uff16-\uff10\uff11-\uff10\uff11",  # full-width digits
 ]
 
 
