@@ -69,4 +69,4 @@ class DisclosureForm(Form):
         description=_l("Empty: the member is told at once. On this day `purge` tells them."),
         validators=[Optional()],
     )
-    submit = SubmitField(_l("Record, and hand over what is ticked"))
+    submit = SubmitField(_l("Record the request"))
