@@ -369,3 +369,19 @@ def test_the_policy_the_data_page_and_the_readme_say_what_is_sealed_and_counted(
         "how many were complied with in full, in part or refused",
     ):
         assert phrase in readme, phrase
+
+
+def test_the_report_costs_a_few_queries_whatever_was_recorded(
+    client, agreed_admin, member, count_queries
+):
+    day = utcnow().date()
+    for n in range(12):
+        _record(agreed_admin, member, day - timedelta(days=40 * n))
+    db.session.commit()
+    for url in ("/transparency", "/transparency.atom", "/api/stats?dimension=transparency"):
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        # Two for the report; the API adds the visitor statistics' own.
+        assert queries.count <= (2 if "api" not in url else 12), (url, queries.statements)
+    feed = feedparser.parse(client.get("/transparency.atom").data)
+    assert len(feed.entries) == len({half_of(day - timedelta(days=40 * n)) for n in range(12)})

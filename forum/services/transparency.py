@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -249,4 +249,10 @@ def forget_member(user: User) -> None:
         record.member_id = None
         record.handed_over = None
         record.basis = ""
+    # An admin who recorded requests and deletes their own account: the records stay.
+    db.session.execute(
+        update(DisclosureRecord)
+        .where(DisclosureRecord.recorded_by_id == user.id)
+        .values(recorded_by_id=None)
+    )
     db.session.flush()
