@@ -123,6 +123,8 @@ class Config:
     STATS_MIN_COUNT = _int("STATS_MIN_COUNT", 10)
     STATS_FLUSH_SECONDS = _int("STATS_FLUSH_SECONDS", 5)
     STATS_KEY_PREFIX = os.environ.get("STATS_KEY_PREFIX", "forum:stats")
+    # The transparency page: "exact" counts, or "folded" (below 3 shown as "fewer than 3").
+    TRANSPARENCY_SMALL_COUNTS = os.environ.get("TRANSPARENCY_SMALL_COUNTS", "exact")
 
     # Accounts: one-time links, unconfirmed accounts, visitors' form tokens.
     SIGNIN_LINK_MINUTES = _int("SIGNIN_LINK_MINUTES", 15)
@@ -222,6 +224,11 @@ def load(name: str | None = None, overrides: dict | None = None) -> dict:
     if name == "production":
         # Requests naming another host are refused (400) before any view runs.
         settings["TRUSTED_HOSTS"] = [urlsplit(settings["SITE_URL"]).hostname]
+    if settings["TRANSPARENCY_SMALL_COUNTS"] not in ("exact", "folded"):
+        raise ConfigError(
+            "TRANSPARENCY_SMALL_COUNTS must be exact or folded, got "
+            f"{settings['TRANSPARENCY_SMALL_COUNTS']!r}"
+        )
     for key in ("NETWORK_TAG_DAYS", "IP_RETENTION_DAYS"):
         if settings[key] < 1:
             raise ConfigError(f"{key} must be at least 1, got {settings[key]}")

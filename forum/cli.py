@@ -89,10 +89,11 @@ def send_queued_command(limit: int) -> None:
 @click.command("purge")
 def purge_command() -> None:
     """Erase what has outlived its retention period (run it daily)."""
-    from .services.retention import purge_all
+    from .services.retention import DUE, purge_all
 
+    given = {label for label, _ in DUE.values()}
     for what, count in purge_all().items():
-        click.echo(f"Purged {count} {what}.")
+        click.echo(f"{what.capitalize()}: {count}." if what in given else f"Purged {count} {what}.")
 
 
 @click.group("stats")

@@ -349,6 +349,7 @@ def public_pages(site: Site) -> list[str]:
         "/privacy/cookies",
         "/privacy/data",
         "/stats",
+        "/transparency",
         "/support",
         "/support/answers",
         site.answer,
@@ -380,6 +381,7 @@ def staff_only_pages(site: Site) -> list[str]:
         f"/staff/posts/{site.other_post_id}",
         f"/staff/topics/{site.topic_id}",
         "/staff/members/tomasz",
+        "/staff/disclosures",
     ]
 
 

@@ -83,6 +83,8 @@ TABLE = {
     ("/privacy/data", "GET"): PUBLIC,
     ("/stats", "GET"): PUBLIC,
     ("/api/stats", "GET"): PUBLIC,
+    ("/transparency", "GET"): PUBLIC,
+    ("/transparency.atom", "GET"): PUBLIC,
     ("/announcements", "GET"): PUBLIC,
     ("/announcements/<int:announcement_id>", "GET"): PUBLIC,
     ("/announcements.atom", "GET"): PUBLIC,
@@ -127,6 +129,8 @@ TABLE = {
     ("/staff/reveal", "GET"): AGREED,
     ("/staff/reveal", "POST"): AGREED,
     ("/staff/audit", "GET"): ADMIN,
+    ("/staff/disclosures", "GET"): ADMIN,
+    ("/staff/disclosures", "POST"): ADMIN,
     # Admins: categories, policy, announcements.
     ("/staff/categories", "GET"): ADMIN,
     ("/staff/categories", "POST"): ADMIN,

@@ -103,6 +103,8 @@ def test_every_address_column_is_sealed_and_says_so(client):
         ("support_requests", "email"),
         ("support_requests", "ip"),
         ("outbox", "to_address"),
+        # The values handed over in a disclosure outside the staff: addresses, sealed again.
+        ("disclosure_records", "handed_over"),
     }
     page = client.get("/privacy/data").get_data(as_text=True)
     assert page.count("sealed (encrypted)") == len(sealed)

@@ -10,11 +10,19 @@ from sqlalchemy.engine import make_url
 
 import config
 from forum.extensions import db
-from forum.models import LoginToken, OutboxMessage, Post, SupportRequest, Topic, User
+from forum.models import (
+    LoginToken,
+    OutboxMessage,
+    Post,
+    SupportRequest,
+    Topic,
+    User,
+    utcnow,
+)
 from forum.sealing import SEALED, Keyring, SealError, keyring
 from forum.seed import seed_demo
+from forum.services import disclosure, keys, transparency
 from forum.services import forum as forum_service
-from forum.services import keys
 from forum.services.accounts import request_signin
 from forum.services.members import create_user
 from tests.helpers import DATABASE_URL, SAME_SITE, empty_tables, make_app, sign_in, token_in
@@ -236,6 +244,14 @@ def _seeded_forum_with_a_registered_member(client) -> list[bytes]:
     ada = db.session.scalar(db.select(User).where(User.username == "ada"))
     topic = db.session.scalar(db.select(Topic).limit(1))
     forum_service.reply(topic, ada, "Hi.", REPLY_IP)
+    # A disclosure outside the staff keeps what it handed over: sealed too.
+    newcomer = db.session.scalar(db.select(User).where(User.username == "newcomer"))
+    disclosure.accept_agreement(ada, disclosure.current_agreement().version)
+    draft = transparency.DisclosureDraft(
+        "newcomer", "authority", "A court", "Order 7", utcnow().date(), ["email"], ["email"]
+    )
+    _, given = transparency.record_disclosure(ada, draft)
+    assert given == {"email": [newcomer.email]}
     db.session.commit()
     plain = _plain_addresses()
     for expected in (SIGNUP_IP, SUPPORT_IP, REPLY_IP, "newcomer@example.org", "asker@example.org"):

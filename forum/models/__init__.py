@@ -15,15 +15,25 @@ from .reading import TopicRead
 from .reports import Report
 from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
+from .transparency import (
+    DISCLOSURE_FIELDS,
+    DISCLOSURE_KINDS,
+    DISCLOSURE_OUTCOMES,
+    DisclosureRecord,
+)
 from .user import ROLES, User
 
 __all__ = [
+    "DISCLOSURE_FIELDS",
+    "DISCLOSURE_KINDS",
+    "DISCLOSURE_OUTCOMES",
     "NOTICE_KINDS",
     "ROLES",
     "AgreementAcceptance",
     "AgreementVersion",
     "Announcement",
     "Category",
+    "DisclosureRecord",
     "Image",
     "LoginToken",
     "MemberSession",

@@ -58,6 +58,9 @@ class RevealLog(db.Model):
     source_id: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(16))  # email or ip
     reason: Mapped[str] = mapped_column(String(500))
+    # The disclosure record (models/transparency.py) this reveal answered, if any: its member
+    # sees it in their export only once told. A plain number (records are never deleted).
+    disclosure_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     staff: Mapped[User | None] = relationship(foreign_keys=[staff_id], lazy="raise")
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="raise")

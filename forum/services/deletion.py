@@ -22,7 +22,7 @@ from ..models import (
     TopicRead,
     User,
 )
-from . import images
+from . import images, transparency
 from .counters import recount_category, recount_topic
 
 
@@ -73,6 +73,8 @@ def delete_account(user: User, erase_posts: bool) -> None:
         db.session.execute(update(ModerationLog).where(column == user.id).values({column: None}))
     for column in (RevealLog.subject_id, RevealLog.staff_id):
         db.session.execute(update(RevealLog).where(column == user.id).values({column: None}))
+    # Disclosure records keep their counts for the transparency page, not the member.
+    transparency.forget_member(user)
     db.session.execute(delete(User).where(User.id == user.id))
     if user in db.session:
         db.session.expunge(user)

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import (
     AgreementAcceptance,
     AgreementVersion,
+    DisclosureRecord,
     LoginToken,
     Post,
     RevealLog,
@@ -231,10 +232,18 @@ def check_revealable(viewer: User, source: str, source_id, field: str) -> Reveal
     )
 
 
-def reveal(staff: User, source: str, source_id, field: str, reason: str) -> str | None:
+def reveal(
+    staff: User,
+    source: str,
+    source_id,
+    field: str,
+    reason: str,
+    disclosure_id: int | None = None,
+) -> str | None:
     """The value asked for, after writing one audit record; the caller commits.
 
     None means nothing is kept any more (erased on schedule); the look is logged all the same.
+    `disclosure_id` names the disclosure record (services/transparency.py) it answers.
     """
     if not can_see_personal(staff):
         raise Forbidden("Accept the confidentiality agreement before revealing personal data.")
@@ -254,6 +263,7 @@ def reveal(staff: User, source: str, source_id, field: str, reason: str) -> str 
             field=field,
             reason=reason,
             created_at=utcnow(),
+            disclosure_id=disclosure_id,
         )
     )
     db.session.flush()
@@ -275,11 +285,16 @@ def audit_page(raw_page: str | None, staff_name: str | None, subject_name: str |
 
 
 def reveals_of(user: User) -> list[RevealLog]:
-    """Every reveal of this member's data, for their export."""
+    """Every reveal of this member's data, for their export; those made for a disclosure
+    whose notice is deferred only once the member has been told of it."""
+    untold = select(DisclosureRecord.id).where(DisclosureRecord.told_at.is_(None))
     return list(
         db.session.scalars(
             select(RevealLog)
-            .where(RevealLog.subject_id == user.id)
+            .where(
+                RevealLog.subject_id == user.id,
+                RevealLog.disclosure_id.is_(None) | RevealLog.disclosure_id.not_in(untold),
+            )
             .options(joinedload(RevealLog.staff))
             .order_by(RevealLog.created_at)
         )

@@ -28,6 +28,7 @@ from .images import images_of
 from .notices import notices_of
 from .reading import progress_of
 from .reports import reports_by
+from .transparency import disclosures_of
 
 
 def _time(value: datetime | None) -> str | None:
@@ -47,6 +48,9 @@ def export_member(user: User) -> dict:
         "topics_read": progress_of(user),
         # Every time a staff member looked at this member's email or an address: who, why.
         "staff_reveals": _reveals(user),
+        # Requests for your data from outside the staff, what was handed over, and to whom
+        # (a notice a legal order deferred appears here once its day has come).
+        "disclosures": disclosures_of(user),
         "reports": _reports(user),
         "moderation": _moderation(user),
         # What you were told about moderation, and whether you get it by mail.

@@ -53,6 +53,7 @@ TABLE_LABELS = {
     "moderation_log": "The moderation log",
     "topic_reads": "How far you read each topic",
     "notices": "Moderation notices to you",
+    "disclosure_records": "Requests for your data from outside the staff",
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
@@ -94,6 +95,8 @@ COLUMN_LABELS = {
     ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
     ("notices", "text"): "What a moderation notice told you",
     ("moderation_log", "message"): "A message staff wrote to you",
+    ("disclosure_records", "basis"): "The authority or reason given for a request",
+    ("disclosure_records", "handed_over"): "What was handed over from your data",
 }
 
 

@@ -25,6 +25,7 @@ SUBJECTS = {
     "unsuspended": "Your suspension was lifted",
     "report_handled": "Your report was handled",
     "staff_message": "A message from the staff",
+    "disclosure": "A request for your personal data",
 }
 LIST_LIMIT = 50
 

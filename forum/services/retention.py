@@ -21,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import images, network, notices, stats_store
+from . import images, network, notices, stats_store, transparency
 from .deletion import delete_account, wipe_deleted_data
 
 
@@ -141,6 +141,12 @@ RULES = {
     "purge_unattached_images": ("uploaded pictures no post shows", images.purge_unattached),
 }
 
+# Not erasures: what `purge` gives once its day has come (a disclosure's notice, deferred
+# until a day a legal order set). Same shape as RULES.
+DUE = {
+    "tell_deferred_disclosures": ("deferred disclosure notices given", transparency.tell_deferred),
+}
+
 
 # name (as declared on columns) -> (what it erases, the rule): run for one member, when they
 # ask, never on schedule.
@@ -150,8 +156,8 @@ ON_REQUEST = {
 
 
 def purge_all(now=None) -> dict[str, int]:
-    """Run every retention rule; commits."""
-    counts = {label: rule(now) for label, rule in RULES.values()}
+    """Run every retention rule, and give what is due (DUE); commits."""
+    counts = {label: rule(now) for label, rule in (*RULES.values(), *DUE.values())}
     db.session.commit()
     wipe_deleted_data()
     return counts

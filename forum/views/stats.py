@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
 from ..services import stats_report as reports
+from ..services import transparency_report
 from . import errors
 
 bp = Blueprint("stats", __name__)
@@ -66,14 +67,18 @@ def _error(message: str):
 @bp.get("/api/stats")
 @limiter.limit(lambda: current_app.config["LIMIT_STATS_API"], scope="stats-api")
 def api():
-    """The trends report as JSON: ?period=30|90|365, ?dimension=<one section>."""
+    """The trends report and the transparency report as JSON: ?period=30|90|365,
+    ?dimension=<one section>."""
     period = _period(request.args.get("period"))
     if period is None:
         return _error(f"period must be one of {', '.join(map(str, reports.PERIODS))}")
     dimension = request.args.get("dimension")
-    if dimension is not None and dimension not in reports.SECTIONS:
-        return _error(f"dimension must be one of {', '.join(reports.SECTIONS)}")
+    # The transparency report (per half-year, whatever the period) rides along.
+    sections = [*reports.SECTIONS, "transparency"]
+    if dimension is not None and dimension not in sections:
+        return _error(f"dimension must be one of {', '.join(sections)}")
     data = reports.report(period, current_app.config["STATS_MIN_COUNT"])
+    data["transparency"] = transparency_report.as_json(transparency_report.report())
     if dimension is not None:
         keep = ("period", "from", "to", "min_count", dimension)
         data = {key: data[key] for key in keep}
