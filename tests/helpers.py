@@ -75,6 +75,9 @@ def make_app(**overrides):
         # Each app counts its own rate limits, even when they share one Redis.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "STATS_KEY_PREFIX": f"test-stats-{uuid.uuid4().hex}",
+        # No flusher thread (an app built with production settings would start one, and it
+        # would write a page view into a later test's tables); tests flush when they mean to.
+        "STATS_FLUSH_SECONDS": 0,
     }
     config.update(overrides)
     app = create_app(config)
