@@ -1,8 +1,9 @@
 """A member shows a picture and takes it back, in a real browser: a JPEG carrying GPS tags
 goes up through the form's file field (a phone, no JavaScript, light), is pasted into the
-text box (a phone, JavaScript, light) or dropped into it (a desktop, JavaScript, dark); the post shows it with its description, the
-served file has no EXIF and sets no cookie for a visitor; the member deletes the post and
-the picture is gone. With JavaScript, a draft survives a reload and is gone after posting."""
+text box (a phone, JavaScript, light) or dropped into it (a desktop, JavaScript, dark); the
+post shows it with its description, the served file has no EXIF and sets no cookie for a
+visitor; the member deletes the post and the picture is gone. With JavaScript, a draft
+survives a reload and is gone after posting."""
 
 import base64
 import io
