@@ -32,10 +32,10 @@ from collections.abc import Callable
 
 from flask import current_app, get_flashed_messages, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import Template
 from markupsafe import Markup
 
+from .security import csrf_token
 from .services import privacy
 
 NONCE = secrets.token_hex(8)
@@ -115,16 +115,18 @@ class _Viewer:
         if self.member and seen_of is not None and page.unread_ids:
             self.seen = seen_of(page.unread_ids)
         self.token = None
+        # Asked once, not per marker: a topic page holds several markers per post.
+        self.writer = self.member and not self.user.suspended()
 
     def holds(self, condition: str, numbers: tuple[int, ...]) -> bool:
         if condition == "author":
-            return self.member and self.id == numbers[0] and not self.user.suspended()
+            return self.writer and self.id == numbers[0]
         if condition == "other":
-            return self.member and self.id != numbers[0] and not self.user.suspended()
+            return self.writer and self.id != numbers[0]
         if condition == "new":
             return self.first_new is not None and numbers[0] == self.first_new
         if condition == "writer":
-            return self.member and not self.user.suspended()
+            return self.writer
         if condition == "any-new":
             return self.first_new is not None
         if condition == "unread":
@@ -138,7 +140,7 @@ class _Viewer:
         if name == "csrf":
             if self.token is None:
                 self.token = Markup('<input name="csrf_token" type="hidden" value="{}">').format(
-                    generate_csrf()
+                    csrf_token()
                 )
             return self.token
         if name == "me":
