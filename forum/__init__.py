@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, hooks, i18n, links, pagecache, sealing, security, templating, views
+from . import cli, hooks, i18n, links, pagecache, rate_limits, sealing, security, templating, views
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -46,6 +46,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     hooks.init_app(app)
     views.register(app)
+    with app.app_context():
+        rate_limits.drop_idle_request_check(app, limiter)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         host = n if app.config["PROXY_TRUST_HOST"] else 0
@@ -118,6 +120,9 @@ def _configure_login(app: Flask) -> None:
     login_manager.init_app(app)
     # No session protection hash: the cookie names a revocable session key instead.
     login_manager.session_protection = None
+    # Flask-Login hashes the client's address and agent on every request before it looks
+    # whether session protection is on; it is off, so nothing needs the hash.
+    login_manager._session_identifier_generator = str
     login_manager.anonymous_user = Visitor
     login_manager.user_loader(member_for_session)
 

@@ -58,8 +58,11 @@ def refuse_nul_characters():
 
 def set_security_headers(response):
     """after_request hook: the same strict headers on every response."""
+    # One pass over the headers already set, rather than a case-insensitive search per name.
+    present = {name.lower() for name, _ in response.headers}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

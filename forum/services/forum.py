@@ -64,9 +64,6 @@ def list_categories() -> list[Category]:
 
 
 _CATEGORY_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))
-_CATEGORY_HEAD = select(Category.id, Category.revision, Category.topic_count).where(
-    Category.slug == bindparam("slug")
-)
 
 
 def category_by_slug(slug: str) -> Category:
@@ -75,15 +72,6 @@ def category_by_slug(slug: str) -> Category:
     if category is None:
         raise NotFound("There is no such category.")
     return category
-
-
-def category_head(slug: str):
-    """The few columns that key a category's cached page (id, revision, topic_count), as a
-    row rather than an entity, or NotFound: the entity is loaded only to render the page."""
-    head = db.session.execute(_CATEGORY_HEAD, {"slug": slug}).first()
-    if head is None:
-        raise NotFound("There is no such category.")
-    return head
 
 
 def category_page(category: Category, raw_page: str | None, viewer: User | None) -> Page:

@@ -123,18 +123,17 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    head = forum.category_head(slug)
+    cat = forum.category_by_slug(slug)
     raw = request.args.get("page")
-    number = forum.category_page_number(head, raw)
+    number = forum.category_page_number(cat, raw)
 
     def render():
-        cat = forum.category_by_slug(slug)
         page = forum.category_page(cat, raw, current_user)
         return render_marked("forum/category.html", category=cat, page=page)
 
     member = current_user._get_current_object()
     return _page_for(
-        ("category", head.id, head.revision, number),
+        ("category", cat.id, cat.revision, number),
         render,
         seen_of=lambda topic_ids: reading.seen_positions(member, topic_ids),
     )
