@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format db bench bench-search bench-load bench-faults screenshots clean
+.PHONY: run test lint format db bench bench-render bench-search bench-load bench-faults screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# What the costliest 60,000-character posts cost to render, against ordinary prose.
+bench-render: $(STAMP)
+	$(BIN)/python bench/render.py $(BENCH_ARGS)
 
 # /search against the bare FTS5 (and PostgreSQL with BENCH_DATABASE_URL) at 100k and 1M posts.
 bench-search: $(STAMP)
