@@ -15,6 +15,7 @@ import config as settings
 
 from . import cli, hooks, i18n, links, pagecache, rate_limits, sealing, security, templating, views
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .forms import widgets as form_widgets
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -39,6 +40,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.session_interface = security.FixedExpirySessionInterface()
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     templating.init_app(app)
+    form_widgets.install()
     links.init_app(app)
     pagecache.init_app(app)
     # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
