@@ -75,7 +75,7 @@ class Marked:
     """A page with markers, parsed once (when it is cached) so that filling it for each
     request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
 
-    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
+    __slots__ = ("ends", "new_positions", "parts", "tail", "unread_ids")
 
     def __init__(self, page: str):
         pieces = _MARK.split(page)
@@ -84,6 +84,16 @@ class Marked:
             for i in range(0, len(pieces) - 1, 4)
         ]
         self.tail = pieces[-1]
+        # For each only_if, the index of the end_if that closes it (the last part when none
+        # does): filling jumps there when the condition fails. A stray end_if closes nothing.
+        self.ends = [0] * len(self.parts)
+        opened = []
+        for index, (_, kind, _, _) in enumerate(self.parts):
+            if kind == "if":
+                self.ends[index] = len(self.parts) - 1
+                opened.append(index)
+            elif kind == "fi" and opened:
+                self.ends[opened.pop()] = index
         self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
         self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
 
@@ -197,18 +207,19 @@ def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None
             return page
         page = Marked(page)
     viewer = _Viewer(page, seen, seen_of)
+    parts, ends = page.parts, page.ends
     out: list[str] = []
-    skipping, levels = 0, []  # levels: whether each open only_if hides its part
-    for text, kind, name, numbers in page.parts:
-        if not skipping:
-            out.append(text)
-        if kind == "if":
-            hides = bool(skipping) or not viewer.holds(name, numbers)
-            levels.append(hides)
-            skipping += hides
-        elif kind == "fi":
-            skipping -= levels.pop() if levels else 0
-        elif not skipping:
-            out.append(viewer.slot(name, numbers))
-    out.append(page.tail)
+    append = out.append
+    index, count = 0, len(parts)
+    while index < count:
+        text, kind, name, numbers = parts[index]
+        append(text)
+        if kind == "if" and not viewer.holds(name, numbers):
+            # Everything up to its end_if is left out, that end_if's own text included.
+            index = ends[index] + 1
+            continue
+        if kind == "slot":
+            append(viewer.slot(name, numbers))
+        index += 1
+    append(page.tail)
     return "".join(out)
