@@ -51,7 +51,9 @@ BENCH = ROOT / "bench"
 OUT = BENCH / "out"
 PER_PAGE = 20  # POSTS_PER_PAGE, pinned in the servers' environment
 # One DATA_KEY for every command and server of a run: they share the sealed data.
-DATA_KEY = secrets.token_urlsafe(32)
+# BENCH_DATA_KEY keeps it from run to run, so that --db (or BENCH_DATABASE_URL) can reuse a
+# database seeded by an earlier run: its sealed columns only open under the same key.
+DATA_KEY = os.environ.get("BENCH_DATA_KEY") or secrets.token_urlsafe(32)
 # Production refuses a plain-http SITE_URL; requests name this host (the port is not checked).
 SITE_URL = "https://127.0.0.1"
 PAGE_MIN_RATIO = 0.6
@@ -343,7 +345,9 @@ def rss_mb(pid: int) -> float:
 def check_ok(server: Server, path: str, cookie: str | None = None) -> None:
     """Fail loudly unless GET path answers 200 itself (a redirect is a failure too), and,
     with a member's cookie, unless the page is the member's."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    # Generous: on a loaded machine a gunicorn worker can take more than 30 s to boot, and
+    # this check is the first request each worker sees (it is not timed).
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=180)
     try:
         conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()

@@ -13,8 +13,9 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, hooks, i18n, links, pagecache, sealing, security, templating, views
+from . import cli, hooks, i18n, links, pagecache, rate_limits, sealing, security, templating, views
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .forms import widgets as form_widgets
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -39,6 +40,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.session_interface = security.FixedExpirySessionInterface()
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     templating.init_app(app)
+    form_widgets.install()
     links.init_app(app)
     pagecache.init_app(app)
     # Before any blueprint adds a rule: every <int:...> in the URL map is this one.
@@ -46,6 +48,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     hooks.init_app(app)
     views.register(app)
+    with app.app_context():
+        rate_limits.drop_idle_request_check(app, limiter)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         host = n if app.config["PROXY_TRUST_HOST"] else 0
@@ -118,6 +122,9 @@ def _configure_login(app: Flask) -> None:
     login_manager.init_app(app)
     # No session protection hash: the cookie names a revocable session key instead.
     login_manager.session_protection = None
+    # Flask-Login hashes the client's address and agent on every request before it looks
+    # whether session protection is on; it is off, so nothing needs the hash.
+    login_manager._session_identifier_generator = str
     login_manager.anonymous_user = Visitor
     login_manager.user_loader(member_for_session)
 

@@ -32,10 +32,10 @@ from collections.abc import Callable
 
 from flask import current_app, get_flashed_messages, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from .security import csrf_token
 from .services import privacy
 
 NONCE = secrets.token_hex(8)
@@ -75,7 +75,7 @@ class Marked:
     """A page with markers, parsed once (when it is cached) so that filling it for each
     request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
 
-    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
+    __slots__ = ("ends", "new_positions", "parts", "tail", "unread_ids")
 
     def __init__(self, page: str):
         pieces = _MARK.split(page)
@@ -84,6 +84,16 @@ class Marked:
             for i in range(0, len(pieces) - 1, 4)
         ]
         self.tail = pieces[-1]
+        # For each only_if, the index of the end_if that closes it (the last part when none
+        # does): filling jumps there when the condition fails. A stray end_if closes nothing.
+        self.ends = [0] * len(self.parts)
+        opened = []
+        for index, (_, kind, _, _) in enumerate(self.parts):
+            if kind == "if":
+                self.ends[index] = len(self.parts) - 1
+                opened.append(index)
+            elif kind == "fi" and opened:
+                self.ends[opened.pop()] = index
         self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
         self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
 
@@ -115,16 +125,18 @@ class _Viewer:
         if self.member and seen_of is not None and page.unread_ids:
             self.seen = seen_of(page.unread_ids)
         self.token = None
+        # Asked once, not per marker: a topic page holds several markers per post.
+        self.writer = self.member and not self.user.suspended()
 
     def holds(self, condition: str, numbers: tuple[int, ...]) -> bool:
         if condition == "author":
-            return self.member and self.id == numbers[0] and not self.user.suspended()
+            return self.writer and self.id == numbers[0]
         if condition == "other":
-            return self.member and self.id != numbers[0] and not self.user.suspended()
+            return self.writer and self.id != numbers[0]
         if condition == "new":
             return self.first_new is not None and numbers[0] == self.first_new
         if condition == "writer":
-            return self.member and not self.user.suspended()
+            return self.writer
         if condition == "any-new":
             return self.first_new is not None
         if condition == "unread":
@@ -135,15 +147,17 @@ class _Viewer:
     def slot(self, name: str, numbers: tuple[int, ...]) -> str:
         if not self.member:
             return ""
+        # The two slots on every member's page are joined by hand, each value escaped:
+        # Markup.format goes through string.Formatter, which costs more than the rest.
         if name == "csrf":
             if self.token is None:
-                self.token = Markup('<input name="csrf_token" type="hidden" value="{}">').format(
-                    generate_csrf()
+                self.token = (
+                    f'<input name="csrf_token" type="hidden" value="{escape(csrf_token())}">'
                 )
             return self.token
         if name == "me":
             link = url_for("members.profile", username=self.user.username)
-            return Markup('<a href="{}">{}</a>').format(link, self.user.username)
+            return f'<a href="{escape(link)}">{escape(self.user.username)}</a>'
         if name == "notices":
             return self._notices()
         if name == "notice-count":
@@ -169,7 +183,7 @@ class _Viewer:
             if not (category == "email-sent" and on_account)
         ]
         policy = privacy.notice_for(self.user)
-        suspended = self.user.suspended()
+        suspended = not self.writer  # only members have slots filled
         if not (messages or policy or suspended):
             return ""
         template = current_app.jinja_env.get_template("_notices.html")
@@ -193,18 +207,19 @@ def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None
             return page
         page = Marked(page)
     viewer = _Viewer(page, seen, seen_of)
+    parts, ends = page.parts, page.ends
     out: list[str] = []
-    skipping, levels = 0, []  # levels: whether each open only_if hides its part
-    for text, kind, name, numbers in page.parts:
-        if not skipping:
-            out.append(text)
-        if kind == "if":
-            hides = bool(skipping) or not viewer.holds(name, numbers)
-            levels.append(hides)
-            skipping += hides
-        elif kind == "fi":
-            skipping -= levels.pop() if levels else 0
-        elif not skipping:
-            out.append(viewer.slot(name, numbers))
-    out.append(page.tail)
+    append = out.append
+    index, count = 0, len(parts)
+    while index < count:
+        text, kind, name, numbers = parts[index]
+        append(text)
+        if kind == "if" and not viewer.holds(name, numbers):
+            # Everything up to its end_if is left out, that end_if's own text included.
+            index = ends[index] + 1
+            continue
+        if kind == "slot":
+            append(viewer.slot(name, numbers))
+        index += 1
+    append(page.tail)
     return "".join(out)

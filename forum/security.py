@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.urls import iri_to_uri
@@ -57,8 +58,11 @@ def refuse_nul_characters():
 
 def set_security_headers(response):
     """after_request hook: the same strict headers on every response."""
+    # One pass over the headers already set, rather than a case-insensitive search per name.
+    present = {name.lower() for name, _ in response.headers}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 
@@ -93,6 +97,38 @@ class FixedExpirySessionInterface(SecureCookieSessionInterface):
         if isinstance(expires, int):
             return datetime.fromtimestamp(expires, UTC)
         return super().get_expiration_time(app, session)
+
+    def __init__(self):
+        super().__init__()
+        self._serializers = {}
+
+    def get_signing_serializer(self, app):
+        # One per set of keys, not one per request: itsdangerous tries its serializer out on
+        # every construction, a cost each member's request paid twice (session, CSRF token).
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None and app.secret_key:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
+# The salt flask_wtf.csrf signs its tokens with.
+CSRF_SALT = "wtf-csrf-token"
+_csrf_serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
+
+
+def csrf_token() -> str:
+    """The session's signed CSRF token, exactly as flask_wtf.csrf.generate_csrf makes it
+    (kept in `g` for the request), but with its serializer kept per secret, not built per
+    call. The first token of a session is still made by flask_wtf."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    if field not in g and isinstance(session.get(field), str):
+        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        signer = _csrf_serializers.get(secret)
+        if signer is None:
+            signer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+        setattr(g, field, signer.dumps(session[field]))
+    return generate_csrf()
 
 
 # Longer than any path of ours: a `next` this long is not a page we sent.

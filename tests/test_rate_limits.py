@@ -169,3 +169,41 @@ def test_only_the_newest_revisions_of_a_post_are_kept(app, client, member, topic
         db.select(PostRevision.body).where(PostRevision.post_id == first).order_by(PostRevision.id)
     ).all()
     assert bodies == ["Version 2.", "Version 3.", "Version 4."]
+
+
+def _bare_app(blueprint_limit=False, **limiter_args):
+    from flask import Blueprint, Flask
+    from flask_limiter import Limiter
+
+    bare = Flask(__name__)
+    limiter = Limiter(key_func=lambda: "everyone", storage_uri="memory://", **limiter_args)
+    bp = Blueprint("bp", __name__)
+    bp.get("/")(lambda: "ok")
+    if blueprint_limit:
+        limiter.limit("1 per minute")(bp)
+    bare.register_blueprint(bp)
+    limiter.init_app(bare)
+    return bare, limiter
+
+
+def test_the_limiter_check_before_every_request_goes_only_where_it_checks_nothing(app):
+    from forum.extensions import limiter
+    from forum.rate_limits import drop_idle_request_check
+
+    # The forum declares limits on views only: its app runs no limiter hook before views.
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    bare, bare_limiter = _bare_app()
+    with bare.app_context():
+        assert drop_idle_request_check(bare, bare_limiter)
+    # A default, application-wide or blueprint limit needs the hook: it stays.
+    for kwargs in (
+        {"default_limits": ["1 per minute"]},
+        {"application_limits": ["1 per minute"]},
+        {"blueprint_limit": True},
+    ):
+        bare, bare_limiter = _bare_app(**kwargs)
+        with bare.app_context():
+            assert not drop_idle_request_check(bare, bare_limiter), kwargs
+        client = bare.test_client()
+        assert client.get("/").status_code == 200
+        assert client.get("/").status_code == 429, kwargs

@@ -96,10 +96,13 @@ def parse_query(raw: str | None, max_length: int | None = None, max_terms: int =
     return Query(tuple(phrases), tuple(excluded), text, shortened)
 
 
+# Built once: the search page asks for it on every view.
+_CATEGORY_CHOICES = select(Category.slug, Category.name).order_by(Category.position, Category.name)
+
+
 def category_choices() -> list:
     """(slug, name) of every category, in the forum's order, for the filter (one query)."""
-    query = select(Category.slug, Category.name).order_by(Category.position, Category.name)
-    return list(db.session.execute(query))
+    return list(db.session.execute(_CATEGORY_CHOICES))
 
 
 def resolve_filters(
@@ -173,15 +176,23 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     return Results(hits, number, count, min(total, limit), limit)
 
 
+_SENTINEL = re.compile(f"([{START}{STOP}])")
+
+
 def highlight(marked: str | None) -> Markup:
     """Escape an engine's snippet, then turn its sentinel characters into our <mark>.
 
     The sentinels are control characters that stored text never holds (services/text.py
     removes them); unpaired ones are dropped, so the markup is always balanced.
     """
+    # Escaped whole, once: escaping leaves the sentinels as they are, and goes character
+    # by character, so this is what escaping each piece between them would give.
+    escaped = str(escape(marked or ""))
+    if START not in escaped and STOP not in escaped:
+        return Markup(escaped)  # noqa: S704 (escaped above)
     out: list[str] = []
     inside = False
-    for part in re.split(f"([{START}{STOP}])", marked or ""):
+    for part in _SENTINEL.split(escaped):
         if part == START:
             if not inside:
                 out.append("<mark>")
@@ -191,10 +202,10 @@ def highlight(marked: str | None) -> Markup:
                 out.append("</mark>")
                 inside = False
         else:
-            out.append(str(escape(part)))
+            out.append(part)
     if inside:
         out.append("</mark>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above was escaped)
+    return Markup("".join(out))  # noqa: S704 (the text was escaped above)
 
 
 def reindex(progress: Callable[[int], None] = lambda n: None, batch: int = 5000) -> int:
