@@ -38,6 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _configure_login(app)
     app.session_interface = security.FixedExpirySessionInterface()
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
     templating.init_app(app)
     links.init_app(app)
     pagecache.init_app(app)

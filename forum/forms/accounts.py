@@ -1,10 +1,12 @@
 """Forms for registration, sign-in and the member's settings."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
     RadioField,
+    SelectField,
     StringField,
     SubmitField,
 )
@@ -84,3 +86,15 @@ class DeleteAccountForm(Form):
         validators=[DataRequired(message="Choose what becomes of your posts.")],
     )
     submit = SubmitField("Delete my account")
+
+
+class LanguageForm(Form):
+    """The member's language and time zone; the choices are filled in by the view."""
+
+    language = SelectField(_l("Language"), validate_choice=True)
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("Times on the forum are shown in this zone."),
+        validate_choice=True,
+    )
+    submit = SubmitField(_l("Save language and time zone"))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -92,7 +94,14 @@ def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> 
     minutes = current_app.config["SIGNIN_LINK_MINUTES"]
     expires = utcnow() + timedelta(minutes=minutes)
     mail_service.queue(
-        to, subject, template, expires_at=expires, user=user, link=link, minutes=minutes
+        to,
+        subject,
+        template,
+        expires_at=expires,
+        locale=user.locale,
+        user=user,
+        link=link,
+        minutes=minutes,
     )
     if current_app.config.get("ENV_NAME") == "development":
         # No mail server on a laptop: the link is also printed where `make run` shows it.
@@ -219,7 +228,8 @@ def _replace_email(user: User, new_email: str) -> None:
     user.mail_key = secrets.token_urlsafe(32)
     end_all_sessions(user)
     site = current_app.config["SITE_NAME"]
-    mail_service.queue(old, f"Your address on {site} was changed", "email_changed", user=user)
+    subject = _l("Your address on %(site)s was changed", site=site)
+    mail_service.queue(old, subject, "email_changed", locale=user.locale, user=user)
 
 
 def check_email_change(user: User, new_email: str) -> str:
@@ -244,8 +254,8 @@ def request_email_change(user_id: int, address: str, ip: str | None, may_mail: b
     site = current_app.config["SITE_NAME"]
     if owner is not None:
         if may_mail and owner.id != user.id:
-            subject = f"Someone tried to use your address on {site}"
-            mail_service.queue(owner.email, subject, "email_taken", user=owner)
+            subject = _l("Someone tried to use your address on %(site)s", site=site)
+            mail_service.queue(owner.email, subject, "email_taken", locale=owner.locale, user=owner)
         # A change waits for confirmation as for a free address (the account page shows it
         # pending either way), but its link goes to no one.
         _issue(user, "email", ip, new_email=address)
@@ -271,6 +281,19 @@ def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
     site = current_app.config["SITE_NAME"]
     subject = f"Confirm the deletion of your account on {site}"
     _queue_link(user, _link(raw), "confirm_delete", user.email, subject)
+
+
+def set_language(user: User, locale: str, zone: str, languages, zones) -> None:
+    """Record the member's language ('' for the browser's) and time zone; the caller commits.
+
+    `languages` and `zones` are what the forum offers: anything else is refused.
+    """
+    if locale and locale not in languages:
+        raise ServiceError(_("Choose one of the languages offered."), field="language")
+    if zone not in zones:
+        raise ServiceError(_("Choose one of the time zones offered."), field="timezone")
+    user.locale = locale or None
+    user.timezone = zone
 
 
 def set_announcements(user: User, wanted: bool) -> None:

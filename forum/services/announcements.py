@@ -86,16 +86,17 @@ def _queue_for_members(announcement: Announcement) -> int:
     queued, after = 0, 0
     while True:
         chunk = db.session.execute(
-            select(User.id, User.email, User.mail_key)
+            select(User.id, User.email, User.mail_key, User.locale)
             .where(User.announcements.is_(True), User.confirmed_at.is_not(None), User.id > after)
             .order_by(User.id)
             .limit(MAIL_CHUNK)
         ).all()
-        for _user_id, email, mail_key in chunk:
+        for _user_id, email, mail_key, locale in chunk:
             mail_service.queue(
                 email,
                 announcement.title,
                 "announcement",
+                locale=locale,
                 unsubscribe_url=site_url("announcements.unsubscribe", token=mail_key),
                 announcement=announcement,
             )

@@ -88,6 +88,8 @@ COLUMN_LABELS = {
     ("login_tokens", "network_tag"): "Network tag of a sign-in request",
     ("support_requests", "network_tag"): "Network tag of a support request",
     ("users", "suspension_reason"): "Why you are suspended, while you are",
+    ("users", "locale"): "The language you chose",
+    ("users", "timezone"): "The time zone you chose",
     ("reports", "reason"): "Why you reported a post",
     ("post_revisions", "body"): "Earlier text of an edited post",
     ("post_deletions", "member_id"): "Who deleted the post: you",

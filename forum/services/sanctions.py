@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -88,8 +89,9 @@ def message_member(member: User, staff: User, text: str) -> None:
         raise ServiceError("This account was never confirmed: its address may not be theirs.")
     mail.queue(
         member.email,
-        f"{current_app.config['SITE_NAME']}: a message from the staff",
+        _l("%(site)s: a message from the staff", site=current_app.config["SITE_NAME"]),
         "staff_message",
+        locale=member.locale,
         username=member.username,
         text=text,
         support_url=site_url("support.ask"),

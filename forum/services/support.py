@@ -8,6 +8,7 @@ the response.
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..extensions import db
@@ -72,8 +73,9 @@ def submit_request(form: Submission) -> SupportRequest:
         site = current_app.config["SITE_NAME"]
         mail_service.queue(
             address,
-            f"[{request.reference}] We received your request on {site}",
+            _l("[%(ref)s] We received your request on %(site)s", ref=request.reference, site=site),
             "support_received",
+            locale=form.user.locale if form.user else None,
             request=request,
         )
     return request

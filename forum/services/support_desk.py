@@ -154,6 +154,7 @@ def reply(request: SupportRequest, staff: User, body: str) -> None:
         address,
         f"[{request.reference}] Re: {request.subject}",
         "support_reply",
+        locale=request.user.locale if request.user else None,
         request=request,
         body=text,
         site=site,

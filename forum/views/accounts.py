@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from .. import i18n
 from ..after_response import after_response
 from ..extensions import db, limiter
 from ..forms import add_service_error
@@ -22,6 +23,7 @@ from ..forms.accounts import (
     AnnouncementsForm,
     DeleteAccountForm,
     EmailChangeForm,
+    LanguageForm,
     RegisterForm,
     SigninForm,
     SignoutForm,
@@ -221,7 +223,20 @@ def account():
     )
 
 
-def _account_page(email_form, announcements_form, status: int = 200):
+def _language_form(**kwargs) -> LanguageForm:
+    form = LanguageForm(**kwargs)
+    form.language.choices = i18n.language_choices()
+    form.timezone.choices = i18n.zone_choices()
+    return form
+
+
+def _account_page(email_form, announcements_form, status: int = 200, language_form=None):
+    if language_form is None:
+        language_form = _language_form(
+            formdata=None,
+            language=current_user.locale or "",
+            timezone=current_user.timezone or "UTC",
+        )
     return (
         render_template(
             "accounts/account.html",
@@ -232,6 +247,7 @@ def _account_page(email_form, announcements_form, status: int = 200):
             network_places=ledger.network_places(db.metadata),
             read_form=NoticesReadForm(),
             notice_mail_form=NoticeMailForm(notice_mail=current_user.notice_mail, formdata=None),
+            language_form=language_form,
         ),
         status,
     )
@@ -274,6 +290,30 @@ def change_announcements():
         db.session.commit()
         flash("Saved.")
     return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/language")
+@member_required
+def change_language():
+    """Choose the language and time zone of the member's pages and mail."""
+    form = _language_form()
+    if form.validate_on_submit():
+        try:
+            accounts.set_language(
+                current_user,
+                form.language.data,
+                form.timezone.data,
+                i18n.languages(),
+                i18n.zone_names(),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.account"))
+    email = EmailChangeForm(formdata=None)
+    announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
+    return _account_page(email, announcements, 422, language_form=form)
 
 
 @bp.get("/account/email-confirmed")

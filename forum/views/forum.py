@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audience, pagecache
+from .. import audience, i18n, pagecache
 from ..audience import render_marked
 from ..extensions import db, limiter
 from ..forms import add_service_error
@@ -85,7 +85,7 @@ def _page_for(key: tuple, render, **facts) -> str:
     pages = pagecache.cache()
     if pages is None:
         return audience.fill(render(), **facts)
-    key = (*key, audience.audience(current_user))
+    key = (*key, audience.audience(current_user), *i18n.variant())
     page = pages.get(key)
     if page is None:
         page = render()
