@@ -28,12 +28,6 @@ def _zone():
     return (get_timezone() if has_app_context() else None) or UTC
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """Kept for templates not yet converted: English only. Write
-    `ngettext('%(num)d topic', '%(num)d topics', n)` instead."""
-    return f"{number(n)} {word if n == 1 else (many or word + 's')}"
-
-
 def number(n) -> str:
     """A number as the reader's locale writes it: 1,200 / 1.200 / 1 200."""
     return format_decimal(n, locale=_locale())
@@ -99,7 +93,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = time_tag
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["datetime"] = absolute
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

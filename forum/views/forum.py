@@ -85,7 +85,7 @@ def _page_for(key: tuple, render, **facts) -> str:
     pages = pagecache.cache()
     if pages is None:
         return audience.fill(render(), **facts)
-    key = (*key, audience.audience(current_user), *i18n.variant())
+    key = (*key, *i18n.variant(), audience.audience(current_user))
     page = pages.get(key)
     if page is None:
         page = render()
