@@ -62,7 +62,7 @@ bench-faults: $(STAMP)
 # Extract every string (babel.cfg), bring the catalogs up to date, compile them. The .mo
 # files are committed (see README, *Languages*): an install from a clean clone needs no step.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_ \
 		--no-location --sort-output --omit-header -o forum/translations/messages.pot .
 	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations \
 		--no-fuzzy-matching --ignore-obsolete

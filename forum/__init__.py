@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -128,7 +129,7 @@ def _configure_login(app: Flask) -> None:
 
         if request.method == "GET":
             return redirect(url_for("accounts.signin"))
-        abort(401, "Writing needs a member account; reading does not.")
+        abort(401, _("Writing needs a member account; reading does not."))
 
 
 class Visitor(AnonymousUserMixin):

@@ -91,6 +91,11 @@ def html_lang() -> str:
     return str(get_locale()).replace("_", "-")
 
 
+def current_timezone() -> str:
+    """The name of the zone times are shown in ('UTC', 'Europe/Paris')."""
+    return str(get_timezone())
+
+
 def text_direction() -> str:
     """'ltr' or 'rtl', for <html dir>."""
     locale = get_locale()
@@ -110,4 +115,6 @@ def init_app(app: Flask) -> None:
     app.extensions["languages"] = catalogs.languages()
     app.extensions["zones"] = frozenset(available_timezones())
     app.after_request(vary_on_language)
-    app.jinja_env.globals.update(html_lang=html_lang, text_direction=text_direction)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, text_direction=text_direction, current_timezone=current_timezone
+    )

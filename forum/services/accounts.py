@@ -115,7 +115,7 @@ def check_registration(username: str, email: str) -> None:
     check_not_reserved(username)
     normalize_email(email)
     if db.session.scalar(select(User.id).where(User.username_key == username.lower())):
-        raise ServiceError("That username is taken.", field="username")
+        raise ServiceError(_("That username is taken."), field="username")
 
 
 def register(form: Registration) -> User | None:
@@ -174,15 +174,15 @@ def request_signin(email: str, ip: str | None) -> None:
 def find_token(raw: str) -> LoginToken:
     """The live token behind a link, or TokenError saying why it cannot be used."""
     if not raw or len(raw) > 100:
-        raise TokenError("This link is not valid. Ask for a new one.")
+        raise TokenError(_("This link is not valid. Ask for a new one."))
     digest = _hash(raw)
     token = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise TokenError("This link is not valid. Ask for a new one.")
+        raise TokenError(_("This link is not valid. Ask for a new one."))
     if token.used_at is not None:
-        raise TokenError("This link has already been used, or a newer one replaced it.")
+        raise TokenError(_("This link has already been used, or a newer one replaced it."))
     if token.expires_at <= utcnow():
-        raise TokenError("This link has expired: links last a few minutes only.")
+        raise TokenError(_("This link has expired: links last a few minutes only."))
     return token
 
 
@@ -201,7 +201,7 @@ def use_token(raw: str) -> tuple[User, str]:
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise TokenError("This link has already been used, or a newer one replaced it.")
+        raise TokenError(_("This link has already been used, or a newer one replaced it."))
     if token.purpose == "email":
         _replace_email(user, token.new_email or "")
         return user, "email"
@@ -221,7 +221,7 @@ def use_token(raw: str) -> tuple[User, str]:
 def _replace_email(user: User, new_email: str) -> None:
     taken = db.session.scalar(select(User.id).where(User.has_email(new_email), User.id != user.id))
     if taken is not None:
-        raise TokenError("That address now belongs to another account; nothing was changed.")
+        raise TokenError(_("That address now belongs to another account; nothing was changed."))
     old = user.email
     user.email = new_email
     # Links mailed to the old address stop working, and so does every open session.
@@ -236,7 +236,7 @@ def check_email_change(user: User, new_email: str) -> str:
     """The new address, normalized, or ServiceError for what the member may be told at once."""
     address = normalize_email(new_email)
     if address == user.email:
-        raise ServiceError("That is already your address.", field="email")
+        raise ServiceError(_("That is already your address."), field="email")
     return address
 
 

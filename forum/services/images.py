@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image as Pillow
 from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import delete, func, select, update
@@ -122,12 +123,16 @@ def check_description(raw: str | None) -> str:
     description = description.replace("[", "(").replace("]", ")")
     if not description:
         raise ServiceError(
-            "Describe the picture in a few words, for people who cannot see it.",
+            _("Describe the picture in a few words, for people who cannot see it."),
             field="image_description",
         )
     if len(description) > DESCRIPTION_MAX:
         raise ServiceError(
-            f"A description is at most {DESCRIPTION_MAX} characters.", field="image_description"
+            _(
+                "A description is at most %(description_max)s characters.",
+                description_max=DESCRIPTION_MAX,
+            ),
+            field="image_description",
         )
     return description
 
@@ -135,7 +140,7 @@ def check_description(raw: str | None) -> str:
 def upload(owner: User, data: bytes, description: str) -> tuple[Image, str]:
     """Keep a member's picture, re-encoded; the Markdown that shows it. The caller commits."""
     if not (owner and owner.is_authenticated):
-        raise Forbidden("Only members can upload pictures.")
+        raise Forbidden(_("Only members can upload pictures."))
     description = check_description(description)
     encoded = encode(data)
     image = Image(
@@ -205,7 +210,7 @@ def for_serving(key: str, original: bool = False) -> tuple[bytes, str, str]:
     column = Image.original if original else func.coalesce(Image.display, Image.original)
     row = db.session.execute(select(column, Image.format).where(Image.id == key)).first()
     if row is None:
-        raise NotFound("There is no such picture.")
+        raise NotFound(_("There is no such picture."))
     content_type, ext = CONTENT_TYPES[row[1]]
     return bytes(row[0]), content_type, ext
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -88,7 +89,7 @@ def get_version(number: int) -> PolicyVersion:
     if policy is None and number == 1 and not history_stored():
         return first_version()
     if policy is None:
-        raise NotFound("There is no such version of the privacy policy.")
+        raise NotFound(_("There is no such version of the privacy policy."))
     return policy
 
 
@@ -138,10 +139,10 @@ def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
     require_admin(admin)
     summary, body = summary.strip(), body.strip() + "\n"
     if not summary:
-        raise ServiceError("Say in one line what changed.", field="summary")
+        raise ServiceError(_("Say in one line what changed."), field="summary")
     current = current_version()
     if body == current.body:
-        raise ServiceError("This text is the same as the current version.", field="body")
+        raise ServiceError(_("This text is the same as the current version."), field="body")
     ensure_first_version()
     policy = PolicyVersion(
         version=current.version + 1,
@@ -154,7 +155,9 @@ def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
     try:
         db.session.flush()
     except IntegrityError:
-        raise ServiceError("Someone published a version meanwhile; reload and try again.") from None
+        raise ServiceError(
+            _("Someone published a version meanwhile; reload and try again.")
+        ) from None
     forget_current()
     return policy
 

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import i18n
@@ -137,7 +138,7 @@ def follow_link(token):
         if request.method == "POST" and form.validate_on_submit():
             user, purpose = accounts.use_token(token)
         elif request.method == "POST":
-            raise accounts.TokenError("Please press the button again.")
+            raise accounts.TokenError(_("Please press the button again."))
         else:
             response, status = _render_visitor_form("accounts/use_link.html", form, link=link)
             return _no_store(current_app.make_response((response, status)))
@@ -185,7 +186,7 @@ def _sign_in(user) -> None:
 def signed_in():
     """Where a sign-in lands: welcome the member, or explain the one cookie it needs."""
     if current_user.is_authenticated:
-        flash(f"Signed in as {current_user.username}.")
+        flash(_("Signed in as %(username)s.", username=current_user.username))
         return redirect(url_for("forum.index"))
     return render_template("accounts/needs_cookie.html")
 
@@ -210,7 +211,7 @@ def signout_everywhere():
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are signed out everywhere.")
+        flash(_("You are signed out everywhere."))
     return redirect(url_for("forum.index"), code=303)
 
 
@@ -272,7 +273,7 @@ def change_email():
             )
             send_mail_after_response()
             flash(
-                "We sent a link to the new address. Your address changes when you follow it.",
+                _("We sent a link to the new address. Your address changes when you follow it."),
                 "email-sent",
             )
             return redirect(url_for("accounts.account"))
@@ -288,7 +289,7 @@ def change_announcements():
     if form.validate_on_submit():
         accounts.set_announcements(current_user, form.announcements.data)
         db.session.commit()
-        flash("Saved.")
+        flash(_("Saved."))
     return redirect(url_for("accounts.account"))
 
 
@@ -352,7 +353,7 @@ def request_deletion():
     accounts.request_deletion(current_user, erase, client_ip())
     db.session.commit()
     send_mail_after_response()
-    flash("We sent a link to your address. Your account is deleted when you follow it.")
+    flash(_("We sent a link to your address. Your account is deleted when you follow it."))
     return redirect(url_for("accounts.your_data"), code=303)
 
 

@@ -1,6 +1,7 @@
 """Admin: categories, publishing the privacy policy, publishing announcements."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -98,7 +99,7 @@ def privacy_policy():
         form, lambda f: privacy.publish_version(current_user, f.summary.data, f.body.data)
     )
     if done:
-        flash(f"Version {policy.version} of the privacy policy is published.")
+        flash(_("Version %(version)s of the privacy policy is published.", version=policy.version))
         return redirect(url_for("privacy.changes", number=policy.version), code=303)
     status = 422 if request.method == "POST" else 200
     page = render_template("staff/admin/privacy.html", form=form, current=privacy.current_version())
@@ -119,7 +120,7 @@ def announcements_page():
         if queued:
             send_mail_after_response()
         emailed = f" and is on its way to {queued} members by email" if queued else ""
-        flash(f"The announcement is published{emailed}.")
+        flash(_("The announcement is published%(emailed)s.", emailed=emailed))
         return redirect(url_for("announcements.show", announcement_id=announcement.id), code=303)
     status = 422 if request.method == "POST" else 200
     page = render_template(

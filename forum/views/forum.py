@@ -1,6 +1,7 @@
 """The public forum: index, categories, topics, posts, and writing them."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audience, i18n, pagecache
@@ -251,7 +252,7 @@ def edit_post(post_id):
             p = forum.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
-            flash("Your post was saved.")
+            flash(_("Your post was saved."))
             return redirect(url_for("forum.post", post_id=p.id))
     page = render_template("forum/edit_post.html", post=p, form=form, preview=preview)
     return page, _status(preview)
@@ -271,7 +272,7 @@ def report(post_id):
             add_service_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you: the moderators will look at this post.")
+            flash(_("Thank you: the moderators will look at this post."))
             return redirect(url_for("forum.post", post_id=p.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/report.html", post=p, form=form), status

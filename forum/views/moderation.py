@@ -1,6 +1,7 @@
 """Moderation: the queue, a post's and a topic's moderation, and the moderation log."""
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -133,7 +134,7 @@ def _topic_page(topic, failed: tuple[str, object] | None = None, move_form=None)
     ]
     move_form = move_form or MoveForm(prefix="move")
     # The list starts on no category: a move is chosen, never defaulted to.
-    move_form.category.choices = [SelectChoice("", "Choose a category")] + [
+    move_form.category.choices = [SelectChoice("", _("Choose a category"))] + [
         SelectChoice(str(c.id), c.name)
         for c in categories.all_categories()
         if c.id != topic.category_id

@@ -2,6 +2,7 @@
 replies, notes, states, and publishing an answer on the public pages."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -151,7 +152,7 @@ def publish(request_id):
         else:
             if preview is None:
                 db.session.commit()
-                flash("Published.")
+                flash(_("Published."))
                 return redirect(
                     url_for("support.answer", answer_id=answer.id, slug=answer.slug), code=303
                 )
