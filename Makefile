@@ -70,7 +70,7 @@ translations: $(STAMP)
 
 # Each catalog's completeness, in per cent of the messages.
 translations-report: $(STAMP)
-	$(BIN)/python -m forum.catalogs
+	$(BIN)/python -c 'import sys, forum.catalogs as c; sys.exit(c.main())'
 
 # A PNG of each main page at 375 and 1280 px, light and dark, into build/screenshots/.
 screenshots: $(STAMP)

@@ -64,11 +64,7 @@ def missing(found: set[str], catalog: Catalog) -> list[str]:
 def completeness(catalog: Catalog) -> tuple[int, int]:
     """(translated, total) messages of a catalog; a fuzzy one counts as untranslated."""
     messages = [m for m in catalog if m.id]
-    done = [
-        m
-        for m in messages
-        if not m.fuzzy and all(m.string) and (m.string if isinstance(m.string, str) else True)
-    ]
+    done = [m for m in messages if not m.fuzzy and m.string and all(m.string)]
     return len(done), len(messages)
 
 
@@ -84,7 +80,9 @@ def stale_compiled(language: str) -> bool:
 
     def pairs(catalog: Catalog) -> dict:
         return {
-            (m.id if isinstance(m.id, str) else m.id[0]): m.string
+            (m.id if isinstance(m.id, str) else m.id[0]): (
+                m.string if isinstance(m.string, str) else tuple(m.string)
+            )
             for m in catalog
             if m.id and not m.fuzzy and m.string and all(m.string)
         }

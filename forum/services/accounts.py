@@ -90,7 +90,7 @@ def _link(raw: str) -> str:
     return site_url("accounts.follow_link", token=raw)
 
 
-def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> None:
+def _queue_link(user: User, link: str, template: str, to: str, subject) -> None:
     minutes = current_app.config["SIGNIN_LINK_MINUTES"]
     expires = utcnow() + timedelta(minutes=minutes)
     mail_service.queue(
@@ -145,13 +145,13 @@ def register(form: Registration) -> User | None:
             user.policy_version_seen = form.policy_version
             raw = _issue(user, "signin", form.ip)
             site = current_app.config["SITE_NAME"]
-            subject = f"Welcome to {site}: confirm your address"
+            subject = _l("Welcome to %(site)s: confirm your address", site=site)
             _queue_link(user, _link(raw), "welcome", user.email, subject)
             return user
     if form.may_mail_existing:
         raw = _issue(existing, "signin", form.ip)
         site = current_app.config["SITE_NAME"]
-        subject = f"Someone tried to register on {site} with your address"
+        subject = _l("Someone tried to register on %(site)s with your address", site=site)
         _queue_link(existing, _link(raw), "register_existing", existing.email, subject)
     return None
 
@@ -168,7 +168,9 @@ def request_signin(email: str, ip: str | None) -> None:
         return
     raw = _issue(user, "signin", ip)
     site = current_app.config["SITE_NAME"]
-    _queue_link(user, _link(raw), "signin", user.email, f"Your sign-in link for {site}")
+    _queue_link(
+        user, _link(raw), "signin", user.email, _l("Your sign-in link for %(site)s", site=site)
+    )
 
 
 def find_token(raw: str) -> LoginToken:
@@ -261,7 +263,13 @@ def request_email_change(user_id: int, address: str, ip: str | None, may_mail: b
         _issue(user, "email", ip, new_email=address)
         return
     raw = _issue(user, "email", ip, new_email=address)
-    _queue_link(user, _link(raw), "confirm_email", address, f"Confirm your new address on {site}")
+    _queue_link(
+        user,
+        _link(raw),
+        "confirm_email",
+        address,
+        _l("Confirm your new address on %(site)s", site=site),
+    )
 
 
 def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
@@ -279,7 +287,7 @@ def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
     )
     raw = _issue(user, purpose, ip)
     site = current_app.config["SITE_NAME"]
-    subject = f"Confirm the deletion of your account on {site}"
+    subject = _l("Confirm the deletion of your account on %(site)s", site=site)
     _queue_link(user, _link(raw), "confirm_delete", user.email, subject)
 
 

@@ -63,12 +63,13 @@ def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Annou
         raise ServiceError(_("An announcement needs a text."), field="body")
     now = utcnow()
     if send_mail and (next_at := next_mailing_at(now)) is not None:
+        when = f"{format_datetime(next_at, 'medium')} {get_timezone()}"
         raise ServiceError(
             _(
                 "An announcement was emailed less than %(days)s days ago: the next email may "
                 "go on %(next_at)s. You can publish it on the page without emailing it.",
                 days=current_app.config["ANNOUNCE_MIN_DAYS"],
-                next_at=f"{format_datetime(next_at, 'medium')} {get_timezone()}",
+                next_at=when,
             ),
             field="send_mail",
         )

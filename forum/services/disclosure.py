@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -44,12 +45,12 @@ SOURCES = {
     "support": ("email", "ip"),
 }
 SOURCE_NAMES = {
-    "member": "an account",
-    "post": "a post",
-    "signin": "a sign-in request",
-    "support": "a support request",
+    "member": _l("an account"),
+    "post": _l("a post"),
+    "signin": _l("a sign-in request"),
+    "support": _l("a support request"),
 }
-FIELD_NAMES = {"email": "email address", "ip": "IP address"}
+FIELD_NAMES = {"email": _l("Email address"), "ip": _l("IP address")}
 
 
 def current_agreement() -> AgreementVersion:

@@ -197,10 +197,11 @@ def _check_can_write(author: User, category: Category | int | None = None) -> No
     if not (author and author.is_authenticated):
         raise Forbidden(_("Only members can write."))
     if author.suspended():
+        until = f"{format_datetime(author.suspended_until, 'medium')} {get_timezone()}"
         raise Forbidden(
             _(
                 "You are suspended until %(until)s: %(reason)s",
-                until=f"{format_datetime(author.suspended_until, 'medium')} {get_timezone()}",
+                until=until,
                 reason=author.suspension_reason,
             )
         )
