@@ -14,6 +14,7 @@ from forum import catalogs
 from forum.extensions import db
 from forum.models import Topic, utcnow
 from forum.services import export as export_service
+from forum.services import forum as forum_service
 from forum.services import ledger, sanctions
 from forum.templating import absolute, relative
 from tests.helpers import SAME_SITE, csrf_token, deliver, sign_in
@@ -332,3 +333,40 @@ def test_user_content_is_never_translated(client, site):
 
 def _title(site) -> str:
     return db.session.get(Topic, site.topic_id).title
+
+
+@pytest.mark.parametrize(
+    ("words", "query", "lang"),
+    [
+        ("Die Straßenbahn fährt über die Brücke.", "Brücke", "de"),
+        ("Les élèves déjà arrivés attendent à la gare.", "élèves", "fr"),
+        ("Die Häuser am Fluss sind alt.", "Häuser", "fr"),
+    ],
+)
+def test_search_finds_words_of_every_language(client, category, member, words, query, lang):
+    """German and French text is found on both engines, whatever the reader's language
+    (PostgreSQL keeps its 'english' configuration: see README, Languages)."""
+    forum_service.create_topic(category, member, "Ein Thema, un sujet", words)
+    db.session.commit()
+    page = client.get(
+        "/search", query_string={"q": query}, headers={"Accept-Language": lang}
+    ).get_data(as_text=True)
+    assert f"<mark>{query}</mark>" in page
+    assert words.split(query)[1][:8] in page
+
+
+def test_no_function_hides_gettext_behind_a_local_underscore():
+    """`post, _ = ...` in a function that also calls _() makes that call a TypeError."""
+    import ast
+
+    found = []
+    for path in (ROOT / "forum").rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            names = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == "_"]
+            if any(isinstance(n.ctx, ast.Store) for n in names) and any(
+                isinstance(n.ctx, ast.Load) for n in names
+            ):
+                found.append(f"{path.relative_to(ROOT)}: {fn.name}")
+    assert found == []

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..services.disclosure import AGREEMENT_MAX
 from ..services.moderation import REASON_MAX
-from . import Form
+from . import Form, number
 
 
 class AcceptAgreementForm(Form):
@@ -24,7 +24,8 @@ class PublishAgreementForm(Form):
         validators=[
             DataRequired(message=_l("Write the agreement.")),
             Length(
-                max=AGREEMENT_MAX, message=_l("At most %(limit)s characters.", limit=AGREEMENT_MAX)
+                max=AGREEMENT_MAX,
+                message=_l("At most %(limit)s characters.", limit=number(AGREEMENT_MAX)),
             ),
         ],
     )

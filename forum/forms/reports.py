@@ -5,7 +5,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..services.reports import REPORT_MAX
-from . import Form
+from . import Form, number
 
 
 class ReportForm(Form):
@@ -16,7 +16,7 @@ class ReportForm(Form):
             DataRequired(message=_l("Say what is wrong with the post.")),
             Length(
                 max=REPORT_MAX,
-                message=_l("A report is at most %(limit)s characters.", limit=REPORT_MAX),
+                message=_l("A report is at most %(limit)s characters.", limit=number(REPORT_MAX)),
             ),
         ],
     )

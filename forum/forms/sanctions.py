@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..models import ROLES
 from ..services.sanctions import MESSAGE_MAX, SUSPEND_MAX_DAYS
-from . import Form
+from . import Form, number
 from .moderation import reason_field
 
 
@@ -35,7 +35,7 @@ class MessageForm(Form):
             DataRequired(message=_l("Write the message.")),
             Length(
                 max=MESSAGE_MAX,
-                message=_l("A message is at most %(limit)s characters.", limit=MESSAGE_MAX),
+                message=_l("A message is at most %(limit)s characters.", limit=number(MESSAGE_MAX)),
             ),
         ],
         description=_l(

@@ -14,13 +14,15 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models.support import KINDS
 from ..services.support import MESSAGE_MAX, SUBJECT_MAX
+from . import number
 from .accounts import VisitorForm
 
 
 def length(limit: int, name: str) -> Length:
     """At most `limit` characters, said with the field's `name`."""
     return Length(
-        max=limit, message=_l("%(name)s is at most %(limit)s characters.", name=name, limit=limit)
+        max=limit,
+        message=_l("%(name)s is at most %(limit)s characters.", name=name, limit=number(limit)),
     )
 
 

@@ -337,7 +337,7 @@ def _add_post(
 
 def get_post_for_edit(post_id: int, editor: User) -> Post:
     """A post its author may edit, with its topic."""
-    post, _ = locate_post(post_id, editor)
+    post, _page = locate_post(post_id, editor)
     if post.deleted:
         raise NotFound(_("This post was deleted."))
     if post.author_id != editor.id:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
+from ..catalogs import N_
 from ..extensions import db, limiter, login_manager
 from ..services import NotFound
 
@@ -32,11 +33,11 @@ TITLES = {
 RETRY_AFTER_SECONDS = 30
 
 # A connection lost during a commit cannot tell whether the commit happened: say so.
-UNREACHABLE = _l(
+UNREACHABLE = N_(
     "The forum cannot reach its database just now. Please try again in a minute; if you "
     "were sending something, check whether it arrived before sending it again."
 )
-READ_ONLY = _l(
+READ_ONLY = N_(
     "The forum is read-only for a moment (maintenance, or its disk is full). Most pages "
     "still read fine; nothing you sent was saved: please try again later."
 )
@@ -98,7 +99,7 @@ def handle_database_error(exc: DBAPIError):
     current_app.logger.warning("database unavailable (%s): %s", kind, exc.orig or exc)
     # The signed-in member cannot be loaded without the database: render as for a visitor.
     g._login_user = login_manager.anonymous_user()
-    message = READ_ONLY if kind == "read-only" else UNREACHABLE
+    message = _(READ_ONLY if kind == "read-only" else UNREACHABLE)
     page = render_template("errors/error.html", code=503, title=TITLES[503], message=message)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 

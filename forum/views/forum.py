@@ -262,7 +262,7 @@ def edit_post(post_id):
 @writer_required
 def report(post_id):
     """Tell the moderators about a post, with a reason only they read."""
-    p, _ = forum.locate_post(post_id, current_user)
+    p, _page = forum.locate_post(post_id, current_user)
     form = ReportForm()
     if form.validate_on_submit():
         try:
