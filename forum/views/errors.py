@@ -99,7 +99,7 @@ def handle_database_error(exc: DBAPIError):
     current_app.logger.warning("database unavailable (%s): %s", kind, exc.orig or exc)
     # The signed-in member cannot be loaded without the database: render as for a visitor.
     g._login_user = login_manager.anonymous_user()
-    message = _(READ_ONLY if kind == "read-only" else UNREACHABLE)
+    message = _(READ_ONLY) if kind == "read-only" else _(UNREACHABLE)
     page = render_template("errors/error.html", code=503, title=TITLES[503], message=message)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
