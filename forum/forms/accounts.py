@@ -99,4 +99,4 @@ class LanguageForm(Form):
         description=_l("Times on the forum are shown in this zone."),
         validate_choice=True,
     )
-    submit = SubmitField(_l("Save language and time zone"))
+    submit = SubmitField(_l("Save"))
