@@ -26,7 +26,7 @@ TEST_TEMPLATES = Path(__file__).resolve().parent / "templates" / "i18n"
 # read (title, aria-label, placeholder, alt). Code samples (<code>, <kbd>, <pre>) are not text.
 _RAW = re.compile(r"<(script|style|pre|code|kbd)\b.*?</\1>|<!--.*?-->", re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
-_ATTR = re.compile(r'\b(?:title|aria-label|placeholder|alt)="([^"]*)"')
+_ATTR = re.compile(r'\b(?:title|aria-label|placeholder|alt|data-label)="([^"]*)"')
 _LEXER = Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,9 @@ class CurrentPolicy:
 def _first_version_source() -> str:
     """The bundled first version, with this site's settings filled in."""
     config = current_app.config
+    # The policy's text is English whatever the reader's language (see README, Languages).
+    with force_locale("en"):
+        places = ledger.network_places(db.metadata)
     return string.Template(FIRST_VERSION.read_text(encoding="utf-8")).substitute(
         signin_minutes=config["SIGNIN_LINK_MINUTES"],
         unconfirmed_days=config["UNCONFIRMED_ACCOUNT_DAYS"],
@@ -46,7 +50,7 @@ def _first_version_source() -> str:
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
         support_days=config["SUPPORT_RETENTION_DAYS"],
         notice_days=config["NOTICE_RETENTION_DAYS"],
-        network_places=ledger.network_places(db.metadata),
+        network_places=places,
         stats_min_count=config["STATS_MIN_COUNT"],
     )
 
