@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import gettext as _
 from PIL import Image as Pillow
 from PIL import ImageOps, ImageSequence, UnidentifiedImageError
@@ -56,19 +57,23 @@ def _decode(data: bytes) -> Pillow.Image:
     try:
         picture = Pillow.open(io.BytesIO(data), formats=list(FORMATS))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise refuse("This file is not a JPEG, PNG, WebP or GIF picture.") from None
+        raise refuse(_("This file is not a JPEG, PNG, WebP or GIF picture.")) from None
     except Pillow.DecompressionBombError:
-        raise refuse(f"This picture is too large: at most {limit:,} pixels.") from None
+        raise refuse(
+            _("This picture is too large: at most %(limit)s pixels.", limit=format_number(limit))
+        ) from None
     width, height = picture.size
     frames = getattr(picture, "n_frames", 1)
     if width * height > limit or width * height * min(frames, MAX_FRAMES) > limit * 4:
-        raise refuse(f"This picture is too large: at most {limit:,} pixels.")
+        raise refuse(
+            _("This picture is too large: at most %(limit)s pixels.", limit=format_number(limit))
+        )
     if frames > MAX_FRAMES:
-        raise refuse(f"This animation has too many frames: at most {MAX_FRAMES}.")
+        raise refuse(_("This animation has too many frames: at most %(limit)s.", limit=MAX_FRAMES))
     try:
         picture.load()
     except (OSError, ValueError, SyntaxError, Pillow.DecompressionBombError):
-        raise refuse("This picture is damaged or incomplete: it cannot be read.") from None
+        raise refuse(_("This picture is damaged or incomplete: it cannot be read.")) from None
     return picture
 
 
@@ -100,7 +105,7 @@ def encode(data: bytes) -> Encoded:
     """Decode `data`, turn it upright, and re-encode it (and a display copy if wide)."""
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         size = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
-        raise refuse(f"This file is too big: a picture is at most {size} MB.")
+        raise refuse(_("This file is too big: a picture is at most %(size)s MB.", size=size))
     picture = _decode(data)
     fmt = picture.format
     animated = getattr(picture, "n_frames", 1) > 1

@@ -42,7 +42,7 @@ def categories_page():
         lambda f: categories.create_category(
             current_user, f.name.data, f.description.data, f.topic_starters.data
         ),
-        "The category is created.",
+        _("The category is created."),
         url_for("admin.categories"),
         lambda f: _categories_page(new_form=f),
     )
@@ -62,7 +62,7 @@ def update_category(category_id):
             f.position.data or 0,
             topic_starters=f.topic_starters.data,
         ),
-        "The category is saved.",
+        _("The category is saved."),
         url_for("admin.categories"),
         lambda f: _categories_page(failed=category_id, failed_form=f),
     )
@@ -85,7 +85,7 @@ def archive_category(category_id, change):
         flash(exc.message)
     else:
         db.session.commit()
-        flash("The category is archived." if change == "archive" else "The category is open.")
+        flash(_("The category is archived.") if change == "archive" else _("The category is open."))
     return redirect(url_for("admin.categories"), code=303)
 
 

@@ -288,7 +288,7 @@ def delete_post(post_id):
     form = DeletePostForm()
     done, whole_topic = run(form, lambda _: erasure.delete_post(p, current_user, "author"))
     if done:
-        flash("Your post was deleted." if not whole_topic else "Your topic was deleted.")
+        flash(_("Your post was deleted.") if not whole_topic else _("Your topic was deleted."))
         return redirect(
             category_url if whole_topic else url_for("forum.post", post_id=post_id), 303
         )

@@ -97,7 +97,7 @@ def reply(request_id):
         ReplyForm(prefix="reply"),
         "reply_form",
         lambda r, f: support_desk.reply(r, current_user, f.body.data),
-        "Your reply is on its way.",
+        _("Your reply is on its way."),
     )
 
 
@@ -110,7 +110,7 @@ def note(request_id):
         NoteForm(prefix="note"),
         "note_form",
         lambda r, f: support_desk.add_note(r, current_user, f.body.data),
-        "Note added.",
+        _("Note added."),
     )
 
 
@@ -123,7 +123,7 @@ def change_state(request_id):
         StateForm(prefix="state"),
         "state_form",
         lambda r, f: support_desk.set_state(r, current_user, f.state.data),
-        "State changed.",
+        _("State changed."),
     )
 
 
@@ -172,5 +172,5 @@ def withdraw(request_id):
         WithdrawForm(prefix="withdraw"),
         "withdraw_form",
         lambda r, f: support_desk.withdraw(r, current_user),
-        "The answer was withdrawn from the public pages.",
+        _("The answer was withdrawn from the public pages."),
     )
