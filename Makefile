@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql lint format db bench bench-render bench-search bench-load bench-faults screenshots clean
+.PHONY: run test test-sqlite test-postgresql lint format db bench bench-render bench-search \
+	bench-load bench-faults screenshots clean translations translations-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +69,19 @@ bench-load: $(STAMP)
 # SMTP down, database cut, worker killed, database read-only: what survives.
 bench-faults: $(STAMP)
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)
+
+# Extract every string (babel.cfg), bring the catalogs up to date, compile them. The .mo
+# files are committed (see README, *Languages*): an install from a clean clone needs no step.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_ \
+		--no-location --sort-output --omit-header -o forum/translations/messages.pot .
+	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d forum/translations --statistics
+
+# Each catalog's completeness, in per cent of the messages.
+translations-report: $(STAMP)
+	$(BIN)/python -c 'import sys, forum.catalogs as c; sys.exit(c.main())'
 
 # A PNG of each main page at 375 and 1280 px, light and dark, into build/screenshots/.
 screenshots: $(STAMP)

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -39,6 +40,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _configure_login(app)
     app.session_interface = security.FixedExpirySessionInterface()
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
     templating.init_app(app)
     form_widgets.install()
     links.init_app(app)
@@ -134,7 +136,7 @@ def _configure_login(app: Flask) -> None:
 
         if request.method == "GET":
             return redirect(url_for("accounts.signin"))
-        abort(401, "Writing needs a member account; reading does not.")
+        abort(401, _("Writing needs a member account; reading does not."))
 
 
 class Visitor(AnonymousUserMixin):

@@ -3,6 +3,7 @@
 from functools import partial
 
 from flask import Flask, after_this_request, current_app
+from flask_babel import force_locale, get_locale
 
 from .extensions import db
 
@@ -12,9 +13,11 @@ def after_response(func, *args, **kwargs) -> None:
 
     It runs in an app context of its own (no request: pass everything it needs). A failure
     is logged and rolled back, never raised into the request that is already answered.
-    Jobs run in the order they were scheduled.
+    Jobs run in the order they were scheduled, in the language of the request (mail they
+    queue for a visitor is written in the language of the page they sent it from).
     """
-    _schedule(partial(_run, current_app._get_current_object(), func, args, kwargs))
+    locale = str(get_locale())
+    _schedule(partial(_run, current_app._get_current_object(), locale, func, args, kwargs))
 
 
 def _schedule(job) -> None:
@@ -55,8 +58,8 @@ def _body_then(body: bytes, run):
     run()
 
 
-def _run(app: Flask, func, args, kwargs) -> None:
-    with app.app_context():
+def _run(app: Flask, locale: str, func, args, kwargs) -> None:
+    with app.app_context(), force_locale(locale):
         try:
             func(*args, **kwargs)
             db.session.commit()

@@ -2,15 +2,119 @@
 
 Every string a person reads goes through Flask-Babel: `_()` / `ngettext()` in templates,
 `gettext` / `ngettext` / `lazy_gettext` from flask_babel in Python. English is the source
-language; catalogs live in forum/translations/.
+language; catalogs live in forum/translations/ (see forum/catalogs.py).
+
+A member's page follows the language and zone chosen on /account; anyone else (a member
+who chose none included) gets the best match of the browser's Accept-Language, without a
+cookie, and UTC. A response whose language came from that header says `Vary:
+Accept-Language`, and the page cache keys every page on (locale, zone) as well as the
+audience, so a cached page is never served in another language or zone.
 """
+
+from babel import Locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale, get_timezone, gettext
+from flask_login import current_user
+
+from . import catalogs
+
+
+def languages() -> list[str]:
+    """The locales the forum speaks, English first."""
+    return current_app.extensions["languages"]
+
+
+def _member():
+    if not has_request_context():
+        return None
+    user = current_user._get_current_object()
+    return user if user is not None and user.is_authenticated else None
 
 
 def select_locale() -> str:
-    """The locale of this request: English, the one catalog so far."""
+    """The member's chosen language, or the browser's best match, or English."""
+    user = _member()
+    if user is not None and user.locale in languages():
+        return user.locale
+    if not has_request_context():
+        return "en"
+    g.language_from_header = True
+    return best_match(request.accept_languages, languages())
+
+
+def best_match(accepted, offered: list[str]) -> str:
+    """The first of the browser's languages, by its preference, that the forum speaks, a
+    regional one ('fr-CH') matching its language ('fr'); English when none does.
+
+    (Werkzeug's own best_match prefers any exact match, even one the browser likes less.)
+    """
+    for value, quality in accepted:
+        if quality <= 0:  # "q=0": not acceptable
+            continue
+        tag = value.lower().replace("_", "-")
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate in offered:
+                return candidate
     return "en"
 
 
 def select_timezone() -> str:
-    """Times are shown in UTC until members can choose their own zone."""
+    """The member's chosen zone; UTC for everyone else (said as such on the page)."""
+    user = _member()
+    if user is not None and user.timezone in zone_names():
+        return user.timezone
     return "UTC"
+
+
+def zone_names() -> frozenset[str]:
+    return current_app.extensions["zones"]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(value, label) for the language select: each language named in itself."""
+    named = [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages()]
+    return [("", gettext("The language your browser asks for")), *named]
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """(value, label) for the time zone select: UTC first, then every zone by name."""
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in sorted(zone_names() - {"UTC"}))]
+
+
+def variant() -> tuple[str, str]:
+    """What, besides the audience, a rendered page depends on: (locale, zone)."""
+    return str(get_locale()), str(get_timezone())
+
+
+def html_lang() -> str:
+    """The BCP 47 tag of the page's language, for <html lang>."""
+    return str(get_locale()).replace("_", "-")
+
+
+def current_timezone() -> str:
+    """The name of the zone times are shown in ('UTC', 'Europe/Paris')."""
+    return str(get_timezone())
+
+
+def text_direction() -> str:
+    """'ltr' or 'rtl', for <html dir>."""
+    locale = get_locale()
+    return locale.text_direction if isinstance(locale, Locale) else "ltr"
+
+
+def vary_on_language(response):
+    """after_request hook: a response written in the browser's language says so to caches."""
+    if g.get("language_from_header"):
+        response.vary.add("Accept-Language")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from zoneinfo import available_timezones
+
+    app.extensions["languages"] = catalogs.languages()
+    app.extensions["zones"] = frozenset(available_timezones())
+    app.after_request(vary_on_language)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, text_direction=text_direction, current_timezone=current_timezone
+    )

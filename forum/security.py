@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import format_datetime, get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -49,11 +51,11 @@ def refuse_nul_characters():
         # Werkzeug decodes the query string strictly: invalid UTF-8 would be a 500 there.
         request.query_string.decode()
     except UnicodeDecodeError:
-        abort(400, "Addresses must be valid UTF-8.")
+        abort(400, _("Addresses must be valid UTF-8."))
     if "\x00" in request.path or any(
         "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
     ):
-        abort(400, "Addresses cannot contain NUL characters.")
+        abort(400, _("Addresses cannot contain NUL characters."))
 
 
 def set_security_headers(response):
@@ -202,8 +204,15 @@ def writer_required(view):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if current_user.suspended():
-            until = f"{current_user.suspended_until:%d %B %Y, %H:%M} UTC"
-            abort(403, f"You are suspended until {until}: {current_user.suspension_reason}")
+            until = f"{format_datetime(current_user.suspended_until, 'medium')} {get_timezone()}"
+            abort(
+                403,
+                _(
+                    "You are suspended until %(until)s: %(suspension_reason)s",
+                    until=until,
+                    suspension_reason=current_user.suspension_reason,
+                ),
+            )
         return view(*args, **kwargs)
 
     return wrapped
@@ -231,12 +240,12 @@ def check_same_origin() -> None:
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         if fetch_site not in ("same-origin", "none"):
-            abort(403, "Forms on this site can only be sent from this site.")
+            abort(403, _("Forms on this site can only be sent from this site."))
         return
     origin = request.headers.get("Origin")
     if origin is not None:
         if origin != request.host_url.rstrip("/"):
-            abort(403, "Forms on this site can only be sent from this site.")
+            abort(403, _("Forms on this site can only be sent from this site."))
         return
     try:
         path = _form_serializer().loads(
@@ -244,9 +253,9 @@ def check_same_origin() -> None:
             max_age=current_app.config["FORM_TOKEN_MAX_AGE"],
         )
     except BadSignature:
-        abort(400, "This form has expired or did not come from this site. Please send it again.")
+        abort(400, _("This form has expired or did not come from this site. Please send it again."))
     if path != request.path:
-        abort(400, "This form belongs to another page. Please send it again.")
+        abort(400, _("This form belongs to another page. Please send it again."))
 
 
 def browser_must_vouch(view):
@@ -261,8 +270,10 @@ def browser_must_vouch(view):
         ):
             abort(
                 400,
-                "Your browser did not say which site this form came from. Please use "
-                "a current browser to follow the link.",
+                _(
+                    "Your browser did not say which site this form came from. Please use "
+                    "a current browser to follow the link."
+                ),
             )
         return view(*args, **kwargs)
 

@@ -1,8 +1,16 @@
-"""Jinja filters and globals: dates as <time>, numbers, and the site's settings."""
+"""Jinja filters and globals: dates as <time>, numbers, and the site's settings.
 
-from datetime import datetime
+Dates, times and numbers go through Babel, in the reader's locale and time zone (see
+forum/i18n.py): visitors read UTC, said as such; members read the zone they chose.
+"""
 
-from flask import Flask
+from datetime import UTC, datetime, timedelta
+
+from babel import Locale
+from babel.dates import format_date, format_time, format_timedelta
+from babel.numbers import format_decimal
+from flask import Flask, has_app_context
+from flask_babel import get_locale, get_timezone, gettext
 from markupsafe import Markup
 
 from . import audience
@@ -11,33 +19,62 @@ from .models import utcnow
 _UNITS = (("minute", 60, 3600), ("hour", 3600, 86400), ("day", 86400, 7 * 86400))
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 topic', '2 topics', '1,200 replies' (with `many` for irregular plurals)."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def _locale() -> Locale:
+    # Outside a request or app context (a script, a unit test): English.
+    return get_locale() or Locale("en")
+
+
+def _zone():
+    return (get_timezone() if has_app_context() else None) or UTC
+
+
+def number(n) -> str:
+    """A number as the reader's locale writes it: 1,200 / 1.200 / 1 200."""
+    return format_decimal(n, locale=_locale())
 
 
 def relative(moment: datetime, now: datetime | None = None) -> str:
-    """'3 hours ago' or 'in 6 days', or a date for anything a week or more away."""
+    """'3 hours ago' or 'in 6 days' in the reader's language, or a date (in their zone)
+    for anything a week or more away. Amounts are whole units, rounded down."""
     seconds = int(((now or utcnow()) - moment).total_seconds())
     future = seconds < 0
     seconds = abs(seconds)
     if seconds < 60:
-        return "in a minute" if future and seconds else "just now"
+        return gettext("in a minute") if future and seconds else gettext("just now")
     for unit, size, limit in _UNITS:
         if seconds < limit:
-            amount = plural(seconds // size, unit)
-            return f"in {amount}" if future else f"{amount} ago"
-    return f"{moment.day} {moment:%b %Y}"
+            amount = timedelta(seconds=seconds // size * size)
+            return format_timedelta(
+                amount if future else -amount,
+                granularity=unit,
+                threshold=1,
+                add_direction=True,
+                locale=_locale(),
+            )
+    local = moment.replace(tzinfo=UTC).astimezone(_zone())
+    return format_date(local, "medium", locale=_locale())
+
+
+def absolute(moment: datetime) -> str:
+    """The date and time in the reader's locale and zone, the zone named: 'Dec 8, 2026,
+    12:00 UTC'."""
+    zone = _zone()
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    locale = _locale()
+    # The locale's own way of joining a date and a time ("{1}, {0}", "{1} à {0}").
+    joined = str(locale.datetime_formats["medium"]).format(
+        format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale)
+    )
+    return f"{joined} {zone}"
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    """A <time> element: machine-readable UTC, the absolute time as its title."""
+    """A <time> element: machine-readable UTC, the absolute time in the reader's zone as
+    its title, the relative time as its text."""
     if moment is None:
         return Markup("")
-    # Every part is built from digits and month names: nothing here needs escaping.
-    return Markup(  # noqa: S704
-        f'<time datetime="{moment:%Y-%m-%dT%H:%M:%SZ}" title="{moment:%Y-%m-%d %H:%M} UTC">'
-        f"{relative(moment)}</time>"
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        f"{moment:%Y-%m-%dT%H:%M:%SZ}", absolute(moment), relative(moment)
     )
 
 
@@ -55,8 +92,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["time"] = time_tag
     app.jinja_env.filters["rfc3339"] = rfc3339
-    app.jinja_env.filters["number"] = lambda n: f"{n:,}"
-    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["datetime"] = absolute
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

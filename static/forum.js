@@ -95,3 +95,18 @@ document.querySelectorAll("textarea[data-upload]").forEach((box) => {
     files.forEach((file) => uploadPicture(box, file));
   });
 });
+
+// The account page's time zone: a member who never chose one is offered the browser's own
+// zone, selected in the form; nothing is sent until they press Save.
+const zoneSelect = document.querySelector("select#timezone");
+const zoneNote = document.getElementById("browser-zone");
+if (zoneSelect && zoneNote) {
+  let zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch { zone = ""; }
+  const option = zone && zone !== "UTC" && zoneSelect.querySelector(`option[value="${CSS.escape(zone)}"]`);
+  if (option) {
+    zoneSelect.value = zone;
+    zoneNote.textContent = zoneNote.dataset.label.replace("{zone}", zone);
+    zoneNote.hidden = false;
+  }
+}

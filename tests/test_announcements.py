@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import format_datetime
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select, update
 
@@ -202,7 +203,9 @@ def test_the_frequency_cap_refuses_a_second_mailing_and_says_when(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     next_at = first.mailed_at + timedelta(days=7)
-    assert f"the next email may go on {next_at:%Y-%m-%d at %H:%M} UTC" in page
+    with app.test_request_context():
+        when = f"{format_datetime(next_at, 'medium')} UTC"
+    assert f"the next email may go on {when}" in page
     assert db.session.scalar(select(func.count(Announcement.id))) == 1
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
     assert "the next email may go on" in admin_client.get("/staff/announcements").get_data(

@@ -67,6 +67,7 @@ TABLE = {
     ("/account/email", "POST"): MEMBERS,
     ("/account/signout-everywhere", "POST"): MEMBERS,
     ("/account/announcements", "POST"): MEMBERS,
+    ("/account/language", "POST"): MEMBERS,
     ("/account/notices/read", "POST"): MEMBERS,
     ("/account/notices/mail", "POST"): MEMBERS,
     ("/account/email-confirmed", "GET"): PUBLIC,

@@ -26,6 +26,7 @@ def _member_forms(topic):
         (f"/p/{first}/edit", {"body": "Injected"}),
         ("/account/email", {"email": "evil@example.org"}),
         ("/account/announcements", {"announcements": "y"}),
+        ("/account/language", {"language": "fr", "timezone": "Europe/Paris"}),
         ("/account/notices/mail", {"notice_mail": "y"}),
         ("/signout", {}),
     ]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from forum.extensions import db
 from forum.models import Topic, utcnow
 from forum.services import disclosure, moderation, sanctions
-from forum.templating import plural, relative
+from forum.templating import absolute, relative
 from tests.helpers import csrf_token, sign_in
 
 
@@ -19,13 +19,7 @@ def test_future_dates_say_how_far_ahead_they_are():
     assert relative(now + timedelta(seconds=20), now) == "in a minute"
     assert relative(now - timedelta(hours=2), now) == "2 hours ago"
     assert relative(now, now) == "just now"
-    assert relative(now + timedelta(days=30), now) == "31 Dec 2026"
-
-
-def test_plurals_are_real():
-    assert plural(1, "topic") == "1 topic"
-    assert plural(0, "topic") == "0 topics"
-    assert plural(1200, "reply", "replies") == "1,200 replies"
+    assert relative(now + timedelta(days=30), now) == "Dec 31, 2026"
 
 
 def test_a_suspension_reads_in_days_with_the_date_in_the_title(
@@ -36,7 +30,8 @@ def test_a_suspension_reads_in_days_with_the_date_in_the_title(
     db.session.commit()
     sign_in(client, moderator)
     page = client.get(f"/staff/members/{member.username}").get_data(as_text=True)
-    assert f'title="{until:%Y-%m-%d %H:%M} UTC">in 6 days</time>: Rude' in page
+    assert f'title="{absolute(until)}">in 6 days</time>: Rude' in page
+    assert absolute(until).endswith(" UTC")
 
 
 def test_a_suspended_member_sees_no_edit_or_report_links(app, client, member, topic, post):

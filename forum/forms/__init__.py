@@ -1,9 +1,16 @@
 """Form classes: they validate input and never write to the database."""
 
+from flask_babel import format_number
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from ..services.text import strip_non_text
+
+
+def number(n: int) -> LazyString:
+    """A number for a lazy message, written as the reader's locale writes it when shown."""
+    return LazyString(format_number, n)
 
 
 class Form(FlaskForm):

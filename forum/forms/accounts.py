@@ -1,10 +1,12 @@
 """Forms for registration, sign-in and the member's settings."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
     RadioField,
+    SelectField,
     StringField,
     SubmitField,
 )
@@ -26,61 +28,75 @@ class VisitorForm(Form):
 
 class RegisterForm(VisitorForm):
     username = StringField(
-        "Username",
-        description=f"Shown beside your posts. {USERNAME_RULE}.",
-        validators=[DataRequired(message="Choose a username."), Length(max=32)],
+        _l("Username"),
+        description=_l("Shown beside your posts. %(username_rule)s.", username_rule=USERNAME_RULE),
+        validators=[DataRequired(message=_l("Choose a username.")), Length(max=32)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     email = EmailField(
-        "Email address",
-        description="Only for sign-in links. Never shown to anyone.",
-        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        _l("Email address"),
+        description=_l("Only for sign-in links. Never shown to anyone."),
+        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    announcements = BooleanField("Email me announcements (at most one a week)", default=False)
+    announcements = BooleanField(_l("Email me announcements (at most one a week)"), default=False)
     # The privacy policy version shown beside the form, recorded with the account.
     policy_version = HiddenField()
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class SigninForm(VisitorForm):
     email = EmailField(
-        "Email address",
-        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        _l("Email address"),
+        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    submit = SubmitField("Email me a sign-in link")
+    submit = SubmitField(_l("Email me a sign-in link"))
 
 
 class UseLinkForm(VisitorForm):
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class SignoutForm(Form):
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))
 
 
 class EmailChangeForm(Form):
     email = EmailField(
-        "New email address",
-        validators=[DataRequired(message="Enter the new address."), Length(max=254)],
+        _l("New email address"),
+        validators=[DataRequired(message=_l("Enter the new address.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    submit = SubmitField("Send confirmation link")
+    submit = SubmitField(_l("Send confirmation link"))
 
 
 class AnnouncementsForm(Form):
-    announcements = BooleanField("Email me announcements (at most one a week)")
-    submit = SubmitField("Save")
+    announcements = BooleanField(_l("Email me announcements (at most one a week)"))
+    submit = SubmitField(_l("Save"))
 
 
 class DeleteAccountForm(Form):
     posts = RadioField(
-        "Your posts",
+        _l("Your posts"),
         choices=[
-            SelectChoice("erase", "Erase my posts"),
-            SelectChoice("keep", "Keep my posts, shown as written by \u201ca former member\u201d"),
+            SelectChoice("erase", _l("Erase my posts")),
+            SelectChoice(
+                "keep", _l("Keep my posts, shown as written by \u201ca former member\u201d")
+            ),
         ],
-        validators=[DataRequired(message="Choose what becomes of your posts.")],
+        validators=[DataRequired(message=_l("Choose what becomes of your posts."))],
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))
+
+
+class LanguageForm(Form):
+    """The member's language and time zone; the choices are filled in by the view."""
+
+    language = SelectField(_l("Language"), validate_choice=True)
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("Times on the forum are shown in this zone."),
+        validate_choice=True,
+    )
+    submit = SubmitField(_l("Save"))

@@ -1,5 +1,6 @@
 """The admins' form for an announcement."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -8,14 +9,14 @@ from . import Form
 
 class AnnouncementForm(Form):
     title = StringField(
-        "Title",
-        validators=[DataRequired(message="An announcement needs a title."), Length(max=200)],
+        _l("Title"),
+        validators=[DataRequired(message=_l("An announcement needs a title.")), Length(max=200)],
     )
     body = TextAreaField(
-        "Text (Markdown)",
-        validators=[DataRequired(message="An announcement needs a text."), Length(max=20_000)],
+        _l("Text (Markdown)"),
+        validators=[DataRequired(message=_l("An announcement needs a text.")), Length(max=20_000)],
     )
     send_mail = BooleanField(
-        "Also email it to members who asked for announcements",
+        _l("Also email it to members who asked for announcements"),
     )
-    submit = SubmitField("Publish")
+    submit = SubmitField(_l("Publish"))

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -26,21 +28,23 @@ class _DateField(StringField):
         except ValueError:
             self.parsed = None
         if self.parsed is None:
-            raise ValidationError("Give a date as YYYY-MM-DD, for example 2026-01-31.")
+            raise ValidationError(_("Give a date as YYYY-MM-DD, for example 2026-01-31."))
 
 
 class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Search for", validators=[Optional()])
-    category = SelectField("Category", choices=[SelectChoice("", "All categories")], default="")
-    author = StringField("Author", validators=[Optional(), Length(max=40)])
+    q = StringField(_l("Search for"), validators=[Optional()])
+    category = SelectField(
+        _l("Category"), choices=[SelectChoice("", _l("All categories"))], default=""
+    )
+    author = StringField(_l("Author"), validators=[Optional(), Length(max=40)])
     since = _DateField("From", name="from")
     until = _DateField("To", name="to")
 
     def set_categories(self, categories) -> None:
         """Offer these (slug, name) pairs (the view passes them; forms never read the database)."""
-        self.category.choices = [SelectChoice("", "All categories")] + [
+        self.category.choices = [SelectChoice("", _("All categories"))] + [
             SelectChoice(slug, name) for slug, name in categories
         ]

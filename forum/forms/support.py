@@ -1,5 +1,6 @@
 """The public support request form (the staff's forms are in forms/support_desk.py)."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,44 +14,48 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models.support import KINDS
 from ..services.support import MESSAGE_MAX, SUBJECT_MAX
+from . import number
 from .accounts import VisitorForm
 
 
 def length(limit: int, name: str) -> Length:
     """At most `limit` characters, said with the field's `name`."""
-    return Length(max=limit, message=f"{name} is at most {limit:,} characters.")
+    return Length(
+        max=limit,
+        message=_l("%(name)s is at most %(limit)s characters.", name=name, limit=number(limit)),
+    )
 
 
 class SupportForm(VisitorForm):
     kind = RadioField(
-        "What is it about?",
+        _l("What is it about?"),
         choices=[SelectChoice(value, label) for value, label in KINDS.items()],
         default="support",
-        validators=[DataRequired(message="Choose what kind of request this is.")],
+        validators=[DataRequired(message=_l("Choose what kind of request this is."))],
     )
     subject = StringField(
-        "Subject",
+        _l("Subject"),
         validators=[
-            DataRequired(message="Give your request a subject."),
-            length(SUBJECT_MAX, "The subject"),
+            DataRequired(message=_l("Give your request a subject.")),
+            length(SUBJECT_MAX, _l("The subject")),
         ],
     )
     message = TextAreaField(
-        "Message",
+        _l("Message"),
         validators=[
-            DataRequired(message="Write your message."),
-            length(MESSAGE_MAX, "The message"),
+            DataRequired(message=_l("Write your message.")),
+            length(MESSAGE_MAX, _l("The message")),
         ],
     )
     email = EmailField(
-        "Email address (optional)",
-        description="Only if you want a reply. Leave it empty to stay anonymous.",
+        _l("Email address (optional)"),
+        description=_l("Only if you want a reply. Leave it empty to stay anonymous."),
         validators=[Optional(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    no_publish = BooleanField("Do not publish my request", default=False)
+    no_publish = BooleanField(_l("Do not publish my request"), default=False)
     # A honeypot: hidden from people, filled in by bots that fill in everything.
     website = StringField(
-        "Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"}
+        _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
     )
-    submit = SubmitField("Send request")
+    submit = SubmitField(_l("Send request"))

@@ -1,5 +1,6 @@
 """Forms for the support desk: reply, note, state, publish and withdraw."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -12,48 +13,50 @@ from .support import length
 
 class ReplyForm(Form):
     body = TextAreaField(
-        "Message to the sender",
-        validators=[DataRequired(message="Write the reply."), length(REPLY_MAX, "The reply")],
+        _l("Message to the sender"),
+        validators=[DataRequired(message=_l("Write the reply.")), length(REPLY_MAX, "The reply")],
     )
-    submit = SubmitField("Send reply")
+    submit = SubmitField(_l("Send reply"))
 
 
 class NoteForm(Form):
     body = TextAreaField(
-        "Note for staff (never sent)",
-        validators=[DataRequired(message="Write the note."), length(REPLY_MAX, "The note")],
+        _l("Note for staff (never sent)"),
+        validators=[DataRequired(message=_l("Write the note.")), length(REPLY_MAX, "The note")],
     )
-    submit = SubmitField("Add note")
+    submit = SubmitField(_l("Add note"))
 
 
 class StateForm(Form):
-    state = SelectField("Move to", choices=[SelectChoice(s, s.capitalize()) for s in MANUAL_STATES])
-    submit = SubmitField("Change state")
+    state = SelectField(
+        _l("Move to"), choices=[SelectChoice(s, s.capitalize()) for s in MANUAL_STATES]
+    )
+    submit = SubmitField(_l("Change state"))
 
 
 class AnswerForm(Form):
     title = StringField(
-        "Public title",
-        validators=[DataRequired(message="Give it a title."), length(SUBJECT_MAX, "The title")],
+        _l("Public title"),
+        validators=[DataRequired(message=_l("Give it a title.")), length(SUBJECT_MAX, "The title")],
     )
     question = TextAreaField(
-        "Question, as it will appear",
-        description="Edit out names, addresses and anything else that could identify anyone.",
+        _l("Question, as it will appear"),
+        description=_l("Edit out names, addresses and anything else that could identify anyone."),
         validators=[
-            DataRequired(message="Write the question."),
+            DataRequired(message=_l("Write the question.")),
             length(MESSAGE_MAX, "The question"),
         ],
     )
     answer = TextAreaField(
-        "Staff answer (Markdown)",
+        _l("Staff answer (Markdown)"),
         validators=[
-            DataRequired(message="Write the answer."),
+            DataRequired(message=_l("Write the answer.")),
             length(MESSAGE_MAX, "The answer"),
         ],
     )
-    preview = SubmitField("Preview")
-    publish = SubmitField("Publish")
+    preview = SubmitField(_l("Preview"))
+    publish = SubmitField(_l("Publish"))
 
 
 class WithdrawForm(Form):
-    submit = SubmitField("Withdraw from the public pages")
+    submit = SubmitField(_l("Withdraw from the public pages"))

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,9 +12,9 @@ from .base import ip_address, network_tag, personal, utcnow
 from .user import User
 
 KINDS = {
-    "support": "Support question",
-    "feedback": "Feedback",
-    "privacy": "Privacy request",
+    "support": _l("Support question"),
+    "feedback": _l("Feedback"),
+    "privacy": _l("Privacy request"),
 }
 STATES = ("new", "answered", "closed", "published")
 

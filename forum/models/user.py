@@ -84,6 +84,28 @@ class User(UserMixin, db.Model):
     unread_notices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Unticked unless the member ticks it on /account: moderation notices by email too.
     notice_mail: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The member's language and time zone, chosen on /account (None: the browser's language,
+    # and UTC).
+    locale: Mapped[str | None] = mapped_column(
+        String(16),
+        info=personal(
+            "preferences",
+            "writing pages and mail to you in the language you chose",
+            "until you delete your account",
+            "you",
+            purge="account-deletion",
+        ),
+    )
+    timezone: Mapped[str | None] = mapped_column(
+        String(64),
+        info=personal(
+            "preferences",
+            "showing times in the zone you chose",
+            "until you delete your account",
+            "you",
+            purge="account-deletion",
+        ),
+    )
     # The privacy policy version this member last saw (None: before versions existed, i.e. 1).
     policy_version_seen: Mapped[int | None]
     # Suspended members read but cannot write until this time; they are told why.

@@ -11,6 +11,8 @@ The rules every service keeps:
   Forbidden (403).
 """
 
+from flask_babel import gettext as _
+
 
 class ServiceError(Exception):
     """A request the service refuses; `field` names the form field it concerns, if any."""
@@ -32,10 +34,10 @@ class Forbidden(ServiceError):
 def require_staff(actor) -> None:
     """Refuse anyone but moderators and admins (the anonymous user is neither)."""
     if not (actor and actor.is_staff):
-        raise Forbidden("This is for moderators and admins.")
+        raise Forbidden(_("This is for moderators and admins."))
 
 
 def require_admin(actor) -> None:
     """Refuse anyone but admins (the anonymous user is not one)."""
     if not (actor and actor.is_admin):
-        raise Forbidden("This is for admins.")
+        raise Forbidden(_("This is for admins."))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -88,11 +90,18 @@ def _link(raw: str) -> str:
     return site_url("accounts.follow_link", token=raw)
 
 
-def _queue_link(user: User, link: str, template: str, to: str, subject: str) -> None:
+def _queue_link(user: User, link: str, template: str, to: str, subject) -> None:
     minutes = current_app.config["SIGNIN_LINK_MINUTES"]
     expires = utcnow() + timedelta(minutes=minutes)
     mail_service.queue(
-        to, subject, template, expires_at=expires, user=user, link=link, minutes=minutes
+        to,
+        subject,
+        template,
+        expires_at=expires,
+        locale=user.locale,
+        user=user,
+        link=link,
+        minutes=minutes,
     )
     if current_app.config.get("ENV_NAME") == "development":
         # No mail server on a laptop: the link is also printed where `make run` shows it.
@@ -106,7 +115,7 @@ def check_registration(username: str, email: str) -> None:
     check_not_reserved(username)
     normalize_email(email)
     if db.session.scalar(select(User.id).where(User.username_key == username.lower())):
-        raise ServiceError("That username is taken.", field="username")
+        raise ServiceError(_("That username is taken."), field="username")
 
 
 def register(form: Registration) -> User | None:
@@ -136,13 +145,13 @@ def register(form: Registration) -> User | None:
             user.policy_version_seen = form.policy_version
             raw = _issue(user, "signin", form.ip)
             site = current_app.config["SITE_NAME"]
-            subject = f"Welcome to {site}: confirm your address"
+            subject = _l("Welcome to %(site)s: confirm your address", site=site)
             _queue_link(user, _link(raw), "welcome", user.email, subject)
             return user
     if form.may_mail_existing:
         raw = _issue(existing, "signin", form.ip)
         site = current_app.config["SITE_NAME"]
-        subject = f"Someone tried to register on {site} with your address"
+        subject = _l("Someone tried to register on %(site)s with your address", site=site)
         _queue_link(existing, _link(raw), "register_existing", existing.email, subject)
     return None
 
@@ -159,21 +168,23 @@ def request_signin(email: str, ip: str | None) -> None:
         return
     raw = _issue(user, "signin", ip)
     site = current_app.config["SITE_NAME"]
-    _queue_link(user, _link(raw), "signin", user.email, f"Your sign-in link for {site}")
+    _queue_link(
+        user, _link(raw), "signin", user.email, _l("Your sign-in link for %(site)s", site=site)
+    )
 
 
 def find_token(raw: str) -> LoginToken:
     """The live token behind a link, or TokenError saying why it cannot be used."""
     if not raw or len(raw) > 100:
-        raise TokenError("This link is not valid. Ask for a new one.")
+        raise TokenError(_("This link is not valid. Ask for a new one."))
     digest = _hash(raw)
     token = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise TokenError("This link is not valid. Ask for a new one.")
+        raise TokenError(_("This link is not valid. Ask for a new one."))
     if token.used_at is not None:
-        raise TokenError("This link has already been used, or a newer one replaced it.")
+        raise TokenError(_("This link has already been used, or a newer one replaced it."))
     if token.expires_at <= utcnow():
-        raise TokenError("This link has expired: links last a few minutes only.")
+        raise TokenError(_("This link has expired: links last a few minutes only."))
     return token
 
 
@@ -192,7 +203,7 @@ def use_token(raw: str) -> tuple[User, str]:
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise TokenError("This link has already been used, or a newer one replaced it.")
+        raise TokenError(_("This link has already been used, or a newer one replaced it."))
     if token.purpose == "email":
         _replace_email(user, token.new_email or "")
         return user, "email"
@@ -212,21 +223,22 @@ def use_token(raw: str) -> tuple[User, str]:
 def _replace_email(user: User, new_email: str) -> None:
     taken = db.session.scalar(select(User.id).where(User.has_email(new_email), User.id != user.id))
     if taken is not None:
-        raise TokenError("That address now belongs to another account; nothing was changed.")
+        raise TokenError(_("That address now belongs to another account; nothing was changed."))
     old = user.email
     user.email = new_email
     # Links mailed to the old address stop working, and so does every open session.
     user.mail_key = secrets.token_urlsafe(32)
     end_all_sessions(user)
     site = current_app.config["SITE_NAME"]
-    mail_service.queue(old, f"Your address on {site} was changed", "email_changed", user=user)
+    subject = _l("Your address on %(site)s was changed", site=site)
+    mail_service.queue(old, subject, "email_changed", locale=user.locale, user=user)
 
 
 def check_email_change(user: User, new_email: str) -> str:
     """The new address, normalized, or ServiceError for what the member may be told at once."""
     address = normalize_email(new_email)
     if address == user.email:
-        raise ServiceError("That is already your address.", field="email")
+        raise ServiceError(_("That is already your address."), field="email")
     return address
 
 
@@ -244,14 +256,20 @@ def request_email_change(user_id: int, address: str, ip: str | None, may_mail: b
     site = current_app.config["SITE_NAME"]
     if owner is not None:
         if may_mail and owner.id != user.id:
-            subject = f"Someone tried to use your address on {site}"
-            mail_service.queue(owner.email, subject, "email_taken", user=owner)
+            subject = _l("Someone tried to use your address on %(site)s", site=site)
+            mail_service.queue(owner.email, subject, "email_taken", locale=owner.locale, user=owner)
         # A change waits for confirmation as for a free address (the account page shows it
         # pending either way), but its link goes to no one.
         _issue(user, "email", ip, new_email=address)
         return
     raw = _issue(user, "email", ip, new_email=address)
-    _queue_link(user, _link(raw), "confirm_email", address, f"Confirm your new address on {site}")
+    _queue_link(
+        user,
+        _link(raw),
+        "confirm_email",
+        address,
+        _l("Confirm your new address on %(site)s", site=site),
+    )
 
 
 def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
@@ -269,8 +287,21 @@ def request_deletion(user: User, erase_posts: bool, ip: str | None) -> None:
     )
     raw = _issue(user, purpose, ip)
     site = current_app.config["SITE_NAME"]
-    subject = f"Confirm the deletion of your account on {site}"
+    subject = _l("Confirm the deletion of your account on %(site)s", site=site)
     _queue_link(user, _link(raw), "confirm_delete", user.email, subject)
+
+
+def set_language(user: User, locale: str, zone: str, languages, zones) -> None:
+    """Record the member's language ('' for the browser's) and time zone; the caller commits.
+
+    `languages` and `zones` are what the forum offers: anything else is refused.
+    """
+    if locale and locale not in languages:
+        raise ServiceError(_("Choose one of the languages offered."), field="language")
+    if zone not in zones:
+        raise ServiceError(_("Choose one of the time zones offered."), field="timezone")
+    user.locale = locale or None
+    user.timezone = zone
 
 
 def set_announcements(user: User, wanted: bool) -> None:

@@ -8,6 +8,8 @@ token is the member's random mail key: it names no id, and changes with the addr
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime, get_timezone
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import markdown
@@ -32,7 +34,7 @@ def get(announcement_id: int) -> Announcement:
     """One announcement, or NotFound."""
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None:
-        raise NotFound("There is no such announcement.")
+        raise NotFound(_("There is no such announcement."))
     return announcement
 
 
@@ -56,15 +58,19 @@ def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Annou
     require_admin(author)
     title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
     if not title:
-        raise ServiceError("An announcement needs a title.", field="title")
+        raise ServiceError(_("An announcement needs a title."), field="title")
     if not body.strip():
-        raise ServiceError("An announcement needs a text.", field="body")
+        raise ServiceError(_("An announcement needs a text."), field="body")
     now = utcnow()
     if send_mail and (next_at := next_mailing_at(now)) is not None:
+        when = f"{format_datetime(next_at, 'medium')} {get_timezone()}"
         raise ServiceError(
-            f"An announcement was emailed less than {current_app.config['ANNOUNCE_MIN_DAYS']} "
-            f"days ago: the next email may go on {next_at:%Y-%m-%d at %H:%M} UTC. "
-            "You can publish it on the page without emailing it.",
+            _(
+                "An announcement was emailed less than %(days)s days ago: the next email may "
+                "go on %(next_at)s. You can publish it on the page without emailing it.",
+                days=current_app.config["ANNOUNCE_MIN_DAYS"],
+                next_at=when,
+            ),
             field="send_mail",
         )
     announcement = Announcement(
@@ -86,16 +92,17 @@ def _queue_for_members(announcement: Announcement) -> int:
     queued, after = 0, 0
     while True:
         chunk = db.session.execute(
-            select(User.id, User.email, User.mail_key)
+            select(User.id, User.email, User.mail_key, User.locale)
             .where(User.announcements.is_(True), User.confirmed_at.is_not(None), User.id > after)
             .order_by(User.id)
             .limit(MAIL_CHUNK)
         ).all()
-        for _user_id, email, mail_key in chunk:
+        for _user_id, email, mail_key, locale in chunk:
             mail_service.queue(
                 email,
                 announcement.title,
                 "announcement",
+                locale=locale,
                 unsubscribe_url=site_url("announcements.unsubscribe", token=mail_key),
                 announcement=announcement,
             )
@@ -114,7 +121,7 @@ def unsubscribe_token(user: User) -> str:
 def check_unsubscribe_token(token: str) -> None:
     """ServiceError unless the token is a live member's (the address may have changed)."""
     if not token or len(token) > 100 or not _subscriber(token):
-        raise ServiceError("This unsubscribe link is not valid.")
+        raise ServiceError(_("This unsubscribe link is not valid."))
 
 
 def unsubscribe(token: str) -> None:

@@ -1,6 +1,7 @@
 """Categories, as admins keep them: create, rename, describe, reorder, archive. Each change
 writes one record to the moderation log; the caller commits."""
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from ..extensions import db
@@ -15,18 +16,27 @@ TOPIC_STARTERS = {"everyone": "Every member", "staff": "Staff only"}
 
 def _check_starters(value: str | None) -> str:
     if value not in TOPIC_STARTERS:
-        raise ServiceError("Choose who may start topics.", field="topic_starters")
+        raise ServiceError(_("Choose who may start topics."), field="topic_starters")
     return value
 
 
 def _category_fields(name: str, description: str) -> tuple[str, str]:
     name = clean_line(name or "")
     if not 2 <= len(name) <= CATEGORY_NAME_MAX:
-        raise ServiceError(f"A name is 2 to {CATEGORY_NAME_MAX} characters long.", field="name")
+        raise ServiceError(
+            _(
+                "A name is 2 to %(category_name_max)s characters long.",
+                category_name_max=CATEGORY_NAME_MAX,
+            ),
+            field="name",
+        )
     description = clean_line(description or "")
     if len(description) > CATEGORY_DESCRIPTION_MAX:
         raise ServiceError(
-            f"A description is at most {CATEGORY_DESCRIPTION_MAX} characters.",
+            _(
+                "A description is at most %(category_description_max)s characters.",
+                category_description_max=CATEGORY_DESCRIPTION_MAX,
+            ),
             field="description",
         )
     return name, description
@@ -52,7 +62,7 @@ def category_by_id(category_id: int) -> Category:
     """A category by id, archived or not (NotFound if none)."""
     category = db.session.get(Category, category_id)
     if category is None:
-        raise NotFound("There is no such category.")
+        raise NotFound(_("There is no such category."))
     return category
 
 
@@ -93,9 +103,9 @@ def update_category(
     try:
         position = int(position)
     except (TypeError, ValueError):
-        raise ServiceError("The position is a whole number.", field="position") from None
+        raise ServiceError(_("The position is a whole number."), field="position") from None
     if not 0 <= position <= 10_000:
-        raise ServiceError("The position is between 0 and 10,000.", field="position")
+        raise ServiceError(_("The position is between 0 and 10,000."), field="position")
     changes = []
     if name != category.name:
         changes.append(f"renamed from {category.name}")
@@ -110,7 +120,7 @@ def update_category(
         category.topic_starters = _check_starters(topic_starters)
         changes.append(f"topics started by {TOPIC_STARTERS[topic_starters].lower()}")
     if not changes:
-        raise ServiceError("Nothing changed.")
+        raise ServiceError(_("Nothing changed."))
     category.revision = Category.revision + 1
     log_action(
         admin,
@@ -126,7 +136,7 @@ def set_category_archived(admin: User, category: Category, archived: bool, reaso
     require_admin(admin)
     reason = check_reason(reason, required=False)
     if category.archived == archived:
-        raise ServiceError("Nothing changed.")
+        raise ServiceError(_("Nothing changed."))
     category.archived = archived
     category.revision = Category.revision + 1
     db.session.execute(

@@ -11,6 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -43,12 +46,12 @@ SOURCES = {
     "support": ("email", "ip"),
 }
 SOURCE_NAMES = {
-    "member": "an account",
-    "post": "a post",
-    "signin": "a sign-in request",
-    "support": "a support request",
+    "member": _l("an account"),
+    "post": _l("a post"),
+    "signin": _l("a sign-in request"),
+    "support": _l("a support request"),
 }
-FIELD_NAMES = {"email": "email address", "ip": "IP address"}
+FIELD_NAMES = {"email": _l("Email address"), "ip": _l("IP address")}
 
 
 def current_agreement() -> AgreementVersion:
@@ -77,7 +80,7 @@ def _save_first(agreement: AgreementVersion) -> None:
 def get_agreement(version: int) -> AgreementVersion:
     agreement = db.session.get(AgreementVersion, version)
     if agreement is None:
-        raise NotFound("There is no such version of the agreement.")
+        raise NotFound(_("There is no such version of the agreement."))
     return agreement
 
 
@@ -120,11 +123,11 @@ def accept_agreement(user: User, version) -> None:
     """Record that a staff member accepted `version` (as sent by the form, or an int); it
     must be the current one."""
     if not user.is_staff:
-        raise Forbidden("The agreement is for staff.")
+        raise Forbidden(_("The agreement is for staff."))
     version = whole_number(str(version)) or 0
     current = current_agreement()
     if version != current.version:
-        raise ServiceError("A newer version was published meanwhile: read it, then accept it.")
+        raise ServiceError(_("A newer version was published meanwhile: read it, then accept it."))
     _save_first(current)
     exists = db.session.scalar(
         select(AgreementAcceptance.id).where(
@@ -139,15 +142,18 @@ def accept_agreement(user: User, version) -> None:
 def publish_agreement(admin: User, body: str) -> AgreementVersion:
     """Publish a new version; every staff member must accept it before seeing personal data."""
     if not admin.is_admin:
-        raise Forbidden("Only admins publish the agreement.")
+        raise Forbidden(_("Only admins publish the agreement."))
     body = clean_body(body or "").strip()
     if len(body) < 20:
-        raise ServiceError("Write the agreement (at least 20 characters).", field="body")
+        raise ServiceError(_("Write the agreement (at least 20 characters)."), field="body")
     if len(body) > AGREEMENT_MAX:
-        raise ServiceError(f"The agreement is at most {AGREEMENT_MAX:,} characters.", field="body")
+        raise ServiceError(
+            _("The agreement is at most %(limit)s characters.", limit=format_number(AGREEMENT_MAX)),
+            field="body",
+        )
     current = current_agreement()
     if body == current.body:
-        raise ServiceError("This is the current text: change something first.", field="body")
+        raise ServiceError(_("This is the current text: change something first."), field="body")
     _save_first(current)
     new = AgreementVersion(version=current.version + 1, body=body, html=markdown.render(body))
     db.session.add(new)
@@ -187,7 +193,7 @@ def _load(source: str, source_id: int, viewer: User):
     model = {"member": User, "post": Post, "signin": LoginToken}[source]
     row = db.session.get(model, source_id)
     if row is None:
-        raise NotFound("There is no such record.")
+        raise NotFound(_("There is no such record."))
     return row
 
 
@@ -212,13 +218,13 @@ def check_revealable(viewer: User, source: str, source_id, field: str) -> Reveal
     """What the reveal form is about, checked; NotFound for unknown sources or fields,
     Forbidden for a privacy request's sender shown to anyone but an admin."""
     if source not in SOURCES or field not in SOURCES[source]:
-        raise NotFound("There is nothing of that kind to reveal.")
+        raise NotFound(_("There is nothing of that kind to reveal."))
     try:
         source_id = int(source_id)
     except (TypeError, ValueError):
-        raise NotFound("There is no such record.") from None
+        raise NotFound(_("There is no such record.")) from None
     if not 0 < source_id < 2**31:
-        raise NotFound("There is no such record.")
+        raise NotFound(_("There is no such record."))
     row = _load(source, source_id, viewer)
     owner_id = _owner_id(source, row)
     owner = db.session.get(User, owner_id) if owner_id else None
@@ -246,13 +252,16 @@ def reveal(
     `disclosure_id` names the disclosure record (services/transparency.py) it answers.
     """
     if not can_see_personal(staff):
-        raise Forbidden("Accept the confidentiality agreement before revealing personal data.")
+        raise Forbidden(_("Accept the confidentiality agreement before revealing personal data."))
     target = check_revealable(staff, source, source_id, field)
     reason = clean_line(reason or "")
     if len(reason) < REASON_MIN:
-        raise ServiceError("Say why you need to see this (a few words).", field="reason")
+        raise ServiceError(_("Say why you need to see this (a few words)."), field="reason")
     if len(reason) > REASON_MAX:
-        raise ServiceError(f"A reason is at most {REASON_MAX} characters.", field="reason")
+        raise ServiceError(
+            _("A reason is at most %(reason_max)s characters.", reason_max=REASON_MAX),
+            field="reason",
+        )
     row = _load(source, target.source_id, staff)
     db.session.add(
         RevealLog(

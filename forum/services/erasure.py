@@ -8,6 +8,7 @@ log. A moderator's deletion goes through the same function with by="moderator"; 
 moderation service writes its own log record.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -28,20 +29,20 @@ def post_for_deletion(post_id: int, actor: User) -> Post:
         .options(joinedload(Post.topic).joinedload(Topic.category))
     )
     if post is None or post.deleted:
-        raise NotFound("There is no such post.")
+        raise NotFound(_("There is no such post."))
     _check_may_delete(post, actor, "author")
     return post
 
 
 def _check_may_delete(post: Post, actor: User, by: str) -> None:
     if by not in DELETED_BY:
-        raise ServiceError("Say who deletes the post.")
+        raise ServiceError(_("Say who deletes the post."))
     if not (actor and actor.is_authenticated):
-        raise Forbidden("Only members can delete posts.")
+        raise Forbidden(_("Only members can delete posts."))
     if by == "author" and post.author_id != actor.id:
-        raise Forbidden("You can delete only your own posts.")
+        raise Forbidden(_("You can delete only your own posts."))
     if by == "moderator" and not actor.is_staff:
-        raise Forbidden("This is for moderators and admins.")
+        raise Forbidden(_("This is for moderators and admins."))
 
 
 def _has_other_posts(post: Post) -> bool:
@@ -66,7 +67,7 @@ def delete_post(post: Post, actor: User, by: str = "author") -> bool:
     search tables follow the posts' text); the caller commits."""
     _check_may_delete(post, actor, by)
     if post.deleted:
-        raise ServiceError("This post is already deleted.")
+        raise ServiceError(_("This post is already deleted."))
     topic_id, author_id = post.topic_id, post.author_id
     category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == topic_id))
     whole_topic = _is_first(post) and not _has_other_posts(post)

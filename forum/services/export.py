@@ -88,6 +88,8 @@ def _profile(user: User) -> dict:
         "joined": _time(user.created_at),
         "confirmed": _time(user.confirmed_at),
         "announcements_by_email": user.announcements,
+        "language": user.locale,
+        "time_zone": user.timezone,
         "policy_version_seen": user.policy_version_seen,
         "post_count": user.post_count,
         "signup_ip": user.signup_ip,

@@ -5,6 +5,7 @@ asks. Each reader issues one query, bounded by FEED_ENTRIES.
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
@@ -45,7 +46,7 @@ def topic_for_feed(topic_id: int) -> Topic:
     """A visible topic, or NotFound: a hidden topic has no feed, even for staff."""
     topic = db.session.get(Topic, topic_id)
     if topic is None or topic.hidden:
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     return topic
 
 

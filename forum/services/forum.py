@@ -7,6 +7,8 @@ number of queries whatever the size of the forum.
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import format_datetime, format_number, get_timezone
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.orm import joinedload
 
@@ -70,7 +72,7 @@ def category_by_slug(slug: str) -> Category:
     """The category with this slug, or NotFound."""
     category = db.session.scalar(_CATEGORY_BY_SLUG, {"slug": slug})
     if category is None:
-        raise NotFound("There is no such category.")
+        raise NotFound(_("There is no such category."))
     return category
 
 
@@ -122,7 +124,7 @@ def topic_head(topic_id: int, viewer: User | None):
         head = db.session.execute(_HEAD_FOR_VISITOR, {"topic": topic_id})
     head = head.first()
     if head is None or (head.hidden and not _is_staff(viewer)):
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     return head
 
 
@@ -132,7 +134,7 @@ def visible_topic(topic_id: int, viewer: User | None) -> Topic:
         select(Topic).where(Topic.id == topic_id).options(joinedload(Topic.category))
     )
     if topic is None or (topic.hidden and not _is_staff(viewer)):
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     return topic
 
 
@@ -162,14 +164,21 @@ def locate_post(post_id: int, viewer: User | None) -> tuple[Post, int]:
     """A post and the page of its topic it is on, for permalinks."""
     post = db.session.scalar(select(Post).where(Post.id == post_id).options(joinedload(Post.topic)))
     if post is None or ((post.hidden or post.topic.hidden) and not _is_staff(viewer)):
-        raise NotFound("There is no such post.")
+        raise NotFound(_("There is no such post."))
     return post, (post.position - 1) // current_app.config["POSTS_PER_PAGE"] + 1
 
 
 def _check_title(title: str) -> str:
     title = clean_line(title or "")
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        raise ServiceError(f"A title is {TITLE_MIN} to {TITLE_MAX} characters long.", field="title")
+        raise ServiceError(
+            _(
+                "A title is %(title_min)s to %(title_max)s characters long.",
+                title_min=TITLE_MIN,
+                title_max=TITLE_MAX,
+            ),
+            field="title",
+        )
     return title
 
 
@@ -177,10 +186,15 @@ def check_body(body: str) -> str:
     body = clean_body(body or "")
     limit = current_app.config["MAX_POST_LENGTH"]
     if not body.strip():
-        raise ServiceError("A post needs some text.", field="body")
+        raise ServiceError(_("A post needs some text."), field="body")
     if len(body) > limit:
         raise ServiceError(
-            f"A post is at most {limit:,} characters; this one has {len(body):,}.", field="body"
+            _(
+                "A post is at most %(limit)s characters; this one has %(length)s.",
+                limit=format_number(limit),
+                length=format_number(len(body)),
+            ),
+            field="body",
         )
     return body
 
@@ -188,18 +202,22 @@ def check_body(body: str) -> str:
 def _check_can_write(author: User, category: Category | int | None = None) -> None:
     """Refuse visitors, suspended members, and (given its category) an archived category."""
     if not (author and author.is_authenticated):
-        raise Forbidden("Only members can write.")
+        raise Forbidden(_("Only members can write."))
     if author.suspended():
+        until = f"{format_datetime(author.suspended_until, 'medium')} {get_timezone()}"
         raise Forbidden(
-            f"You are suspended until {author.suspended_until:%d %B %Y, %H:%M} UTC: "
-            f"{author.suspension_reason}"
+            _(
+                "You are suspended until %(until)s: %(reason)s",
+                until=until,
+                reason=author.suspension_reason,
+            )
         )
     if isinstance(category, int):
         archived = db.session.scalar(select(Category.archived).where(Category.id == category))
     else:
         archived = category is not None and category.archived
     if archived:
-        raise Forbidden("This category is archived: it takes no new topics or replies.")
+        raise Forbidden(_("This category is archived: it takes no new topics or replies."))
 
 
 def _held_for_review(author: User, now) -> bool:
@@ -215,7 +233,9 @@ def _held_for_review(author: User, now) -> bool:
 def check_can_start_topic(category: Category, author: User) -> None:
     """Refuse members in a category where only staff start topics (Forbidden)."""
     if category.topic_starters == "staff" and not author.is_staff:
-        raise Forbidden(f"Only staff start topics in {category.name}; every member may reply.")
+        raise Forbidden(
+            _("Only staff start topics in %(name)s; every member may reply.", name=category.name)
+        )
 
 
 def create_topic(
@@ -259,9 +279,9 @@ def reply(topic: Topic, author: User, body: str, ip: str | None = None) -> Post:
     # The category is loaded with the topic by the views; otherwise it is looked up.
     _check_can_write(author, topic.__dict__.get("category") or topic.category_id)
     if topic.hidden and not author.is_staff:
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     if topic.locked:
-        raise Forbidden("This topic is locked: it takes no more replies.")
+        raise Forbidden(_("This topic is locked: it takes no more replies."))
     now = utcnow()
     return _add_post(topic, author, check_body(body), now, ip, _held_for_review(author, now))
 
@@ -324,11 +344,11 @@ def _add_post(
 
 def get_post_for_edit(post_id: int, editor: User) -> Post:
     """A post its author may edit, with its topic."""
-    post, _ = locate_post(post_id, editor)
+    post, _page = locate_post(post_id, editor)
     if post.deleted:
-        raise NotFound("This post was deleted.")
+        raise NotFound(_("This post was deleted."))
     if post.author_id != editor.id:
-        raise Forbidden("You can edit only your own posts.")
+        raise Forbidden(_("You can edit only your own posts."))
     _check_can_edit(post, editor)
     return post
 
@@ -342,17 +362,17 @@ def _check_can_edit(post: Post, editor: User) -> None:
         .where(Topic.id == post.topic_id)
     ).one()
     if locked:
-        raise Forbidden("This topic is locked: its posts can no longer be edited.")
+        raise Forbidden(_("This topic is locked: its posts can no longer be edited."))
     if archived:
-        raise Forbidden("This category is archived: its posts can no longer be edited.")
+        raise Forbidden(_("This category is archived: its posts can no longer be edited."))
 
 
 def edit_own_post(post: Post, editor: User, body: str) -> Post:
     """Change a post's text and render it again; the caller commits."""
     if post.deleted:
-        raise NotFound("This post was deleted.")
+        raise NotFound(_("This post was deleted."))
     if post.author_id != editor.id:
-        raise Forbidden("You can edit only your own posts.")
+        raise Forbidden(_("You can edit only your own posts."))
     _check_can_edit(post, editor)
     body = check_body(body)
     if body != post.body:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
 from PIL import Image as Pillow
 from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import delete, func, select, update
@@ -55,19 +57,23 @@ def _decode(data: bytes) -> Pillow.Image:
     try:
         picture = Pillow.open(io.BytesIO(data), formats=list(FORMATS))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise refuse("This file is not a JPEG, PNG, WebP or GIF picture.") from None
+        raise refuse(_("This file is not a JPEG, PNG, WebP or GIF picture.")) from None
     except Pillow.DecompressionBombError:
-        raise refuse(f"This picture is too large: at most {limit:,} pixels.") from None
+        raise refuse(
+            _("This picture is too large: at most %(limit)s pixels.", limit=format_number(limit))
+        ) from None
     width, height = picture.size
     frames = getattr(picture, "n_frames", 1)
     if width * height > limit or width * height * min(frames, MAX_FRAMES) > limit * 4:
-        raise refuse(f"This picture is too large: at most {limit:,} pixels.")
+        raise refuse(
+            _("This picture is too large: at most %(limit)s pixels.", limit=format_number(limit))
+        )
     if frames > MAX_FRAMES:
-        raise refuse(f"This animation has too many frames: at most {MAX_FRAMES}.")
+        raise refuse(_("This animation has too many frames: at most %(limit)s.", limit=MAX_FRAMES))
     try:
         picture.load()
     except (OSError, ValueError, SyntaxError, Pillow.DecompressionBombError):
-        raise refuse("This picture is damaged or incomplete: it cannot be read.") from None
+        raise refuse(_("This picture is damaged or incomplete: it cannot be read.")) from None
     return picture
 
 
@@ -99,7 +105,7 @@ def encode(data: bytes) -> Encoded:
     """Decode `data`, turn it upright, and re-encode it (and a display copy if wide)."""
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         size = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
-        raise refuse(f"This file is too big: a picture is at most {size} MB.")
+        raise refuse(_("This file is too big: a picture is at most %(size)s MB.", size=size))
     picture = _decode(data)
     fmt = picture.format
     animated = getattr(picture, "n_frames", 1) > 1
@@ -122,12 +128,16 @@ def check_description(raw: str | None) -> str:
     description = description.replace("[", "(").replace("]", ")")
     if not description:
         raise ServiceError(
-            "Describe the picture in a few words, for people who cannot see it.",
+            _("Describe the picture in a few words, for people who cannot see it."),
             field="image_description",
         )
     if len(description) > DESCRIPTION_MAX:
         raise ServiceError(
-            f"A description is at most {DESCRIPTION_MAX} characters.", field="image_description"
+            _(
+                "A description is at most %(description_max)s characters.",
+                description_max=DESCRIPTION_MAX,
+            ),
+            field="image_description",
         )
     return description
 
@@ -135,7 +145,7 @@ def check_description(raw: str | None) -> str:
 def upload(owner: User, data: bytes, description: str) -> tuple[Image, str]:
     """Keep a member's picture, re-encoded; the Markdown that shows it. The caller commits."""
     if not (owner and owner.is_authenticated):
-        raise Forbidden("Only members can upload pictures.")
+        raise Forbidden(_("Only members can upload pictures."))
     description = check_description(description)
     encoded = encode(data)
     image = Image(
@@ -205,7 +215,7 @@ def for_serving(key: str, original: bool = False) -> tuple[bytes, str, str]:
     column = Image.original if original else func.coalesce(Image.display, Image.original)
     row = db.session.execute(select(column, Image.format).where(Image.id == key)).first()
     if row is None:
-        raise NotFound("There is no such picture.")
+        raise NotFound(_("There is no such picture."))
     content_type, ext = CONTENT_TYPES[row[1]]
     return bytes(row[0]), content_type, ext
 

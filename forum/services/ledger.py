@@ -8,9 +8,12 @@ finds columns that look personal but say nothing, and retentions with no rule be
 import re
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from flask import current_app
+from flask_babel import get_locale, gettext
 from sqlalchemy import MetaData, String
 
+from ..catalogs import N_
 from ..sealing import Sealed
 from . import retention
 
@@ -20,6 +23,9 @@ SUSPECT_SUBSTRINGS = ("email", "address", "user_agent", "useragent", "name", "bo
 SUSPECT_WORDS = ("ip",)
 # IPv6 text needs at most 45 characters: a String(45) is almost surely an address.
 IP_LENGTH = 45
+
+# The labels below are shown through gettext (N_ marks them for the catalogs); the
+# declarations' purposes and retentions, written in the models, are not translated yet.
 
 # Columns whose names look personal but are not, each with the reason. Adding one here is a
 # decision to make in review, like declaring a column.
@@ -38,65 +44,67 @@ ADDRESS_WORDS = ("email", "address")
 PENDING_RULES: dict[str, str] = {}
 
 TABLE_LABELS = {
-    "users": "Your account",
-    "login_tokens": "Sign-in links",
-    "topics": "Topics",
-    "posts": "Posts",
-    "support_requests": "Support requests",
-    "support_events": "Support request history",
-    "outbox": "Mail waiting to be sent",
-    "reports": "Reports you made",
-    "post_revisions": "Earlier versions of edited posts",
-    "post_deletions": "Posts you deleted (your own record)",
-    "images": "Pictures you uploaded",
-    "stat_seen": "Statistics, for the current day only",
-    "moderation_log": "The moderation log",
-    "topic_reads": "How far you read each topic",
-    "notices": "Moderation notices to you",
-    "disclosure_records": "Requests for your data from outside the staff",
+    "users": N_("Your account"),
+    "login_tokens": N_("Sign-in links"),
+    "topics": N_("Topics"),
+    "posts": N_("Posts"),
+    "support_requests": N_("Support requests"),
+    "support_events": N_("Support request history"),
+    "outbox": N_("Mail waiting to be sent"),
+    "reports": N_("Reports you made"),
+    "post_revisions": N_("Earlier versions of edited posts"),
+    "post_deletions": N_("Posts you deleted (your own record)"),
+    "images": N_("Pictures you uploaded"),
+    "stat_seen": N_("Statistics, for the current day only"),
+    "moderation_log": N_("The moderation log"),
+    "topic_reads": N_("How far you read each topic"),
+    "notices": N_("Moderation notices to you"),
+    "disclosure_records": N_("Requests for your data from outside the staff"),
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
 # the policy, the account page and the data page all name them from here.
 NETWORK_PLACES = {
-    "users": "registrations",
-    "login_tokens": "sign-in requests",
-    "posts": "posts",
-    "support_requests": "support requests",
+    "users": N_("registrations"),
+    "login_tokens": N_("sign-in requests"),
+    "posts": N_("posts"),
+    "support_requests": N_("support requests"),
 }
 # A setting's name in a declaration ("IP_RETENTION_DAYS (30 days by default)"): shown to
 # readers as this site's number of days.
 _SETTING = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_DAYS)\b(?: \(\d+(?: days)? by default\))?")
 
 COLUMN_LABELS = {
-    ("users", "username_key"): "Username, in lower case",
-    ("users", "signup_ip"): "Network address you registered from",
-    ("login_tokens", "new_email"): "New email address, until confirmed",
-    ("login_tokens", "ip"): "Network address a sign-in link was asked from",
-    ("posts", "body"): "Post text",
-    ("posts", "html"): "Post text, prepared for display",
-    ("topics", "title"): "Topic title",
-    ("support_requests", "ip"): "Network address a request came from",
-    ("support_events", "body"): "Replies and notes",
-    ("outbox", "to_address"): "Recipient address",
-    ("outbox", "to_index"): "Recipient address, as a keyed hash",
-    ("users", "email_index"): "Email address, as a keyed hash for lookups",
-    ("outbox", "text_body"): "Message text",
-    ("outbox", "html_body"): "Message text (HTML)",
-    ("outbox", "unsubscribe_url"): "Your unsubscribe link, in an announcement",
-    ("posts", "ip"): "Network address a post was written from",
-    ("posts", "network_tag"): "Network tag of a post (a keyed hash of its network)",
-    ("login_tokens", "network_tag"): "Network tag of a sign-in request",
-    ("support_requests", "network_tag"): "Network tag of a support request",
-    ("users", "suspension_reason"): "Why you are suspended, while you are",
-    ("reports", "reason"): "Why you reported a post",
-    ("post_revisions", "body"): "Earlier text of an edited post",
-    ("post_deletions", "member_id"): "Who deleted the post: you",
-    ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
-    ("notices", "text"): "What a moderation notice told you",
-    ("moderation_log", "message"): "A message staff wrote to you",
-    ("disclosure_records", "basis"): "The authority or reason given for a request",
-    ("disclosure_records", "handed_over"): "What was handed over from your data",
+    ("users", "username_key"): N_("Username, in lower case"),
+    ("users", "signup_ip"): N_("Network address you registered from"),
+    ("login_tokens", "new_email"): N_("New email address, until confirmed"),
+    ("login_tokens", "ip"): N_("Network address a sign-in link was asked from"),
+    ("posts", "body"): N_("Post text"),
+    ("posts", "html"): N_("Post text, prepared for display"),
+    ("topics", "title"): N_("Topic title"),
+    ("support_requests", "ip"): N_("Network address a request came from"),
+    ("support_events", "body"): N_("Replies and notes"),
+    ("outbox", "to_address"): N_("Recipient address"),
+    ("outbox", "to_index"): N_("Recipient address, as a keyed hash"),
+    ("users", "email_index"): N_("Email address, as a keyed hash for lookups"),
+    ("outbox", "text_body"): N_("Message text"),
+    ("outbox", "html_body"): N_("Message text (HTML)"),
+    ("outbox", "unsubscribe_url"): N_("Your unsubscribe link, in an announcement"),
+    ("posts", "ip"): N_("Network address a post was written from"),
+    ("posts", "network_tag"): N_("Network tag of a post (a keyed hash of its network)"),
+    ("login_tokens", "network_tag"): N_("Network tag of a sign-in request"),
+    ("support_requests", "network_tag"): N_("Network tag of a support request"),
+    ("users", "suspension_reason"): N_("Why you are suspended, while you are"),
+    ("users", "locale"): N_("The language you chose"),
+    ("users", "timezone"): N_("The time zone you chose"),
+    ("reports", "reason"): N_("Why you reported a post"),
+    ("post_revisions", "body"): N_("Earlier text of an edited post"),
+    ("post_deletions", "member_id"): N_("Who deleted the post: you"),
+    ("stat_seen", "visitor"): N_("A daily visitor hash (not your address)"),
+    ("notices", "text"): N_("What a moderation notice told you"),
+    ("moderation_log", "message"): N_("A message staff wrote to you"),
+    ("disclosure_records", "basis"): N_("The authority or reason given for a request"),
+    ("disclosure_records", "handed_over"): N_("What was handed over from your data"),
 }
 
 
@@ -147,9 +155,9 @@ def network_places(metadata: MetaData) -> str:
         for table in metadata.tables.values()
         if any(_is_address(column) for column in table.columns)
     }
-    places = [place for name, place in NETWORK_PLACES.items() if name in keeping]
+    places = [gettext(place) for name, place in NETWORK_PLACES.items() if name in keeping]
     places += sorted(keeping - NETWORK_PLACES.keys())
-    return ", ".join(places[:-1]) + " and " + places[-1] if len(places) > 1 else "".join(places)
+    return format_list(places, locale=get_locale() or "en") if places else ""
 
 
 def unnamed(metadata: MetaData) -> list[str]:

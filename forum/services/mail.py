@@ -8,6 +8,7 @@ send-queued`.
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
@@ -34,6 +35,7 @@ def queue(
     template: str,
     expires_at: datetime | None = None,
     unsubscribe_url: str | None = None,
+    locale: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Render mail/<template>.txt and .html into an outbox row; the caller commits.
@@ -42,19 +44,26 @@ def queue(
     views.send_mail_after_response(). Past `expires_at` (naive UTC) the message is dropped unsent.
     With `unsubscribe_url`, the message carries List-Unsubscribe headers (RFC 8058) and
     the templates get it as `unsubscribe_url`.
+    `locale`: the recipient's language (a member's choice); None writes in the language of
+    the request that causes the mail, if any, else English. `subject` may be a lazy string,
+    translated here in that language.
     """
+    with force_locale(locale or _request_locale()):
+        subject = str(subject)
+        text_body = render_template(
+            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        )
+        html_body = render_template(
+            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        )
     if any(c in to + subject + (unsubscribe_url or "") for c in "\r\n"):
         raise ValueError("a mail address or subject cannot hold a line break")
     now = utcnow()
     message = OutboxMessage(
         to_address=to,
         subject=subject,
-        text_body=render_template(
-            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        ),
-        html_body=render_template(
-            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        ),
+        text_body=text_body,
+        html_body=html_body,
         created_at=now,
         next_attempt_at=now,
         # Nothing waits forever: a message the server keeps refusing is dropped in the end.
@@ -64,6 +73,11 @@ def queue(
     )
     db.session.add(message)
     return message
+
+
+def _request_locale() -> str:
+    # A visitor's mail (a sign-in link, a support receipt) follows the page they sent it from.
+    return str(get_locale() or "en")
 
 
 def send_queued(limit: int = 50) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -31,7 +32,9 @@ def normalize_username(username: str) -> str:
     """Check a username against the allowed character set; return it stripped."""
     username = (username or "").strip()
     if not USERNAME_RE.fullmatch(username) or ".." in username:
-        raise ServiceError(f"A username is {USERNAME_RULE}.", field="username")
+        raise ServiceError(
+            _("A username is %(username_rule)s.", username_rule=USERNAME_RULE), field="username"
+        )
     return username
 
 
@@ -40,7 +43,7 @@ def check_not_reserved(username: str) -> None:
     admin may still give such a name with `flask create-user`)."""
     if re.sub(r"[^a-z]", "", username.lower()) in RESERVED_USERNAMES:
         raise ServiceError(
-            "That name is reserved for the forum and its staff: choose another.",
+            _("That name is reserved for the forum and its staff: choose another."),
             field="username",
         )
 
@@ -50,7 +53,9 @@ def normalize_email(email: str) -> str:
     try:
         result = validate_email((email or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ServiceError(f"That email address is not valid: {exc}", field="email") from None
+        raise ServiceError(
+            _("That email address is not valid: %(exc)s", exc=exc), field="email"
+        ) from None
     return result.normalized.lower()
 
 
@@ -59,11 +64,11 @@ def create_user(username: str, email: str, role: str = "member") -> User:
     username = normalize_username(username)
     email = normalize_email(email)
     if role not in ROLES:
-        raise ServiceError(f"Role must be one of {', '.join(ROLES)}.", field="role")
+        raise ServiceError(_("Role must be one of %(join)s.", join=", ".join(ROLES)), field="role")
     if find_by_username(username) is not None:
-        raise ServiceError("That username is taken.", field="username")
+        raise ServiceError(_("That username is taken."), field="username")
     if db.session.scalar(select(User.id).where(User.has_email(email))) is not None:
-        raise ServiceError("That email address is taken.", field="email")
+        raise ServiceError(_("That email address is taken."), field="email")
     user = User(username=username, username_key=username.lower(), email=email, role=role)
     db.session.add(user)
     db.session.flush()
@@ -90,7 +95,7 @@ class ProfileEntry:
 def _member(username: str) -> User:
     user = find_by_username(username)
     if user is None:
-        raise NotFound("No member has that name.")
+        raise NotFound(_("No member has that name."))
     return user
 
 

@@ -4,6 +4,7 @@ the log (who, what, when, why); the caller commits.
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -49,9 +50,12 @@ def check_reason(raw: str | None, required: bool = True) -> str:
     """A cleaned reason for the log; refused when missing (if `required`) or too long."""
     reason = clean_line(raw or "")
     if required and not reason:
-        raise ServiceError("Give a reason: it goes into the moderation log.", field="reason")
+        raise ServiceError(_("Give a reason: it goes into the moderation log."), field="reason")
     if len(reason) > REASON_MAX:
-        raise ServiceError(f"A reason is at most {REASON_MAX} characters.", field="reason")
+        raise ServiceError(
+            _("A reason is at most %(reason_max)s characters.", reason_max=REASON_MAX),
+            field="reason",
+        )
     return reason
 
 
@@ -112,12 +116,14 @@ def resolve_report(report: Report, staff: User, resolution: str, reason: str) ->
     """Hide the post, dismiss the report, or approve a held post (one log record)."""
     require_staff(staff)
     if report.resolved_at is not None:
-        raise ServiceError("This report was already dealt with.")
+        raise ServiceError(_("This report was already dealt with."))
     if resolution not in RESOLUTIONS:
-        raise ServiceError("Choose what to do with the report.", field="resolution")
+        raise ServiceError(_("Choose what to do with the report."), field="resolution")
     post = post_for_moderation(report.post_id)
     if resolution == "approve" and report.kind != "review":
-        raise ServiceError("Only a held post is approved: hide it or leave it.", field="resolution")
+        raise ServiceError(
+            _("Only a held post is approved: hide it or leave it."), field="resolution"
+        )
     if resolution == "hide" and post.hidden:
         # A held post rejected (or a post hidden meanwhile): it stays hidden, the queue closes.
         reason = check_reason(reason)
@@ -144,7 +150,7 @@ def post_for_moderation(post_id: int) -> Post:
         .options(joinedload(Post.topic).joinedload(Topic.category), joinedload(Post.author))
     )
     if post is None:
-        raise NotFound("There is no such post.")
+        raise NotFound(_("There is no such post."))
     return post
 
 
@@ -156,7 +162,7 @@ def topic_for_moderation(topic_id: int) -> Topic:
         .options(joinedload(Topic.category), joinedload(Topic.author))
     )
     if topic is None:
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     return topic
 
 
@@ -204,11 +210,11 @@ def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> N
     """A moderator changes a post; the text before is kept as a revision."""
     require_staff(staff)
     if post.deleted:
-        raise ServiceError("This post was deleted: there is nothing to edit.")
+        raise ServiceError(_("This post was deleted: there is nothing to edit."))
     reason = check_reason(reason)
     body = check_body(body)
     if body == post.body:
-        raise ServiceError("The text is unchanged.", field="body")
+        raise ServiceError(_("The text is unchanged."), field="body")
     keep_revision(post, staff, reason)
     post.body = body
     post.html = markdown.render_post(body)
@@ -231,11 +237,13 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     """Hide, show, lock, unlock, pin or unpin a topic."""
     require_staff(staff)
     if change not in _TOPIC_FLAGS:
-        raise NotFound("There is no such action.")
+        raise NotFound(_("There is no such action."))
     reason = check_reason(reason)
     column, value = _TOPIC_FLAGS[change]
     if getattr(topic, column) == value:
-        raise ServiceError(f"The topic is already {column if value else 'not ' + column}.")
+        raise ServiceError(
+            _("The topic is already %(column)s.", column=column if value else "not " + column)
+        )
     setattr(topic, column, value)
     db.session.flush()
     touch_topic(topic.id)
@@ -260,9 +268,9 @@ def move_topic(topic: Topic, staff: User, category_id, reason: str) -> None:
     except (TypeError, ValueError):
         target = None
     if target is None:
-        raise ServiceError("Choose a category to move the topic to.", field="category")
+        raise ServiceError(_("Choose a category to move the topic to."), field="category")
     if target.id == topic.category_id:
-        raise ServiceError("The topic is already in that category.", field="category")
+        raise ServiceError(_("The topic is already in that category."), field="category")
     old = topic.category_id
     topic.category_id = target.id
     db.session.flush()

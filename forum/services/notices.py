@@ -9,6 +9,7 @@ a view then calls views.actions.send_mail_after_response().
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
@@ -17,15 +18,15 @@ from ..models import NOTICE_KINDS, Notice, Post, Report, Topic, User, utcnow
 from . import mail
 
 SUBJECTS = {
-    "post_hidden": "A post of yours was hidden",
-    "topic_hidden": "A topic of yours was hidden",
-    "topic_locked": "A topic of yours was locked",
-    "topic_moved": "A topic of yours was moved",
-    "suspended": "You are suspended",
-    "unsuspended": "Your suspension was lifted",
-    "report_handled": "Your report was handled",
-    "staff_message": "A message from the staff",
-    "disclosure": "A request for your personal data",
+    "post_hidden": _l("A post of yours was hidden"),
+    "topic_hidden": _l("A topic of yours was hidden"),
+    "topic_locked": _l("A topic of yours was locked"),
+    "topic_moved": _l("A topic of yours was moved"),
+    "suspended": _l("You are suspended"),
+    "unsuspended": _l("Your suspension was lifted"),
+    "report_handled": _l("Your report was handled"),
+    "staff_message": _l("A message from the staff"),
+    "disclosure": _l("A request for your personal data"),
 }
 LIST_LIMIT = 50
 
@@ -51,8 +52,9 @@ def tell(member: User | None, actor: User | None, kind: str, text: str, link: st
     if member.notice_mail and member.confirmed_at is not None and kind != "staff_message":
         mail.queue(
             member.email,
-            f"{current_app.config['SITE_NAME']}: {SUBJECTS[kind]}",
+            _l("%(site)s: %(what)s", site=current_app.config["SITE_NAME"], what=SUBJECTS[kind]),
             "notice",
+            locale=member.locale,
             text=text,
             link=site_url("accounts.account") if not link else _absolute(link),
             account_url=site_url("accounts.account"),

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from ..extensions import db
 from . import NotFound
 from .text import whole_number
@@ -34,7 +36,7 @@ def page_number(raw: str | None, pages: int) -> int:
     """The page asked for, out of `pages` (NotFound past the last)."""
     number = parse_page(raw, last=pages)
     if number > pages:
-        raise NotFound("There is no such page.")
+        raise NotFound(_("There is no such page."))
     return number
 
 
@@ -46,7 +48,7 @@ def parse_page(raw: str | None, last: int | None = None) -> int:
         return last
     number = whole_number(raw)
     if number is None or number < 1:
-        raise NotFound("There is no such page.")
+        raise NotFound(_("There is no such page."))
     return number
 
 

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +40,9 @@ class CurrentPolicy:
 def _first_version_source() -> str:
     """The bundled first version, with this site's settings filled in."""
     config = current_app.config
+    # The policy's text is English whatever the reader's language (see README, Languages).
+    with force_locale("en"):
+        places = ledger.network_places(db.metadata)
     return string.Template(FIRST_VERSION.read_text(encoding="utf-8")).substitute(
         signin_minutes=config["SIGNIN_LINK_MINUTES"],
         unconfirmed_days=config["UNCONFIRMED_ACCOUNT_DAYS"],
@@ -45,7 +50,7 @@ def _first_version_source() -> str:
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
         support_days=config["SUPPORT_RETENTION_DAYS"],
         notice_days=config["NOTICE_RETENTION_DAYS"],
-        network_places=ledger.network_places(db.metadata),
+        network_places=places,
         stats_min_count=config["STATS_MIN_COUNT"],
     )
 
@@ -88,7 +93,7 @@ def get_version(number: int) -> PolicyVersion:
     if policy is None and number == 1 and not history_stored():
         return first_version()
     if policy is None:
-        raise NotFound("There is no such version of the privacy policy.")
+        raise NotFound(_("There is no such version of the privacy policy."))
     return policy
 
 
@@ -138,10 +143,10 @@ def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
     require_admin(admin)
     summary, body = summary.strip(), body.strip() + "\n"
     if not summary:
-        raise ServiceError("Say in one line what changed.", field="summary")
+        raise ServiceError(_("Say in one line what changed."), field="summary")
     current = current_version()
     if body == current.body:
-        raise ServiceError("This text is the same as the current version.", field="body")
+        raise ServiceError(_("This text is the same as the current version."), field="body")
     ensure_first_version()
     policy = PolicyVersion(
         version=current.version + 1,
@@ -154,7 +159,9 @@ def publish_version(admin: User, summary: str, body: str) -> PolicyVersion:
     try:
         db.session.flush()
     except IntegrityError:
-        raise ServiceError("Someone published a version meanwhile; reload and try again.") from None
+        raise ServiceError(
+            _("Someone published a version meanwhile; reload and try again.")
+        ) from None
     forget_current()
     return policy
 

@@ -1,6 +1,8 @@
 """Reports: members tell the moderators about a post, and a new member's first post is held
 for review. The moderators decide on them in the queue (services/moderation.py)."""
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -15,14 +17,17 @@ REPORT_MIN, REPORT_MAX = 5, 1000
 def report_post(post: Post, reporter: User, reason: str) -> Report:
     """A member tells the moderators about a post."""
     if reporter.suspended():
-        raise Forbidden("You are suspended: you cannot report posts until it ends.")
+        raise Forbidden(_("You are suspended: you cannot report posts until it ends."))
     if post.author_id == reporter.id:
-        raise ServiceError("This is your own post: edit it instead.")
+        raise ServiceError(_("This is your own post: edit it instead."))
     reason = clean_body(reason or "").strip()
     if len(reason) < REPORT_MIN:
-        raise ServiceError("Say what is wrong with the post (a few words).", field="reason")
+        raise ServiceError(_("Say what is wrong with the post (a few words)."), field="reason")
     if len(reason) > REPORT_MAX:
-        raise ServiceError(f"A report is at most {REPORT_MAX:,} characters.", field="reason")
+        raise ServiceError(
+            _("A report is at most %(limit)s characters.", limit=format_number(REPORT_MAX)),
+            field="reason",
+        )
     already = db.session.scalar(
         select(Report.id).where(
             Report.post_id == post.id,
@@ -31,7 +36,7 @@ def report_post(post: Post, reporter: User, reason: str) -> Report:
         )
     )
     if already is not None:
-        raise ServiceError("You have already reported this post; the moderators will look.")
+        raise ServiceError(_("You have already reported this post; the moderators will look."))
     report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, created_at=utcnow())
     db.session.add(report)
     db.session.flush()
@@ -60,7 +65,7 @@ def get_report(report_id: int) -> Report:
         select(Report).where(Report.id == report_id).options(joinedload(Report.post))
     )
     if report is None:
-        raise NotFound("There is no such report.")
+        raise NotFound(_("There is no such report."))
     return report
 
 

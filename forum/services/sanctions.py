@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +36,7 @@ def member_for_staff(username: str) -> User:
     """Any member by username, whatever its case, for the staff's pages (NotFound if none)."""
     user = db.session.scalar(select(User).where(User.username_key == (username or "").lower()))
     if user is None:
-        raise NotFound("There is no such member.")
+        raise NotFound(_("There is no such member."))
     return user
 
 
@@ -41,14 +44,20 @@ def suspend(member: User, staff: User, days, reason: str, now: datetime | None =
     """Stop a member writing for a number of days; they are told until when and why."""
     require_staff(staff)
     if member.is_staff:
-        raise Forbidden("Staff cannot be suspended: an admin can change their role first.")
+        raise Forbidden(_("Staff cannot be suspended: an admin can change their role first."))
     reason = check_reason(reason)
     try:
         days = int(days)
     except (TypeError, ValueError):
-        raise ServiceError("Give a number of days.", field="days") from None
+        raise ServiceError(_("Give a number of days."), field="days") from None
     if not 1 <= days <= SUSPEND_MAX_DAYS:
-        raise ServiceError(f"A suspension lasts 1 to {SUSPEND_MAX_DAYS} days.", field="days")
+        raise ServiceError(
+            _(
+                "A suspension lasts 1 to %(suspend_max_days)s days.",
+                suspend_max_days=SUSPEND_MAX_DAYS,
+            ),
+            field="days",
+        )
     member.suspended_until = (now or utcnow()) + timedelta(days=days)
     member.suspension_reason = reason
     notices.suspended(member, staff)
@@ -66,7 +75,7 @@ def unsuspend(member: User, staff: User, reason: str) -> None:
     require_staff(staff)
     reason = check_reason(reason)
     if not member.suspended():
-        raise ServiceError("This member is not suspended.")
+        raise ServiceError(_("This member is not suspended."))
     member.suspended_until = None
     member.suspension_reason = None
     notices.unsuspended(member, staff)
@@ -79,17 +88,21 @@ def message_member(member: User, staff: User, text: str) -> None:
     require_staff(staff)
     text = clean_body(text or "")
     if not text.strip():
-        raise ServiceError("Write the message.", field="body")
+        raise ServiceError(_("Write the message."), field="body")
     if len(text) > MESSAGE_MAX:
-        raise ServiceError(f"A message is at most {MESSAGE_MAX:,} characters.", field="body")
+        raise ServiceError(
+            _("A message is at most %(limit)s characters.", limit=format_number(MESSAGE_MAX)),
+            field="body",
+        )
     if member.id == staff.id:
-        raise ServiceError("You cannot write to yourself.")
+        raise ServiceError(_("You cannot write to yourself."))
     if member.confirmed_at is None:
-        raise ServiceError("This account was never confirmed: its address may not be theirs.")
+        raise ServiceError(_("This account was never confirmed: its address may not be theirs."))
     mail.queue(
         member.email,
-        f"{current_app.config['SITE_NAME']}: a message from the staff",
+        _l("%(site)s: a message from the staff", site=current_app.config["SITE_NAME"]),
         "staff_message",
+        locale=member.locale,
         username=member.username,
         text=text,
         support_url=site_url("support.ask"),
@@ -103,13 +116,16 @@ def set_role(member: User, admin: User, role: str, reason: str) -> None:
     require_admin(admin)
     reason = check_reason(reason)
     if role not in ROLES:
-        raise ServiceError("Choose a role.", field="role")
+        raise ServiceError(_("Choose a role."), field="role")
     if member.id == admin.id:
-        raise Forbidden("You cannot change your own role: ask another admin.")
+        raise Forbidden(_("You cannot change your own role: ask another admin."))
     if member.role == role:
-        raise ServiceError(f"{member.username} is already {role}.", field="role")
+        raise ServiceError(
+            _("%(username)s is already %(role)s.", username=member.username, role=role),
+            field="role",
+        )
     if member.confirmed_at is None:
-        raise ServiceError("This account was never confirmed.", field="role")
+        raise ServiceError(_("This account was never confirmed."), field="role")
     old, member.role = member.role, role
     if role != "member":
         member.suspended_until = member.suspension_reason = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -116,14 +117,14 @@ def resolve_filters(
     if category_slug:
         category_id = db.session.scalar(select(Category.id).where(Category.slug == category_slug))
         if category_id is None:
-            raise ServiceError("There is no such category.", field="category")
+            raise ServiceError(_("There is no such category."), field="category")
     if author:
         user = find_by_username(author.strip())
         if user is None:
-            raise ServiceError("No member has that name.", field="author")
+            raise ServiceError(_("No member has that name."), field="author")
         author_id = user.id
     if since and until and since > until:
-        raise ServiceError("The first date comes after the last one.", field="since")
+        raise ServiceError(_("The first date comes after the last one."), field="since")
     return Filters(
         category_id=category_id,
         author_id=author_id,
@@ -153,7 +154,7 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     per_page, max_pages = config["SEARCH_PER_PAGE"], config["SEARCH_MAX_PAGES"]
     number = parse_page(raw_page)
     if number > max_pages:
-        raise NotFound("There is no such page.")
+        raise NotFound(_("There is no such page."))
     if not query.searchable:
         return Results([], 1, 1, 0, per_page * max_pages)
     engine = engine_for(db.session)
@@ -168,7 +169,7 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     limit = per_page * max_pages
     count = max(1, min(max_pages, math.ceil(total / per_page)))
     if not ranked and number > 1:
-        raise NotFound("There is no such page.")
+        raise NotFound(_("There is no such page."))
     hits = engine.details(query, ranked)
     for hit in hits:
         hit.title_html = highlight(hit.title_html)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, union_all
 
+from ..catalogs import N_
 from ..extensions import db
 from ..models import Category, Post, StatDaily, StatHourly, Topic, User
 from .text import whole_number
@@ -31,13 +32,14 @@ SECTIONS = {
     "members": None,
 }
 TOP = 10
+# Translated where shown (templates/stats/report.html); the JSON API keeps them in English.
 PAGE_NAMES = {
-    "forum.index": "Forum index",
-    "forum.category": "Category pages",
-    "forum.topic": "Topic pages",
-    "members.profile": "Member profiles",
-    "privacy.policy": "Privacy policy",
-    "stats.report": "Statistics",
+    "forum.index": N_("Forum index"),
+    "forum.category": N_("Category pages"),
+    "forum.topic": N_("Topic pages"),
+    "members.profile": N_("Member profiles"),
+    "privacy.policy": N_("Privacy policy"),
+    "stats.report": N_("Statistics"),
 }
 
 

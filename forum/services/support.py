@@ -8,6 +8,9 @@ the response.
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..extensions import db
@@ -40,18 +43,21 @@ def checked_text(value: str, field: str, limit: int, name: str, line: bool = Fal
     """`value` cleaned (one line if `line`), refused on `field` when empty or over `limit`."""
     text = clean_line(value or "") if line else clean_body(value or "").strip()
     if not text:
-        raise ServiceError(f"{name} cannot be empty.", field=field)
+        raise ServiceError(_("%(name)s cannot be empty.", name=name), field=field)
     if len(text) > limit:
-        raise ServiceError(f"{name} is at most {limit:,} characters.", field=field)
+        raise ServiceError(
+            _("%(name)s is at most %(limit)s characters.", name=name, limit=format_number(limit)),
+            field=field,
+        )
     return text
 
 
 def submit_request(form: Submission) -> SupportRequest:
     """Store a request and queue its confirmation mail when there is an address to send to."""
     if form.kind not in KINDS:
-        raise ServiceError("Choose what kind of request this is.", field="kind")
-    subject = checked_text(form.subject, "subject", SUBJECT_MAX, "The subject", line=True)
-    message = checked_text(form.message, "message", MESSAGE_MAX, "The message")
+        raise ServiceError(_("Choose what kind of request this is."), field="kind")
+    subject = checked_text(form.subject, "subject", SUBJECT_MAX, _("The subject"), line=True)
+    message = checked_text(form.message, "message", MESSAGE_MAX, _("The message"))
     email = None
     if form.user is None and (form.email or "").strip():
         email = normalize_email(form.email)
@@ -72,8 +78,9 @@ def submit_request(form: Submission) -> SupportRequest:
         site = current_app.config["SITE_NAME"]
         mail_service.queue(
             address,
-            f"[{request.reference}] We received your request on {site}",
+            _l("[%(ref)s] We received your request on %(site)s", ref=request.reference, site=site),
             "support_received",
+            locale=form.user.locale if form.user else None,
             request=request,
         )
     return request
@@ -116,5 +123,5 @@ def get_answer(answer_id: int) -> SupportAnswer:
     """A published answer, or NotFound (withdrawn answers are gone from public view)."""
     answer = db.session.get(SupportAnswer, answer_id)
     if answer is None or not answer.published:
-        raise NotFound("There is no such answer, or it was withdrawn.")
+        raise NotFound(_("There is no such answer, or it was withdrawn."))
     return answer

@@ -8,6 +8,7 @@ the response. Whether a request may be published is decided here, whoever asks.
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -82,7 +83,7 @@ def inbox_page(
     pages = max(1, -(-total // per_page))
     number = parse_page(raw_page, last=pages)
     if number > pages:
-        raise NotFound("There is no such page.")
+        raise NotFound(_("There is no such page."))
     order = SupportRequest.created_at.desc() if newest else SupportRequest.created_at
     items = db.session.scalars(
         query.order_by(order, SupportRequest.id.desc() if newest else SupportRequest.id)
@@ -124,7 +125,7 @@ def get_request(request_id: int) -> SupportRequest:
         )
     )
     if request is None:
-        raise NotFound("There is no such request.")
+        raise NotFound(_("There is no such request."))
     return request
 
 
@@ -145,15 +146,16 @@ def _record(request: SupportRequest, staff: User, action: str, body: str = "") -
 def reply(request: SupportRequest, staff: User, body: str) -> None:
     """Mail a reply to the sender and keep it in the history; the caller commits."""
     check_can_handle(request, staff)
-    text = checked_text(body, "body", REPLY_MAX, "The reply")
+    text = checked_text(body, "body", REPLY_MAX, _("The reply"))
     address = reply_address(request)
     if not address:
-        raise ServiceError("The sender left no address: there is no one to reply to.")
+        raise ServiceError(_("The sender left no address: there is no one to reply to."))
     site = current_app.config["SITE_NAME"]
     mail_service.queue(
         address,
         f"[{request.reference}] Re: {request.subject}",
         "support_reply",
+        locale=request.user.locale if request.user else None,
         request=request,
         body=text,
         site=site,
@@ -166,16 +168,16 @@ def reply(request: SupportRequest, staff: User, body: str) -> None:
 def add_note(request: SupportRequest, staff: User, body: str) -> None:
     """Add an internal note, seen by staff only; the caller commits."""
     check_can_handle(request, staff)
-    _record(request, staff, "note", checked_text(body, "body", REPLY_MAX, "The note"))
+    _record(request, staff, "note", checked_text(body, "body", REPLY_MAX, _("The note")))
 
 
 def set_state(request: SupportRequest, staff: User, state: str) -> None:
     """Move a request to new, answered or closed; the caller commits."""
     check_can_handle(request, staff)
     if state not in MANUAL_STATES:
-        raise ServiceError("A request becomes published only by publishing it.", field="state")
+        raise ServiceError(_("A request becomes published only by publishing it."), field="state")
     if request.answer is not None and request.answer.published:
-        raise ServiceError("Withdraw the published answer first.", field="state")
+        raise ServiceError(_("Withdraw the published answer first."), field="state")
     if state != request.state:
         _record(request, staff, "state", f"{request.state} → {state}")
         request.state = state
@@ -184,9 +186,9 @@ def set_state(request: SupportRequest, staff: User, state: str) -> None:
 def check_publishable(request: SupportRequest) -> None:
     """Raise Forbidden when the request may never be published, whoever asks."""
     if request.no_publish:
-        raise Forbidden("The sender asked us not to publish this request.")
+        raise Forbidden(_("The sender asked us not to publish this request."))
     if request.kind == "privacy":
-        raise Forbidden("Privacy requests are never published.")
+        raise Forbidden(_("Privacy requests are never published."))
 
 
 def draft_from(request: SupportRequest) -> AnswerDraft:
@@ -199,9 +201,9 @@ def draft_from(request: SupportRequest) -> AnswerDraft:
 
 def _checked(draft: AnswerDraft) -> AnswerDraft:
     return AnswerDraft(
-        title=checked_text(draft.title, "title", SUBJECT_MAX, "The title", line=True),
-        question=checked_text(draft.question, "question", MESSAGE_MAX, "The question"),
-        answer=checked_text(draft.answer, "answer", MESSAGE_MAX, "The answer"),
+        title=checked_text(draft.title, "title", SUBJECT_MAX, _("The title"), line=True),
+        question=checked_text(draft.question, "question", MESSAGE_MAX, _("The question")),
+        answer=checked_text(draft.answer, "answer", MESSAGE_MAX, _("The answer")),
     )
 
 
@@ -244,7 +246,7 @@ def withdraw(request: SupportRequest, staff: User) -> None:
     check_can_handle(request, staff)
     answer = request.answer
     if answer is None or not answer.published:
-        raise ServiceError("This request has no published answer.")
+        raise ServiceError(_("This request has no published answer."))
     answer.published = False
     answer.updated_at = utcnow()
     request.state = "answered"

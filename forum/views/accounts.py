@@ -13,8 +13,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import i18n
 from ..after_response import after_response
 from ..extensions import db, limiter
 from ..forms import add_service_error
@@ -22,6 +24,7 @@ from ..forms.accounts import (
     AnnouncementsForm,
     DeleteAccountForm,
     EmailChangeForm,
+    LanguageForm,
     RegisterForm,
     SigninForm,
     SignoutForm,
@@ -135,7 +138,7 @@ def follow_link(token):
         if request.method == "POST" and form.validate_on_submit():
             user, purpose = accounts.use_token(token)
         elif request.method == "POST":
-            raise accounts.TokenError("Please press the button again.")
+            raise accounts.TokenError(_("Please press the button again."))
         else:
             response, status = _render_visitor_form("accounts/use_link.html", form, link=link)
             return _no_store(current_app.make_response((response, status)))
@@ -183,7 +186,7 @@ def _sign_in(user) -> None:
 def signed_in():
     """Where a sign-in lands: welcome the member, or explain the one cookie it needs."""
     if current_user.is_authenticated:
-        flash(f"Signed in as {current_user.username}.")
+        flash(_("Signed in as %(username)s.", username=current_user.username))
         return redirect(url_for("forum.index"))
     return render_template("accounts/needs_cookie.html")
 
@@ -208,7 +211,7 @@ def signout_everywhere():
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are signed out everywhere.")
+        flash(_("You are signed out everywhere."))
     return redirect(url_for("forum.index"), code=303)
 
 
@@ -221,7 +224,20 @@ def account():
     )
 
 
-def _account_page(email_form, announcements_form, status: int = 200):
+def _language_form(**kwargs) -> LanguageForm:
+    form = LanguageForm(**kwargs)
+    form.language.choices = i18n.language_choices()
+    form.timezone.choices = i18n.zone_choices()
+    return form
+
+
+def _account_page(email_form, announcements_form, status: int = 200, language_form=None):
+    if language_form is None:
+        language_form = _language_form(
+            formdata=None,
+            language=current_user.locale or "",
+            timezone=current_user.timezone or "UTC",
+        )
     return (
         render_template(
             "accounts/account.html",
@@ -232,6 +248,7 @@ def _account_page(email_form, announcements_form, status: int = 200):
             network_places=ledger.network_places(db.metadata),
             read_form=NoticesReadForm(),
             notice_mail_form=NoticeMailForm(notice_mail=current_user.notice_mail, formdata=None),
+            language_form=language_form,
         ),
         status,
     )
@@ -256,7 +273,7 @@ def change_email():
             )
             send_mail_after_response()
             flash(
-                "We sent a link to the new address. Your address changes when you follow it.",
+                _("We sent a link to the new address. Your address changes when you follow it."),
                 "email-sent",
             )
             return redirect(url_for("accounts.account"))
@@ -272,8 +289,32 @@ def change_announcements():
     if form.validate_on_submit():
         accounts.set_announcements(current_user, form.announcements.data)
         db.session.commit()
-        flash("Saved.")
+        flash(_("Saved."))
     return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/language")
+@member_required
+def change_language():
+    """Choose the language and time zone of the member's pages and mail."""
+    form = _language_form()
+    if form.validate_on_submit():
+        try:
+            accounts.set_language(
+                current_user,
+                form.language.data,
+                form.timezone.data,
+                i18n.languages(),
+                i18n.zone_names(),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.account"))
+    email = EmailChangeForm(formdata=None)
+    announcements = AnnouncementsForm(announcements=current_user.announcements, formdata=None)
+    return _account_page(email, announcements, 422, language_form=form)
 
 
 @bp.get("/account/email-confirmed")
@@ -312,7 +353,7 @@ def request_deletion():
     accounts.request_deletion(current_user, erase, client_ip())
     db.session.commit()
     send_mail_after_response()
-    flash("We sent a link to your address. Your account is deleted when you follow it.")
+    flash(_("We sent a link to your address. Your account is deleted when you follow it."))
     return redirect(url_for("accounts.your_data"), code=303)
 
 

@@ -1,6 +1,7 @@
 """Admin: categories, publishing the privacy policy, publishing announcements."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -41,7 +42,7 @@ def categories_page():
         lambda f: categories.create_category(
             current_user, f.name.data, f.description.data, f.topic_starters.data
         ),
-        "The category is created.",
+        _("The category is created."),
         url_for("admin.categories"),
         lambda f: _categories_page(new_form=f),
     )
@@ -61,7 +62,7 @@ def update_category(category_id):
             f.position.data or 0,
             topic_starters=f.topic_starters.data,
         ),
-        "The category is saved.",
+        _("The category is saved."),
         url_for("admin.categories"),
         lambda f: _categories_page(failed=category_id, failed_form=f),
     )
@@ -84,7 +85,7 @@ def archive_category(category_id, change):
         flash(exc.message)
     else:
         db.session.commit()
-        flash("The category is archived." if change == "archive" else "The category is open.")
+        flash(_("The category is archived.") if change == "archive" else _("The category is open."))
     return redirect(url_for("admin.categories"), code=303)
 
 
@@ -98,7 +99,7 @@ def privacy_policy():
         form, lambda f: privacy.publish_version(current_user, f.summary.data, f.body.data)
     )
     if done:
-        flash(f"Version {policy.version} of the privacy policy is published.")
+        flash(_("Version %(version)s of the privacy policy is published.", version=policy.version))
         return redirect(url_for("privacy.changes", number=policy.version), code=303)
     status = 422 if request.method == "POST" else 200
     page = render_template("staff/admin/privacy.html", form=form, current=privacy.current_version())
@@ -119,7 +120,7 @@ def announcements_page():
         if queued:
             send_mail_after_response()
         emailed = f" and is on its way to {queued} members by email" if queued else ""
-        flash(f"The announcement is published{emailed}.")
+        flash(_("The announcement is published%(emailed)s.", emailed=emailed))
         return redirect(url_for("announcements.show", announcement_id=announcement.id), code=303)
     status = 422 if request.method == "POST" else 200
     page = render_template(

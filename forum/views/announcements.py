@@ -1,6 +1,7 @@
 """Announcements: the public page, one announcement, the Atom feed, and unsubscribing."""
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from ..extensions import csrf, db
 from ..links import site_url
@@ -38,7 +39,7 @@ def feed():
         )
         for a in announcements_service.latest()
     ]
-    title = f"{current_app.config['SITE_NAME']}: announcements"
+    title = _("%(site)s: announcements", site=current_app.config["SITE_NAME"])
     return atom_response(title, site_url("announcements.index"), entries)
 
 

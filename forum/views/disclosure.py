@@ -1,6 +1,7 @@
 """Disclosure: the confidentiality agreement, reveals of personal data, and their audit log."""
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms.disclosure import AcceptAgreementForm, PublishAgreementForm, RevealForm
@@ -22,7 +23,7 @@ def agreement():
     return act(
         form,
         lambda f: disclosure.accept_agreement(current_user, f.version.data),
-        f"You accepted version {current.version} of the agreement.",
+        _("You accepted version %(version)s of the agreement.", version=current.version),
         url_for("disclosure.agreement"),
         lambda f: _agreement_page(disclosure.current_agreement(), form=f),
     )
@@ -48,7 +49,7 @@ def publish_agreement():
     return act(
         PublishAgreementForm(prefix="publish"),
         lambda f: disclosure.publish_agreement(current_user, f.body.data),
-        "The new version is published: staff must accept it again.",
+        _("The new version is published: staff must accept it again."),
         url_for("disclosure.agreement"),
         lambda f: _agreement_page(disclosure.current_agreement(), publish_form=f),
     )

@@ -4,36 +4,40 @@ import time
 from datetime import UTC, datetime
 
 from flask import current_app, g, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
+from ..catalogs import N_
 from ..extensions import db, limiter, login_manager
 from ..services import NotFound
 
 TITLES = {
-    400: "That request was not understood",
-    401: "Please sign in first",
-    403: "You may not do that",
-    404: "Page not found",
-    405: "That method is not allowed here",
-    413: "That was too large",
-    422: "That could not be processed",
-    429: "Too many requests",
-    500: "Something went wrong on our side",
-    503: "The forum is unavailable for a moment",
+    400: _l("That request was not understood"),
+    401: _l("Please sign in first"),
+    403: _l("You may not do that"),
+    404: _l("Page not found"),
+    405: _l("That method is not allowed here"),
+    413: _l("That was too large"),
+    422: _l("That could not be processed"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The forum is unavailable for a moment"),
 }
 
 # How long a browser (or a proxy) should wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
 
 # A connection lost during a commit cannot tell whether the commit happened: say so.
-UNREACHABLE = (
+UNREACHABLE = N_(
     "The forum cannot reach its database just now. Please try again in a minute; if you "
     "were sending something, check whether it arrived before sending it again."
 )
-READ_ONLY = (
+READ_ONLY = N_(
     "The forum is read-only for a moment (maintenance, or its disk is full). Most pages "
     "still read fine; nothing you sent was saved: please try again later."
 )
@@ -68,12 +72,20 @@ def _retry_message() -> str:
     """When a rate-limited visitor may try again, in words."""
     limit = limiter.current_limit
     if limit is None:
-        return "Please wait a little and try again."
+        return _("Please wait a little and try again.")
     wait = max(1, int(limit.reset_at - time.time()))
     at = datetime.fromtimestamp(limit.reset_at, UTC).strftime("%H:%M UTC")
     if wait < 90:
-        return f"Please try again in {wait} seconds."
-    return f"Please try again in {round(wait / 60)} minutes, at {at}."
+        return ngettext(
+            "Please try again in %(num)d second.", "Please try again in %(num)d seconds.", wait
+        )
+    minutes = round(wait / 60)
+    return ngettext(
+        "Please try again in %(num)d minute, at %(at)s.",
+        "Please try again in %(num)d minutes, at %(at)s.",
+        minutes,
+        at=at,
+    )
 
 
 def handle_database_error(exc: DBAPIError):
@@ -87,7 +99,7 @@ def handle_database_error(exc: DBAPIError):
     current_app.logger.warning("database unavailable (%s): %s", kind, exc.orig or exc)
     # The signed-in member cannot be loaded without the database: render as for a visitor.
     g._login_user = login_manager.anonymous_user()
-    message = READ_ONLY if kind == "read-only" else UNREACHABLE
+    message = _(READ_ONLY) if kind == "read-only" else _(UNREACHABLE)
     page = render_template("errors/error.html", code=503, title=TITLES[503], message=message)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from ..links import site_url
 from ..models import utcnow
@@ -73,7 +74,7 @@ def _topic_entries(rows) -> list[Entry]:
 def topics():
     """The newest topics of the whole forum."""
     return atom_response(
-        f"{current_app.config['SITE_NAME']}: new topics",
+        _("%(site)s: new topics", site=current_app.config["SITE_NAME"]),
         _external("forum.index"),
         _topic_entries(feeds.latest_topics()),
     )
@@ -128,7 +129,7 @@ def answers():
         for a in feeds.latest_answers()
     ]
     return atom_response(
-        f"{current_app.config['SITE_NAME']}: answers from the support desk",
+        _("%(site)s: answers from the support desk", site=current_app.config["SITE_NAME"]),
         _external("support.answers"),
         entries,
     )

@@ -1,9 +1,10 @@
 """The public forum: index, categories, topics, posts, and writing them."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audience, pagecache
+from .. import audience, i18n, pagecache
 from ..audience import render_marked
 from ..extensions import db, limiter
 from ..forms import add_service_error
@@ -85,7 +86,7 @@ def _page_for(key: tuple, render, **facts) -> str:
     pages = pagecache.cache()
     if pages is None:
         return audience.fill(render(), **facts)
-    key = (*key, audience.audience(current_user))
+    key = (*key, *i18n.variant(), audience.audience(current_user))
     page = pages.get(key)
     if page is None:
         page = render()
@@ -254,7 +255,7 @@ def edit_post(post_id):
             p = forum.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
-            flash("Your post was saved.")
+            flash(_("Your post was saved."))
             return redirect(url_for("forum.post", post_id=p.id))
     page = render_template("forum/edit_post.html", post=p, form=form, preview=preview)
     return page, _status(preview)
@@ -264,7 +265,7 @@ def edit_post(post_id):
 @writer_required
 def report(post_id):
     """Tell the moderators about a post, with a reason only they read."""
-    p, _ = forum.locate_post(post_id, current_user)
+    p, _page = forum.locate_post(post_id, current_user)
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -274,7 +275,7 @@ def report(post_id):
             add_service_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you: the moderators will look at this post.")
+            flash(_("Thank you: the moderators will look at this post."))
             return redirect(url_for("forum.post", post_id=p.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/report.html", post=p, form=form), status
@@ -290,7 +291,7 @@ def delete_post(post_id):
     form = DeletePostForm()
     done, whole_topic = run(form, lambda _: erasure.delete_post(p, current_user, "author"))
     if done:
-        flash("Your post was deleted." if not whole_topic else "Your topic was deleted.")
+        flash(_("Your post was deleted.") if not whole_topic else _("Your topic was deleted."))
         return redirect(
             category_url if whole_topic else url_for("forum.post", post_id=post_id), 303
         )

@@ -1,6 +1,7 @@
 """Moderation: the queue, a post's and a topic's moderation, and the moderation log."""
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -39,7 +40,7 @@ def resolve(report_id):
     return act(
         ResolveForm(),
         lambda f: moderation.resolve_report(report, current_user, f.resolution.data, f.reason.data),
-        "Done: the decision is in the moderation log.",
+        _("Done: the decision is in the moderation log."),
         url_for("moderation.queue"),
         page,
         mail=True,
@@ -76,7 +77,7 @@ def set_post_hidden(post_id, change):
     return act(
         ReasonForm(prefix="hide"),
         lambda f: moderation.set_post_hidden(p, current_user, change == "hide", f.reason.data),
-        "The post is hidden." if change == "hide" else "The post is shown again.",
+        _("The post is hidden.") if change == "hide" else _("The post is shown again."),
         url_for("moderation.post", post_id=p.id),
         lambda form: _post_page(moderation.post_for_moderation(post_id), hide_form=form),
         mail=True,
@@ -91,7 +92,7 @@ def edit_post(post_id):
     return act(
         ModeratorEditForm(prefix="edit"),
         lambda f: moderation.edit_post_as_moderator(p, current_user, f.body.data, f.reason.data),
-        "The post was edited; the earlier text is kept below.",
+        _("The post was edited; the earlier text is kept below."),
         url_for("moderation.post", post_id=p.id),
         lambda form: _post_page(moderation.post_for_moderation(post_id), edit_form=form),
     )
@@ -133,7 +134,7 @@ def _topic_page(topic, failed: tuple[str, object] | None = None, move_form=None)
     ]
     move_form = move_form or MoveForm(prefix="move")
     # The list starts on no category: a move is chosen, never defaulted to.
-    move_form.category.choices = [SelectChoice("", "Choose a category")] + [
+    move_form.category.choices = [SelectChoice("", _("Choose a category"))] + [
         SelectChoice(str(c.id), c.name)
         for c in categories.all_categories()
         if c.id != topic.category_id
@@ -158,7 +159,7 @@ def set_topic_flag(topic_id, change):
     return act(
         ReasonForm(prefix=change),
         lambda f: moderation.set_topic_flag(t, current_user, change, f.reason.data),
-        f"You {moderation.ACTIONS[change + '_topic']}.",
+        _("You %(action)s.", action=moderation.ACTIONS[change + "_topic"]),
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), (change, form)),
         mail=True,
@@ -173,7 +174,7 @@ def move_topic(topic_id):
     return act(
         MoveForm(prefix="move"),
         lambda f: moderation.move_topic(t, current_user, f.category.data, f.reason.data),
-        "The topic was moved.",
+        _("The topic was moved."),
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), move_form=form),
         mail=True,

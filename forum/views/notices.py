@@ -1,6 +1,7 @@
 """Notices: a member marks their moderation notices read, and chooses mail or not."""
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -29,5 +30,5 @@ def change_mail():
     if form.validate_on_submit():
         notices.set_notice_mail(current_user, form.notice_mail.data)
         db.session.commit()
-        flash("Saved.")
+        flash(_("Saved."))
     return redirect(url_for("accounts.account"), code=303)

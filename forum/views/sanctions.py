@@ -1,6 +1,7 @@
 """Sanctions: the staff's pages of members, suspensions and roles."""
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms.moderation import ReasonForm
@@ -52,7 +53,7 @@ def suspend(username):
     return act(
         SuspendForm(prefix="suspend"),
         lambda f: sanctions.suspend(m, current_user, f.days.data, f.reason.data),
-        f"{m.username} is suspended.",
+        _("%(username)s is suspended.", username=m.username),
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), suspend_form=form),
         mail=True,
@@ -67,7 +68,7 @@ def unsuspend(username):
     return act(
         ReasonForm(prefix="unsuspend"),
         lambda f: sanctions.unsuspend(m, current_user, f.reason.data),
-        f"{m.username} can write again.",
+        _("%(username)s can write again.", username=m.username),
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), unsuspend_form=form),
         mail=True,
@@ -82,7 +83,7 @@ def message(username):
     return act(
         MessageForm(prefix="message"),
         lambda f: sanctions.message_member(m, current_user, f.body.data),
-        f"Your message to {m.username} is on its way.",
+        _("Your message to %(username)s is on its way.", username=m.username),
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), message_form=form),
         mail=True,
@@ -97,7 +98,7 @@ def set_role(username):
     return act(
         RoleForm(prefix="role"),
         lambda f: sanctions.set_role(m, current_user, f.role.data, f.reason.data),
-        f"{m.username}'s role was changed.",
+        _("The role of %(username)s was changed.", username=m.username),
         url_for("sanctions.member", username=m.username),
         lambda form: _member_page(sanctions.member_for_staff(username), role_form=form),
     )

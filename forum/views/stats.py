@@ -1,6 +1,7 @@
 """Visitor statistics: the public trends page and its JSON API (counting is in hooks.py)."""
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
@@ -46,7 +47,13 @@ def report():
     """The public trends report: page views, browsers, languages, referrers, activity."""
     period = _period(request.args.get("period"))
     if period is None:
-        abort(400, f"The period must be one of {', '.join(map(str, reports.PERIODS))} days.")
+        abort(
+            400,
+            _(
+                "The period must be one of %(join)s days.",
+                join=", ".join(map(str, reports.PERIODS)),
+            ),
+        )
     data = reports.report(period, current_app.config["STATS_MIN_COUNT"])
     charts = {
         "views": chart(data["views"]["days"], "views"),

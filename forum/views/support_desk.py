@@ -2,6 +2,7 @@
 replies, notes, states, and publishing an answer on the public pages."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -96,7 +97,7 @@ def reply(request_id):
         ReplyForm(prefix="reply"),
         "reply_form",
         lambda r, f: support_desk.reply(r, current_user, f.body.data),
-        "Your reply is on its way.",
+        _("Your reply is on its way."),
     )
 
 
@@ -109,7 +110,7 @@ def note(request_id):
         NoteForm(prefix="note"),
         "note_form",
         lambda r, f: support_desk.add_note(r, current_user, f.body.data),
-        "Note added.",
+        _("Note added."),
     )
 
 
@@ -122,7 +123,7 @@ def change_state(request_id):
         StateForm(prefix="state"),
         "state_form",
         lambda r, f: support_desk.set_state(r, current_user, f.state.data),
-        "State changed.",
+        _("State changed."),
     )
 
 
@@ -151,7 +152,7 @@ def publish(request_id):
         else:
             if preview is None:
                 db.session.commit()
-                flash("Published.")
+                flash(_("Published."))
                 return redirect(
                     url_for("support.answer", answer_id=answer.id, slug=answer.slug), code=303
                 )
@@ -171,5 +172,5 @@ def withdraw(request_id):
         WithdrawForm(prefix="withdraw"),
         "withdraw_form",
         lambda r, f: support_desk.withdraw(r, current_user),
-        "The answer was withdrawn from the public pages.",
+        _("The answer was withdrawn from the public pages."),
     )

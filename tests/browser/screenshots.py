@@ -1,4 +1,6 @@
-"""`make screenshots`: a PNG of each main page at 375 and 1280 px, light and dark, for review.
+"""`make screenshots`: a PNG of each main page at 375 and 1280 px, light and dark, for review;
+then the same pages in German, in French and in English forced right-to-left (light), each
+set's files named de-..., fr-..., rtl-....
 
 Builds a throwaway demo forum (SQLite in a temporary folder, the demo seed plus a long
 topic, a published answer and an announcement), serves it from a thread, and drives the
@@ -157,6 +159,39 @@ def session_cookie(app, user_id: int) -> dict:
     return {"name": cookie.key, "value": cookie.value}
 
 
+class Shots:
+    """Screenshots of every page for the visitor, a member and staff in one browser setting."""
+
+    def __init__(self, browser, app, base: str, pages: dict, users: dict, out: Path):
+        self.browser, self.app, self.base = browser, app, base
+        self.pages, self.users, self.out = pages, users, out
+        self.count = 0
+
+    def take(self, scheme: str, width: int, locale: str = "en-US", prefix: str = "") -> None:
+        contexts = {}
+        for who in ("visitor", "member", "staff"):
+            context = self.browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme, locale=locale
+            )
+            if who != "visitor":
+                with self.app.app_context():
+                    cookie = session_cookie(self.app, self.users[who])
+                context.add_cookies([{**cookie, "url": self.base}])
+            contexts[who] = context.new_page()
+        for name, path in self.pages.items():
+            who = name.split("/")[0] if "/" in name else "visitor"
+            page = contexts[who]
+            page.goto(self.base + path)
+            if prefix == "rtl":
+                page.evaluate("() => { document.documentElement.dir = 'rtl'; }")
+            lead = f"{prefix}-" if prefix else ""
+            file = self.out / f"{lead}{name.replace('/', '-')}-{width}-{scheme}.png"
+            page.screenshot(path=str(file), full_page=True)
+            self.count += 1
+        for page in contexts.values():
+            page.context.close()
+
+
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="forum-shots-"))
@@ -178,26 +213,15 @@ def main(out: Path) -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            shots = Shots(browser, app, base, pages, users, out)
             for scheme in ("light", "dark"):
                 for width in WIDTHS:
-                    contexts = {}
-                    for who in ("visitor", "member", "staff"):
-                        context = browser.new_context(
-                            viewport={"width": width, "height": 900}, color_scheme=scheme
-                        )
-                        if who != "visitor":
-                            cookie = session_cookie(app, users[who])
-                            context.add_cookies([{**cookie, "url": base}])
-                        contexts[who] = context.new_page()
-                    for name, path in pages.items():
-                        who = name.split("/")[0] if "/" in name else "visitor"
-                        page = contexts[who]
-                        page.goto(base + path)
-                        file = out / f"{name.replace('/', '-')}-{width}-{scheme}.png"
-                        page.screenshot(path=str(file), full_page=True)
-                        count += 1
-                    for page in contexts.values():
-                        page.context.close()
+                    shots.take(scheme, width)
+            # German and French (the browser asks for them), and English forced right-to-left.
+            for variant, locale in (("de", "de-DE"), ("fr", "fr-FR"), ("rtl", "en-US")):
+                for width in WIDTHS:
+                    shots.take("light", width, locale=locale, prefix=variant)
+            count = shots.count
             browser.close()
     finally:
         server.shutdown()

@@ -1,0 +1,372 @@
+"""Languages: the catalogs hold every string, visitors get their browser's language without
+a cookie, members their chosen language and time zone, in pages and in mail."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale
+from jinja2 import Environment
+
+from forum import catalogs
+from forum.extensions import db
+from forum.models import Topic, utcnow
+from forum.services import export as export_service
+from forum.services import forum as forum_service
+from forum.services import ledger, sanctions
+from forum.templating import absolute, relative
+from tests.helpers import SAME_SITE, csrf_token, deliver, sign_in
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_TEMPLATES = Path(__file__).resolve().parent / "templates" / "i18n"
+
+# Bare text a person reads, outside _() / ngettext(): HTML text and the attributes people
+# read (title, aria-label, placeholder, alt). Code samples (<code>, <kbd>, <pre>) are not text.
+_RAW = re.compile(r"<(script|style|pre|code|kbd)\b.*?</\1>|<!--.*?-->", re.S)
+_TAG = re.compile(r"<[^>]*>", re.S)
+_ATTR = re.compile(r'\b(?:title|aria-label|placeholder|alt|data-label)="([^"]*)"')
+_LEXER = Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+
+
+def bare_text(source: str) -> list[str]:
+    """The pieces of a template's own text that a person reads and no _() wraps."""
+    data = "".join(v if t == "data" else "\x00" for _line, t, v in _LEXER.lex(source))
+    found = [v for v in _ATTR.findall(data) if re.search(r"[A-Za-z]{2,}", v.replace("\x00", ""))]
+    text = re.sub(r"&#?\w+;", " ", _TAG.sub("\x00", _RAW.sub("\x00", data)))
+    found += [p.strip() for p in text.split("\x00") if re.search(r"[A-Za-z]{2,}", p)]
+    return found
+
+
+def templates() -> list[Path]:
+    return sorted(
+        p for p in (ROOT / "templates").rglob("*") if p.suffix in (".html", ".txt", ".xml")
+    )
+
+
+def test_no_template_holds_text_outside_gettext():
+    problems = {
+        str(p.relative_to(ROOT)): found for p in templates() if (found := bare_text(p.read_text()))
+    }
+    assert problems == {}
+
+
+def test_every_extracted_string_is_in_every_catalog():
+    found = catalogs.extract()
+    assert len(found) > 500
+    template = catalogs.read(catalogs.FOLDER / "messages.pot")
+    assert catalogs.missing(found, template) == [], "run `make translations`"
+    for lang in catalogs.languages()[1:]:
+        po = catalogs.read(catalogs.FOLDER / lang / "LC_MESSAGES" / "messages.po")
+        assert catalogs.missing(found, po) == [], f"{lang}: run `make translations`"
+
+
+def test_the_checks_fail_on_an_untranslated_string():
+    """Shown with a test-only template: bare text is caught, and so is a wrapped string
+    that no catalog holds."""
+    source = (TEST_TEMPLATES / "untranslated.html").read_text()
+    assert bare_text(source) == [
+        "An untranslated placeholder",
+        "This sentence was never wrapped for translation.",
+    ]
+    # tests/templates/... matches babel.cfg's templates/**.html, as the real templates do.
+    found = catalogs.extract(ROOT / "tests", ROOT / "babel.cfg")
+    pot = catalogs.read(catalogs.FOLDER / "messages.pot")
+    assert catalogs.missing(found, pot) == ["A sentence wrapped but missing from every catalog"]
+
+
+def test_german_and_french_are_complete_and_compiled():
+    assert catalogs.languages() == ["en", "de", "fr"]
+    for lang, done, total in catalogs.report():
+        assert done == total, f"{lang}: {total - done} messages untranslated"
+        assert not catalogs.stale_compiled(lang), f"{lang}: run `make translations`"
+
+
+def test_placeholders_survive_translation():
+    """A translation keeps every %(name)s of its English message (a lost one is a 500)."""
+    names = re.compile(r"%\((\w+)\)[sd]")
+    for lang in catalogs.languages()[1:]:
+        for message in catalogs.read(catalogs.FOLDER / lang / "LC_MESSAGES" / "messages.po"):
+            if not message.id or not message.string:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            wanted = set(names.findall(ids[-1])) - {"num"}
+            for string in strings:
+                assert wanted <= set(names.findall(string)), (lang, ids[0], string)
+
+
+# Visitors: the browser's language, no cookie
+
+
+def test_accept_language_picks_german_without_a_cookie(client, site):
+    response = client.get("/", headers={"Accept-Language": "de-CH,de;q=0.9,en;q=0.5"})
+    page = response.get_data(as_text=True)
+    assert '<html lang="de" dir="ltr">' in page
+    assert "Zum Inhalt springen" in page and "Skip to content" not in page
+    assert "Accept-Language" in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+    support = client.get("/support", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de"' in support and "Support" in support
+    topic = client.get(site.topic, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de"' in topic and _title(site) in topic
+
+
+def test_an_unknown_language_falls_back_to_english(client):
+    page = client.get("/", headers={"Accept-Language": "pt-BR, ja;q=0.8"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page and "Skip to content" in page
+
+
+def test_the_page_cache_is_split_by_language(app, client, site):
+    url = site.topic
+    german = client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    french = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    again = client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de"' in german and '<html lang="en"' in english
+    assert '<html lang="fr"' in french and '<html lang="de"' in again
+    keys = [k for k in app.extensions["pagecache"]._entries if k[0] == "topic"]
+    assert {k[-3] for k in keys} == {"de", "en", "fr"}
+
+
+HOSTILE_LANGUAGES = [
+    "",
+    "*",
+    ";;;,,,q=",
+    "de;q=abc",
+    "de;q=-1, fr;q=0",
+    "x" * 5000,
+    "de-" + "a" * 300,
+    "\u00e9\u00e8, zh-Hant-TW",
+    "../../etc/passwd",
+    "en\x00de",
+    ", ".join(f"l{i};q=0.{i % 10}" for i in range(500)),
+]
+
+
+@pytest.mark.parametrize("header", HOSTILE_LANGUAGES)
+def test_hostile_accept_language_headers(client, header):
+    try:
+        response = client.get("/", headers={"Accept-Language": header})
+    except ValueError:  # a header the test client itself refuses to send (a NUL)
+        return
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert re.search(r'<html lang="(en|de|fr)" dir="ltr">', response.get_data(as_text=True))
+
+
+# Members: their choice on /account
+
+
+def _choose(client, language="", timezone="UTC"):
+    token = csrf_token(client, "/account")
+    return client.post(
+        "/account/language",
+        data={"csrf_token": token, "language": language, "timezone": timezone},
+        headers=SAME_SITE,
+    )
+
+
+def test_a_member_chooses_french_and_reads_french_pages(member_client, member, site):
+    page = member_client.get("/account").get_data(as_text=True)
+    assert 'name="language"' in page and 'name="timezone"' in page
+    response = _choose(member_client, "fr", "Europe/Paris")
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert (member.locale, member.timezone) == ("fr", "Europe/Paris")
+    # Whatever the browser asks for: the member's choice wins.
+    index = member_client.get("/", headers={"Accept-Language": "de"})
+    assert '<html lang="fr" dir="ltr">' in index.get_data(as_text=True)
+    account = member_client.get("/account").get_data(as_text=True)
+    assert "Votre compte" in account
+
+
+def test_the_choice_is_in_the_export_and_the_ledger(app, member):
+    member.locale, member.timezone = "de", "Europe/Berlin"
+    db.session.commit()
+    profile = export_service.export_member(member)["profile"]
+    assert (profile["language"], profile["time_zone"]) == ("de", "Europe/Berlin")
+    columns = {(t.table, e.column) for t in ledger.ledger(db.metadata) for e in t.entries}
+    assert {("users", "locale"), ("users", "timezone")} <= columns
+
+
+HOSTILE_CHOICES = [
+    ("xx", "UTC"),
+    ("../../de", "UTC"),
+    ("de\x00", "UTC"),
+    ("fr" * 500, "UTC"),
+    ("de", "Mars/Olympus_Mons"),
+    ("de", "../../../etc/localtime"),
+    ("de", "Europe/Berlin\x00"),
+    ("de", "x" * 5000),
+    ("de", ""),
+    ("<script>", "<script>"),
+]
+
+
+@pytest.mark.parametrize(("language", "timezone"), HOSTILE_CHOICES)
+def test_hostile_language_and_zone_values(member_client, member, language, timezone):
+    response = _choose(member_client, language, timezone)
+    assert response.status_code in (400, 422)
+    db.session.refresh(member)
+    assert member.locale is None and member.timezone is None
+
+
+# Mail in the member's language (real SMTP)
+
+
+def test_a_french_member_gets_french_mail(app, mailbox, member, moderator):
+    member.locale = "fr"
+    db.session.commit()
+    sanctions.message_member(member, moderator, "Bonjour, un mot de l'équipe.")
+    db.session.commit()
+    [message] = deliver(mailbox)
+    assert "message" in message["Subject"] and "équipe" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Bonjour juniper" in text and "Bonjour, un mot de l'équipe." in text
+    assert '<html lang="fr"' in html
+
+
+def test_a_sign_in_link_for_a_french_member_is_french(client, mailbox, member):
+    member.locale = "fr"
+    db.session.commit()
+    with client.post(
+        "/signin", data={"email": member.email}, headers={**SAME_SITE, "Accept-Language": "de"}
+    ) as response:
+        assert response.status_code == 303
+    [message] = deliver(mailbox)
+    assert "connexion" in message["Subject"].lower()
+
+
+# Dates, times, numbers, plurals
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "two", "zero"),
+    [
+        ("en", "1 topic", "2 topics", "0 topics"),
+        ("de", "1 Thema", "2 Themen", "0 Themen"),
+        ("fr", "1 sujet", "2 sujets", "0 sujet"),
+    ],
+)
+def test_ngettext_plurals(app, lang, one, two, zero):
+    source = "{{ ngettext('%(num)s topic', '%(num)s topics', n, num=n|number) }}"
+    with app.test_request_context(), force_locale(lang):
+        assert render_template_string(source, n=1) == one
+        assert render_template_string(source, n=2) == two
+        assert render_template_string(source, n=0) == zero
+        big = render_template_string(source, n=1200)
+    assert big == {"en": "1,200 topics", "de": "1.200 Themen", "fr": "1\u202f200 sujets"}[lang]
+
+
+def test_relative_dates_in_german_and_french(app):
+    now = utcnow()
+    with app.test_request_context():
+        with force_locale("de"):
+            assert relative(now + timedelta(days=6, seconds=5), now) == "in 6 Tagen"
+            assert relative(now - timedelta(hours=3, minutes=5), now) == "vor 3 Stunden"
+            assert relative(now, now) == "gerade eben"
+        with force_locale("fr"):
+            assert relative(now + timedelta(days=6, seconds=5), now) == "dans 6 jours"
+            assert relative(now - timedelta(hours=3, minutes=5), now) == "il y a 3 heures"
+            assert relative(now, now) == "à l'instant"
+
+
+def test_time_zones_never_leak_between_members_through_the_cache(
+    app, client, site, member, other_member
+):
+    """A member in Tokyo sees Tokyo times; a visitor, and a member who chose none, see UTC,
+    said as such, even right after the Tokyo member's page was cached."""
+    member.timezone = "Asia/Tokyo"
+    other_member.confirmed_at = utcnow()
+    db.session.commit()
+    url = site.topic
+    created = db.session.get(Topic, site.topic_id).created_at
+    sign_in(client, member)
+    tokyo = client.get(url).get_data(as_text=True)
+    assert "Asia/Tokyo" in tokyo
+    local = (created + timedelta(hours=9)).strftime("%-I:%M")
+    assert local in tokyo
+    other = app.test_client()
+    sign_in(other, other_member)
+    page = other.get(url).get_data(as_text=True)
+    assert "Asia/Tokyo" not in page and " UTC" in page
+    visitor = app.test_client().get(url).get_data(as_text=True)
+    assert "Asia/Tokyo" not in visitor and " UTC" in visitor
+    with app.test_request_context():
+        assert absolute(created).endswith(" UTC")
+
+
+def test_visitors_are_told_times_are_utc(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Times are shown in UTC" in page
+
+
+def test_the_account_page_offers_the_browser_zone_only_as_a_default(member_client, member):
+    """The script selects the browser's zone in the form; nothing is saved until the member
+    presses Save (the browser test checks the script; here: the page's parts)."""
+    page = member_client.get("/account").get_data(as_text=True)
+    assert 'id="browser-zone"' in page and "forum.js" in page
+    db.session.refresh(member)
+    assert member.timezone is None
+    _choose(member_client, "", "UTC")
+    page = member_client.get("/account").get_data(as_text=True)
+    assert 'id="browser-zone"' not in page
+
+
+def test_users_columns_are_added_without_rebuilding_the_table():
+    source = (
+        ROOT / "migrations/versions/a7e3c9d1f5b2_member_language_and_time_zone.py"
+    ).read_text()
+    upgrade = source.split("def upgrade():")[1].split("def downgrade():")[0]
+    assert "op.add_column" in upgrade and "batch_alter_table" not in upgrade
+
+
+def test_user_content_is_never_translated(client, site):
+    """A post's words are shown as written, whatever the reader's language."""
+    for lang in ("de", "fr"):
+        page = client.get(site.topic, headers={"Accept-Language": lang}).get_data(as_text=True)
+        assert _title(site) in page
+
+
+def _title(site) -> str:
+    return db.session.get(Topic, site.topic_id).title
+
+
+@pytest.mark.parametrize(
+    ("words", "query", "lang"),
+    [
+        ("Die Straßenbahn fährt über die Brücke.", "Brücke", "de"),
+        ("Les élèves déjà arrivés attendent à la gare.", "élèves", "fr"),
+        ("Die Häuser am Fluss sind alt.", "Häuser", "fr"),
+    ],
+)
+def test_search_finds_words_of_every_language(client, category, member, words, query, lang):
+    """German and French text is found on both engines, whatever the reader's language
+    (PostgreSQL keeps its 'english' configuration: see README, Languages)."""
+    forum_service.create_topic(category, member, "Ein Thema, un sujet", words)
+    db.session.commit()
+    page = client.get(
+        "/search", query_string={"q": query}, headers={"Accept-Language": lang}
+    ).get_data(as_text=True)
+    assert f"<mark>{query}</mark>" in page
+    assert words.split(query)[1][:8] in page
+
+
+def test_no_function_hides_gettext_behind_a_local_underscore():
+    """`post, _ = ...` in a function that also calls _() makes that call a TypeError."""
+    import ast
+
+    found = []
+    for path in (ROOT / "forum").rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            names = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == "_"]
+            if any(isinstance(n.ctx, ast.Store) for n in names) and any(
+                isinstance(n.ctx, ast.Load) for n in names
+            ):
+                found.append(f"{path.relative_to(ROOT)}: {fn.name}")
+    assert found == []
