@@ -16,6 +16,7 @@ from .reports import Report
 from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
 from .user import ROLES, User
+from .watching import Watch
 
 __all__ = [
     "NOTICE_KINDS",
@@ -47,6 +48,7 @@ __all__ = [
     "Topic",
     "TopicRead",
     "User",
+    "Watch",
     "personal",
     "utcnow",
 ]

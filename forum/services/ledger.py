@@ -52,7 +52,8 @@ TABLE_LABELS = {
     "stat_seen": "Statistics, for the current day only",
     "moderation_log": "The moderation log",
     "topic_reads": "How far you read each topic",
-    "notices": "Moderation notices to you",
+    "notices": "Notifications and moderation notices to you",
+    "watches": "Topics and categories you watch",
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
@@ -93,6 +94,14 @@ COLUMN_LABELS = {
     ("post_deletions", "member_id"): "Who deleted the post: you",
     ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
     ("notices", "text"): "What a moderation notice told you",
+    ("notices", "post_id"): "The post a notification is about",
+    ("notices", "topic_id"): "The topic a notification is about",
+    ("notices", "actor_id"): "Who wrote the post a notification is about",
+    ("notices", "read_at"): "When you read a notification",
+    ("watches", "member_id"): "Who watches: you",
+    ("watches", "topic_id"): "A topic you watch",
+    ("watches", "category_id"): "A category you watch",
+    ("users", "feed_key_hash"): "Your private feed's secret, as a hash",
     ("moderation_log", "message"): "A message staff wrote to you",
 }
 

@@ -1,9 +1,9 @@
 """Previewing a post: the Markdown rendered exactly as it would be stored, nothing saved."""
 
-from .. import markdown
 from .forum import check_body
+from .notifications import render
 
 
 def render_preview(body: str) -> str:
     """The sanitized HTML `body` would be posted as; ServiceError as posting would raise."""
-    return markdown.render_post(check_body(body))
+    return render(check_body(body))[0]

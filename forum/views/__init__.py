@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
         stats,
         support,
         support_desk,
+        watching,
     )
 
     for area in (
@@ -52,6 +53,7 @@ def register(app: Flask) -> None:
         search,
         feeds,
         images,
+        watching,
     ):
         app.register_blueprint(area.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)
