@@ -9,8 +9,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Every route with a <token> in its path: a token in a log is a key to an account.
-TOKEN_PATH = re.compile(r"^/(signin|unsubscribe|notifications/feed)/[^/]+")
+# Every route with a <token> in its path: a token in a log is a key to an account. All of
+# the path after the prefix goes (an unsubscribe link names its kind after the token).
+TOKEN_PATH = re.compile(r"^/(signin|unsubscribe|notifications/feed)/.+")
 
 accesslog = "-"
 loglevel = "info"
