@@ -90,6 +90,10 @@ class Config:
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # Moderation notices (post hidden, suspended...) are deleted after this many days.
     NOTICE_RETENTION_DAYS = _int("NOTICE_RETENTION_DAYS", 90)
+    # Notifications (replies, quotes, mentions, watched topics) are deleted after this many
+    # days; at most MENTION_LIMIT members are notified of one post's @mentions.
+    NOTIFICATION_DAYS = _int("NOTIFICATION_DAYS", 90)
+    MENTION_LIMIT = _int("MENTION_LIMIT", 10)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Search: results per page, pages offered, the longest query kept (characters), and how

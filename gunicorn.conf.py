@@ -1,7 +1,7 @@
 """gunicorn settings: read from the working directory by default (`gunicorn wsgi:app`).
 
 The access log keeps what running the forum needs and nothing about who asked: the time,
-method, path (sign-in and unsubscribe tokens replaced by "[token]"), status, size and
+method, path (sign-in, unsubscribe and private feed tokens replaced by "[token]"), status, size and
 duration. No client address, no user agent, no referrer, no query string (search words).
 """
 
@@ -9,8 +9,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Every route with a <token> in its path: a token in a log is a key to an account.
-TOKEN_PATH = re.compile(r"^/(signin|unsubscribe)/[^/]+")
+# Every route with a <token> in its path: a token in a log is a key to an account. All of
+# the path after the prefix goes (an unsubscribe link names its kind after the token).
+TOKEN_PATH = re.compile(r"^/(signin|unsubscribe|notifications/feed)/.+")
 
 accesslog = "-"
 loglevel = "info"

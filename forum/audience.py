@@ -20,7 +20,8 @@ can guess the nonce. In templates:
         it and may write), 'other' (a member who did not, and may write), 'writer'
         (signed in and not suspended), 'new' (the first post new to them on this page),
         'any-new' (a post on this page is), 'unread' (topic id has posts past what they
-        have seen).
+        have seen), 'watching' and 'not-watching' (whether the member watches the page's
+        topic or category).
 
 Every template render fills its markers (see MarkedTemplate); `render_marked` keeps
 them, for the page cache, and `fill` resolves a kept page for the current request.
@@ -114,7 +115,7 @@ def render_marked(name: str, **context) -> "Marked | str":
 class _Viewer:
     """What the markers of one page resolve to for the member (or visitor) asking."""
 
-    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None):
+    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None, watching=None):
         self.user = current_user._get_current_object()
         self.member = self.user.is_authenticated
         self.id = self.user.id
@@ -127,6 +128,13 @@ class _Viewer:
         self.token = None
         # Asked once, not per marker: a topic page holds several markers per post.
         self.writer = self.member and not self.user.suspended()
+        # A bool, or a function asked only when the page has a watch button.
+        self._watching = watching
+
+    def watching(self) -> bool:
+        if callable(self._watching):
+            self._watching = bool(self._watching())
+        return bool(self._watching)
 
     def holds(self, condition: str, numbers: tuple[int, ...]) -> bool:
         if condition == "author":
@@ -139,6 +147,10 @@ class _Viewer:
             return self.writer
         if condition == "any-new":
             return self.first_new is not None
+        if condition == "watching":
+            return self.member and self.watching()
+        if condition == "not-watching":
+            return self.member and not self.watching()
         if condition == "unread":
             seen = self.seen.get(numbers[0])
             return seen is not None and numbers[1] > seen
@@ -164,7 +176,7 @@ class _Viewer:
             count = self.user.unread_notices
             if not count:
                 return ""
-            noun = "notice" if count == 1 else "notices"
+            noun = "notice" if count == 1 else "notices"  # the header's notifications
             return Markup(
                 ' <span class="badge count">{}<span class="visually-hidden"> new {}</span></span>'
             ).format(count, noun)
@@ -196,17 +208,24 @@ class _Viewer:
         )
 
 
-def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None = None) -> str:
+def fill(
+    page: "Marked | str",
+    seen: int | None = None,
+    seen_of: Callable | None = None,
+    watching=None,
+) -> str:
     """The page with its markers resolved for the current viewer.
 
     `seen`: on a topic page, how far the member had read the topic before this visit.
     `seen_of`: on a listing, a function from topic ids to how far the member read each.
+    `watching`: whether the member watches the page's topic or category (or a function
+    that says, asked only when the page has a watch button).
     """
     if isinstance(page, str):
         if NONCE not in page:
             return page
         page = Marked(page)
-    viewer = _Viewer(page, seen, seen_of)
+    viewer = _Viewer(page, seen, seen_of, watching)
     parts, ends = page.parts, page.ends
     out: list[str] = []
     append = out.append

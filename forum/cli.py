@@ -86,6 +86,18 @@ def send_queued_command(limit: int) -> None:
     click.echo(f"Sent {sent}, failed {failed}.")
 
 
+@mail_group.command("digest")
+def digest_command() -> None:
+    """Mail each member who chose a daily digest their unread notifications (run it daily;
+    a member gets at most one digest in 20 hours however often it runs), then send them."""
+    from .services.mail import send_queued
+    from .services.notice_mail import send_digests
+
+    queued = send_digests()
+    sent, failed = send_queued(max(queued, 1))
+    click.echo(f"Queued {queued} digests; sent {sent}, failed {failed}.")
+
+
 @click.command("purge")
 def purge_command() -> None:
     """Erase what has outlived its retention period (run it daily)."""

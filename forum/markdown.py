@@ -163,6 +163,83 @@ def _footnote_ids(state) -> None:
         state.env["docId"] = hashlib.sha256(state.src.encode()).hexdigest()[:8]
 
 
+# @username of an existing member: a link to their profile. The writer's lookup (passed in
+# env["members"], from lower-cased names to usernames) says who exists; mentions outside
+# quotes are kept in env["mentioned"] (to notify), and links to /p/<id> inside quotes in
+# env["quoted"]. Code spans and code blocks are never looked at: they are not text tokens.
+MENTION = re.compile(r"(?<![\w@/.+-])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{1,30})[A-Za-z0-9_])")
+_POST_LINK = re.compile(r"/p/(\d{1,12})")
+MENTION_CANDIDATES = 100
+
+
+def _walk_text(state):
+    """(inline token's children, index, in a quote) for every text token outside links."""
+    depth = 0
+    for token in state.tokens:
+        if token.type == "blockquote_open":
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+        elif token.type == "inline" and token.children:
+            in_link = 0
+            for i, child in enumerate(token.children):
+                if child.type == "link_open":
+                    in_link += 1
+                    href = str(child.attrGet("href") or "")
+                    if depth and (match := _POST_LINK.fullmatch(href)):
+                        state.env.setdefault("quoted", []).append(int(match.group(1)))
+                elif child.type == "link_close":
+                    in_link -= 1
+                elif child.type == "text" and not in_link:
+                    yield token.children, i, depth > 0
+
+
+def _mentions(state) -> None:
+    lookup = state.env.get("members")
+    found = list(_walk_text(state))
+    if lookup is None:
+        return
+    keys = []
+    for kids, i, _ in found:
+        for match in MENTION.finditer(kids[i].content):
+            if match.group(1).lower() not in keys and len(keys) < MENTION_CANDIDATES:
+                keys.append(match.group(1).lower())
+    names = lookup(keys) if keys else {}
+    if not names:
+        return
+    mentioned = state.env.setdefault("mentioned", [])
+    for kids, i, quoted in found:
+        for match in MENTION.finditer(kids[i].content):
+            name = names.get(match.group(1).lower())
+            if name is not None and not quoted and name not in mentioned:
+                mentioned.append(name)
+    for kids, i, _ in reversed(found):
+        text, pieces, start = kids[i].content, [], 0
+        for match in MENTION.finditer(text):
+            name = names.get(match.group(1).lower())
+            if name is None:
+                continue
+            pieces.append(("text", text[start : match.start()]))
+            pieces.append(("mention", name))
+            start = match.end()
+        if not pieces:
+            continue
+        pieces.append(("text", text[start:]))
+        tokens = []
+        for kind, content in pieces:
+            token = Token(kind, "", 0)
+            token.content = content
+            tokens.append(token)
+        kids[i : i + 1] = tokens
+
+
+def _mention(renderer, tokens, idx, options, env):
+    name = escapeHtml(tokens[idx].content)
+    return f'<a href="/u/{name}" class="mention">@{name}</a>'
+
+
+_md.core.ruler.push("mentions", _mentions)
+_md.add_render_rule("mention", _mention)
 _md.add_render_rule("table_open", _focusable_open)
 _md.add_render_rule("th_open", _cell_open)
 _md.add_render_rule("td_open", _cell_open)
@@ -199,7 +276,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 # The exact classes each tag may carry: our renderer's, and nothing a writer can choose.
 _CLASSES = {
-    "a": {"footnote-backref"},
+    "a": {"footnote-backref", "mention"},
     "li": {"task-list-item", "footnote-item"},
     "ol": {"footnotes-list", "contains-task-list"},
     "ul": {"contains-task-list"},
@@ -297,15 +374,29 @@ def _plain(source: str) -> str:
     )
 
 
-def render(source: str, heading_shift: int = 0) -> str:
+def render(source: str, heading_shift: int = 0, env: dict | None = None) -> str:
     """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels;
-    a text too costly to format (see FORMAT_LIMITS) as plain text."""
+    a text too costly to format (see FORMAT_LIMITS) as plain text.
+
+    `env` may carry "members" (a lookup of mentioned names, see MENTION); the renderer adds
+    "mentioned" and "quoted" to it (a plain text mentions and quotes no one).
+    """
+    env = env if env is not None else {}
+    env["heading_shift"] = heading_shift
     if unformattable(source):
         return sanitize(_plain(source))
-    return sanitize(_md.render(source, {"heading_shift": heading_shift}))
+    return sanitize(_md.render(source, env))
 
 
-def render_post(source: str) -> str:
+def render_post(source: str, members=None) -> str:
     """A post, an answer or an announcement: shown under the page's own <h1>, so a "# title"
-    in it becomes an <h2> (and so on down)."""
-    return render(source, heading_shift=1)
+    in it becomes an <h2> (and so on down). With `members`, @mentions become links."""
+    return render(source, heading_shift=1, env={"members": members})
+
+
+def render_post_noting(source: str, members) -> tuple[str, list[str], list[int]]:
+    """render_post, with the usernames mentioned outside quotes (in order of appearance)
+    and the ids of the posts quoted."""
+    env = {"members": members}
+    html = render(source, heading_shift=1, env=env)
+    return html, env.get("mentioned", []), list(dict.fromkeys(env.get("quoted", [])))

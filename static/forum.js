@@ -110,3 +110,30 @@ if (zoneSelect && zoneNote) {
     zoneNote.hidden = false;
   }
 }
+// Quoting a selection: with some of a post's text selected, its Quote link puts just that
+// text, attributed and linked, into the reply box on this page. Without a selection, a reply
+// box or this script, the link opens the reply form with the whole post quoted.
+const selectedIn = (post) => {
+  const selection = window.getSelection();
+  const prose = post && post.querySelector(".prose");
+  if (!selection || selection.isCollapsed || !prose) return "";
+  if (!prose.contains(selection.anchorNode) || !prose.contains(selection.focusNode)) return "";
+  return selection.toString().trim();
+};
+
+document.querySelectorAll("a.post-quote").forEach((link) => {
+  let chosen = "";
+  // A press on the link may clear the selection before the click: read it first.
+  link.addEventListener("pointerdown", () => { chosen = selectedIn(link.closest("article")); });
+  link.addEventListener("click", (event) => {
+    const text = chosen || selectedIn(link.closest("article"));
+    chosen = "";
+    const box = document.querySelector(".reply textarea[name=body]");
+    if (!text || !box) return;
+    event.preventDefault();
+    const who = link.dataset.author ? `**@${link.dataset.author}**` : "A former member";
+    const lines = text.split("\n").map((line) => `> ${line}`.trimEnd()).join("\n");
+    insertAtCursor(box, `> ${who} [wrote](/p/${link.dataset.post}):\n>\n${lines}\n`);
+    box.focus();
+  });
+});

@@ -75,6 +75,21 @@ TABLE = {
     ("/account/data.json", "GET"): MEMBERS,
     ("/account/delete", "POST"): MEMBERS,
     ("/account/deleted", "GET"): PUBLIC,
+    # Notifications and watching: the member's own; the feed and unsubscribe go by token.
+    ("/notifications", "GET"): MEMBERS,
+    ("/notifications/read", "POST"): MEMBERS,
+    ("/notifications/mail", "POST"): MEMBERS,
+    ("/notifications/feed", "POST"): MEMBERS,
+    ("/notifications/feed/<token>", "GET"): PUBLIC,
+    ("/unsubscribe/<token>/<choice>", "GET"): PUBLIC,
+    ("/unsubscribe/<token>/<choice>", "POST"): PUBLIC,
+    ("/account/watching", "GET"): MEMBERS,
+    ("/account/watching/<int:watch_id>/stop", "POST"): MEMBERS,
+    ("/watching/topic/<int:topic_id>", "POST"): MEMBERS,
+    ("/watching/topic/<int:topic_id>/stop", "POST"): MEMBERS,
+    ("/watching/category/<slug>", "POST"): MEMBERS,
+    ("/watching/category/<slug>/stop", "POST"): MEMBERS,
+    ("/p/<int:post_id>/quote", "GET"): WRITERS,
     # Privacy, statistics, announcements, support: public.
     ("/privacy", "GET"): PUBLIC,
     ("/privacy/v/<int:number>", "GET"): PUBLIC,
@@ -224,6 +239,8 @@ def _world(app, users):
         "category_id": category.id,
         "member_id": users["member"].id,
         "image_id": "no-such-picture-000000",
+        "watch_id": 1,
+        "choice": "replies",
         # Actions that an empty form cannot carry out: each stops at its validation.
         "change": {
             "moderation.set_post_hidden": "hide",

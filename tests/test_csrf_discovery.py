@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 
 from forum.extensions import db
-from forum.models import User
+from forum.models import User, Watch
 from forum.services import accounts as accounts_service
 from forum.services import announcements as announcements_service
 from forum.services import images as images_service
@@ -67,6 +67,8 @@ MUST_CHANGE = {
 CROSS_SITE_BY_DESIGN = {
     "announcements.unsubscribe": "one-click unsubscribe (RFC 8058): mail clients post it "
     "from outside the site; the member's signed token in the address is the protection",
+    "notices.unsubscribe": "one-click unsubscribe of one kind of notification mail (RFC "
+    "8058), as announcements: the member's random token in the address is the protection",
 }
 LIMITS = ("REGISTER", "SIGNIN_IP", "SIGNIN_ADDRESS", "POSTING", "SUPPORT", "SEARCH")
 NO_LIMITS = {f"LIMIT_{name}": "100000 per minute" for name in LIMITS}
@@ -197,6 +199,11 @@ def build_world(app, member, admin, category, topic, post):
         ("forum.topic", "slug"): topic.slug,
         ("support.answer", "slug"): answer.slug,
         ("announcements.unsubscribe", "token"): announcements_service.unsubscribe_token(member),
+        ("notices.unsubscribe", "token"): member.mail_key,
+        ("notices.feed", "token"): "not-a-feed-secret",
+        "choice": "replies",
+        # The member watches the topic they started (auto-watch).
+        "watch_id": db.session.scalar(db.select(db.func.min(Watch.id))),
     }
 
 

@@ -36,6 +36,7 @@ def _sample_values(category, topic, post, member):
         # Privacy policy versions: 2 exists (the crawl publishes it), so its changes render.
         "number": 2,
         "announcement_id": 1,
+        "choice": "replies",
     }
 
 

@@ -22,6 +22,7 @@ from .transparency import (
     DisclosureRecord,
 )
 from .user import ROLES, User
+from .watching import Watch
 
 __all__ = [
     "DISCLOSURE_FIELDS",
@@ -57,6 +58,7 @@ __all__ = [
     "Topic",
     "TopicRead",
     "User",
+    "Watch",
     "personal",
     "utcnow",
 ]

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Integer, String, false
+from sqlalchemy import CheckConstraint, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
@@ -24,6 +24,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
         # An id is never given again after its account is deleted (SQLite reuses the
         # highest rowid otherwise): nothing that named the old member can name a new one.
+        Index("uq_users_feed_key_hash", "feed_key_hash", unique=True),
         {"sqlite_autoincrement": True},
     )
 
@@ -103,6 +104,26 @@ class User(UserMixin, db.Model):
             "showing times in the zone you chose",
             "until you delete your account",
             "you",
+            purge="account-deletion",
+        ),
+    )
+    # Forum notifications: watch your own topics and those you reply to (on by default);
+    # mail per kind ("never", the default, "now" or "digest"), without the post's text
+    # unless `mail_text` is ticked.
+    auto_watch: Mapped[bool] = mapped_column(default=True, server_default=true())
+    mail_replies: Mapped[str] = mapped_column(String(8), default="never", server_default="never")
+    mail_mentions: Mapped[str] = mapped_column(String(8), default="never", server_default="never")
+    mail_watched: Mapped[str] = mapped_column(String(8), default="never", server_default="never")
+    mail_text: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_digest_at: Mapped[datetime | None]
+    # The private notifications feed: SHA-256 of its secret (the secret is shown once).
+    feed_key_hash: Mapped[str | None] = mapped_column(
+        String(64),
+        info=personal(
+            "activity",
+            "opening your private feed of notifications, for a feed reader",
+            "until you turn the feed off or sign out everywhere, or delete your account",
+            "no one; a hash of the secret address only you were shown",
             purge="account-deletion",
         ),
     )

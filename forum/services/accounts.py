@@ -363,5 +363,8 @@ def end_session(raw: str | None) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Sign the member out of every browser; the caller commits."""
+    """Sign the member out of every browser and forget their private feed's address; the
+    caller commits."""
     db.session.execute(delete(MemberSession).where(MemberSession.user_id == user.id))
+    # The private notifications feed's secret address goes with the sessions.
+    user.feed_key_hash = None

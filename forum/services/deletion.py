@@ -21,8 +21,9 @@ from ..models import (
     Topic,
     TopicRead,
     User,
+    Watch,
 )
-from . import images, transparency
+from . import images, notices, transparency
 from .counters import recount_category, recount_topic
 
 
@@ -31,6 +32,8 @@ def delete_account(user: User, erase_posts: bool) -> None:
     topic_ids = set(db.session.scalars(select(Post.topic_id).where(Post.author_id == user.id)))
     topic_ids |= set(db.session.scalars(select(Topic.id).where(Topic.author_id == user.id)))
     category_ids = set(db.session.scalars(select(Topic.category_id).where(Topic.id.in_(topic_ids))))
+    # Those the member's posts notified: their counts follow the notices that go.
+    told = set(db.session.scalars(select(Notice.member_id).where(Notice.actor_id == user.id)))
     if erase_posts:
         _erase_posts(user, topic_ids)
         images.erase_owned_by(user)
@@ -63,6 +66,8 @@ def delete_account(user: User, erase_posts: bool) -> None:
         .values(user_id=None, email=None, ip=None, network_tag=None)
     )
     db.session.execute(delete(Notice).where(Notice.member_id == user.id))
+    db.session.execute(delete(Watch).where(Watch.member_id == user.id))
+    db.session.execute(update(Notice).where(Notice.actor_id == user.id).values(actor_id=None))
     # What staff wrote to the member was theirs to read: the log keeps that a message went.
     db.session.execute(
         update(ModerationLog).where(ModerationLog.member_id == user.id).values(message=None)
@@ -76,6 +81,8 @@ def delete_account(user: User, erase_posts: bool) -> None:
     # Disclosure records keep their counts for the transparency page, not the member.
     transparency.forget_member(user)
     db.session.execute(delete(User).where(User.id == user.id))
+    told.discard(user.id)
+    notices.recount(told)
     if user in db.session:
         db.session.expunge(user)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, Post, PostDeletion, PostRevision, Report, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError, images
+from . import Forbidden, NotFound, ServiceError, images, notices
 from .counters import recount_category, recount_topic
 
 # Who deleted a post, as the placeholder says it.
@@ -88,6 +88,7 @@ def delete_post(post: Post, actor: User, by: str = "author") -> bool:
             .values(post_count=User.post_count - 1)
         )
     if whole_topic:
+        notices.forget_topic(db.session.get(Topic, topic_id))
         _delete_topic(topic_id)
     else:
         _erase(post, by)
@@ -110,6 +111,7 @@ def _erase(post: Post, by: str) -> None:
     post.deleted_at = utcnow()
     post.deleted_by = by
     db.session.flush()
+    notices.forget_post(post)
     images.release(shown)
 
 

@@ -29,6 +29,7 @@ from .notices import notices_of
 from .reading import progress_of
 from .reports import reports_by
 from .transparency import disclosures_of
+from .watching import watches_of
 
 
 def _time(value: datetime | None) -> str | None:
@@ -56,6 +57,16 @@ def export_member(user: User) -> dict:
         # What you were told about moderation, and whether you get it by mail.
         "notices": notices_of(user),
         "notices_by_mail": user.notice_mail,
+        # What you watch, and how you chose to be told (mail per kind, the private feed).
+        "watching": watches_of(user),
+        "notification_settings": {
+            "mail_replies": user.mail_replies,
+            "mail_mentions": user.mail_mentions,
+            "mail_watched": user.mail_watched,
+            "mail_includes_text": user.mail_text,
+            "watch_own_topics_and_replies": user.auto_watch,
+            "private_feed_on": user.feed_key_hash is not None,
+        },
         # Pictures you uploaded, as links to the files (re-encoded, without metadata).
         "pictures": [
             {

@@ -12,10 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import markdown
 from ..extensions import db
-from ..models import Category, Post, Topic, TopicRead, User, utcnow
-from . import Forbidden, NotFound, ServiceError, images, network
+from ..models import Category, Post, Topic, TopicRead, User, Watch, utcnow
+from . import Forbidden, NotFound, ServiceError, images, network, notifications, watching
 from .counters import touch_topic
 from .pagination import Page, page_count, page_number
 from .reports import hold_for_review
@@ -76,6 +75,20 @@ def category_by_slug(slug: str) -> Category:
     return category
 
 
+def category_with_watch(slug: str, viewer: User | None) -> tuple[Category, bool]:
+    """The category with this slug, and whether the viewer watches it (one query)."""
+    if viewer is None or not viewer.is_authenticated:
+        return category_by_slug(slug), False
+    row = db.session.execute(
+        select(Category, Watch.id)
+        .outerjoin(Watch, (Watch.category_id == Category.id) & (Watch.member_id == viewer.id))
+        .where(Category.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound("There is no such category.")
+    return row[0], row[1] is not None
+
+
 def category_page(category: Category, raw_page: str | None, viewer: User | None) -> Page:
     """A page of a category's topics: pinned first, then by latest activity."""
     per_page = current_app.config["TOPICS_PER_PAGE"]
@@ -100,13 +113,16 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
 
 _HEAD = (Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden)
 # Built once: constructing a statement costs more than running it on every topic view.
-_HEAD_FOR_VISITOR = select(*_HEAD, null().label("seen")).where(Topic.id == bindparam("topic"))
+_HEAD_FOR_VISITOR = select(*_HEAD, null().label("seen"), null().label("watch")).where(
+    Topic.id == bindparam("topic")
+)
 _HEAD_FOR_MEMBER = (
-    select(*_HEAD, TopicRead.seen_position.label("seen"))
+    select(*_HEAD, TopicRead.seen_position.label("seen"), Watch.id.label("watch"))
     .outerjoin(
         TopicRead,
         (TopicRead.topic_id == Topic.id) & (TopicRead.user_id == bindparam("user")),
     )
+    .outerjoin(Watch, (Watch.topic_id == Topic.id) & (Watch.member_id == bindparam("user")))
     .where(Topic.id == bindparam("topic"))
 )
 
@@ -115,7 +131,8 @@ def topic_head(topic_id: int, viewer: User | None):
     """The few columns that route a topic request and key its cached page (no ORM entity).
 
     A row with id, slug, revision, last_position, hidden, and `seen`: how far a signed-in
-    viewer had read the topic (None for visitors and on a first visit), in the same query.
+    viewer had read the topic (None for visitors and on a first visit), and `watch` (not
+    None when they watch it), in the same query.
     NotFound as for visible_topic.
     """
     if viewer is not None and viewer.is_authenticated:
@@ -307,12 +324,13 @@ def _add_post(
         .values(last_position=Topic.last_position + 1, revision=Topic.revision + 1, **visible)
         .returning(Topic.last_position)
     ).scalar_one()
+    html, names, quoted = notifications.render(body)
     post = Post(
         topic_id=topic.id,
         author_id=author.id,
         position=position,
         body=body,
-        html=markdown.render_post(body),
+        html=html,
         created_at=now,
         hidden=held,
         ip=ip,
@@ -338,6 +356,9 @@ def _add_post(
             )
         )
     db.session.flush()
+    if not held:
+        watching.auto_watch(author, topic.id, new_topic=position == 1)
+        notifications.post_written(post, topic, author, names, quoted)
     db.session.expire(topic)
     return post
 
@@ -377,9 +398,27 @@ def edit_own_post(post: Post, editor: User, body: str) -> Post:
     body = check_body(body)
     if body != post.body:
         keep_revision(post, editor)
-        post.body = body
-        post.html = markdown.render_post(body)
+        before, post.body = post.body, body
+        post.html = notifications.render(body)[0]
         post.edited_at = utcnow()
         images.attach(body)
         touch_topic(post.topic_id)
+        topic = db.session.get(Topic, post.topic_id)
+        notifications.post_edited(post, topic, editor, before, body)
     return post
+
+
+def quote_source(post_id: int, writer: User) -> tuple[Post, str]:
+    """A visible post and its text quoted for a reply, attributed and linked:
+    `> **@ada** [wrote](/p/123):` then its lines (Forbidden where no reply can go)."""
+    post, _ = locate_post(post_id, writer)
+    if post.deleted:
+        raise NotFound("This post was deleted.")
+    _check_can_write(writer, post.topic.category_id)
+    if post.topic.locked:
+        raise Forbidden("This topic is locked: it takes no more replies.")
+    author = db.session.get(User, post.author_id) if post.author_id else None
+    who = f"**@{author.username}**" if author else "A former member"
+    lines = [f"> {who} [wrote](/p/{post.id}):", ">"]
+    lines += [f"> {line}".rstrip() for line in post.body.splitlines()]
+    return post, "\n".join(lines) + "\n\n"

@@ -58,8 +58,9 @@ TABLE_LABELS = {
     "stat_seen": N_("Statistics, for the current day only"),
     "moderation_log": N_("The moderation log"),
     "topic_reads": N_("How far you read each topic"),
-    "notices": N_("Moderation notices to you"),
+    "notices": N_("Notifications and moderation notices to you"),
     "disclosure_records": N_("Requests for your data from outside the staff"),
+    "watches": N_("Topics and categories you watch"),
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
@@ -105,6 +106,14 @@ COLUMN_LABELS = {
     ("moderation_log", "message"): N_("A message staff wrote to you"),
     ("disclosure_records", "basis"): N_("The authority or reason given for a request"),
     ("disclosure_records", "handed_over"): N_("What was handed over from your data"),
+    ("notices", "post_id"): N_("The post a notification is about"),
+    ("notices", "topic_id"): N_("The topic a notification is about"),
+    ("notices", "actor_id"): N_("Who wrote the post a notification is about"),
+    ("notices", "read_at"): N_("When you read a notification"),
+    ("watches", "member_id"): N_("Who watches: you"),
+    ("watches", "topic_id"): N_("A topic you watch"),
+    ("watches", "category_id"): N_("A category you watch"),
+    ("users", "feed_key_hash"): N_("Your private feed's secret, as a hash"),
 }
 
 

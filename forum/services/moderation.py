@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .. import markdown
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
-from . import NotFound, ServiceError, notices, require_staff
+from . import NotFound, ServiceError, notices, notifications, require_staff
 from .counters import recount_category, recount_topic, touch_topic
 from .forum import check_body
 from .pagination import Page, paged
@@ -186,6 +185,7 @@ def set_post_hidden(
     recount_category(post.topic.category_id)
     if hidden:
         _close_reports(post, staff, "hidden")
+        notices.forget_post(post)
         notices.post_hidden(post, staff, reason)
     action = "hide_post" if hidden else "unhide_post"
     _log_post(staff, action, post, reason, f"report {report.id}" if report else "")
@@ -204,6 +204,10 @@ def approve_post(post: Post, staff: User, reason: str) -> None:
     recount_category(topic.category_id)
     _close_reports(post, staff, "approved")
     _log_post(staff, "approve_post", post, reason)
+    author = db.session.get(User, post.author_id) if post.author_id else None
+    if author is not None:
+        names, quoted = notifications.mentions_in(post.body)
+        notifications.post_written(post, topic, author, names, quoted)
 
 
 def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> None:
@@ -217,7 +221,7 @@ def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> N
         raise ServiceError(_("The text is unchanged."), field="body")
     keep_revision(post, staff, reason)
     post.body = body
-    post.html = markdown.render_post(body)
+    post.html = notifications.render(body)[0]
     post.edited_at = utcnow()
     touch_topic(post.topic_id)
     _log_post(staff, "edit_post", post, reason)
@@ -248,6 +252,8 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     db.session.flush()
     touch_topic(topic.id)
     recount_category(topic.category_id)
+    if change == "hide":
+        notices.forget_topic(topic)
     notices.topic_changed(topic, staff, change, reason)
     log_action(
         staff,

@@ -2,11 +2,12 @@
 
 from .. import markdown
 from .forum import check_body
+from .notifications import render
 
 
 def render_preview(body: str) -> str:
     """The sanitized HTML `body` would be posted as; ServiceError as posting would raise."""
-    return markdown.render_post(check_body(body))
+    return render(check_body(body))[0]
 
 
 def formatting_note(body: str) -> str | None:

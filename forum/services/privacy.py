@@ -50,6 +50,7 @@ def _first_version_source() -> str:
         session_days=config["PERMANENT_SESSION_LIFETIME"].days,
         support_days=config["SUPPORT_RETENTION_DAYS"],
         notice_days=config["NOTICE_RETENTION_DAYS"],
+        notification_days=config["NOTIFICATION_DAYS"],
         network_places=places,
         stats_min_count=config["STATS_MIN_COUNT"],
     )

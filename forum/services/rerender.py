@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from .. import markdown
 from ..extensions import db
 from ..models import Announcement, Post, SupportAnswer, Topic
+from . import notifications
 
 # model -> (its source column, its HTML column), all rendered with render_post.
 RENDERED = {
@@ -37,7 +38,7 @@ def _rerender_batch(model, after: int, batch: int) -> tuple[int, int, int]:
     ).all()
     changed, topics = 0, set()
     for row in rows:
-        fresh = markdown.render_post(row[1])
+        fresh = markdown.render_post(row[1], notifications.members_named if model is Post else None)
         if fresh != row[2]:
             db.session.execute(update(model).where(model.id == row[0]).values({html.key: fresh}))
             changed += 1

@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
         support,
         support_desk,
         transparency,
+        watching,
     )
 
     for area in (
@@ -54,6 +55,7 @@ def register(app: Flask) -> None:
         feeds,
         images,
         transparency,
+        watching,
     ):
         app.register_blueprint(area.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)

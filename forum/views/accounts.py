@@ -31,6 +31,7 @@ from ..forms.accounts import (
     UseLinkForm,
 )
 from ..forms.notices import NoticeMailForm, NoticesReadForm
+from ..models.notices import MODERATION_KINDS
 from ..security import (
     FIXED_EXPIRY,
     allow_mail_to,
@@ -244,7 +245,7 @@ def _account_page(email_form, announcements_form, status: int = 200, language_fo
             email_form=email_form,
             announcements_form=announcements_form,
             pending_email=accounts.pending_email(current_user),
-            notices=notices.notices_for(current_user),
+            notices=notices.notices_for(current_user, kinds=MODERATION_KINDS),
             network_places=ledger.network_places(db.metadata),
             read_form=NoticesReadForm(),
             notice_mail_form=NoticeMailForm(notice_mail=current_user.notice_mail, formdata=None),

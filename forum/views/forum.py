@@ -11,9 +11,19 @@ from ..forms import add_service_error
 from ..forms.forum import DeletePostForm, EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, erasure, forum, images, reading, reports
+from ..services import (
+    Forbidden,
+    NotFound,
+    ServiceError,
+    erasure,
+    forum,
+    images,
+    notices,
+    reading,
+    reports,
+)
 from ..services.preview import formatting_note, render_preview
-from .actions import run
+from .actions import run, send_mail_after_response
 
 bp = Blueprint("forum", __name__)
 
@@ -127,7 +137,7 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    cat = forum.category_by_slug(slug)
+    cat, watches = forum.category_with_watch(slug, current_user)
     raw = request.args.get("page")
     number = forum.category_page_number(cat, raw)
 
@@ -140,6 +150,7 @@ def category(slug):
         ("category", cat.id, cat.revision, number),
         render,
         seen_of=lambda topic_ids: reading.seen_positions(member, topic_ids),
+        watching=watches,
     )
 
 
@@ -166,6 +177,7 @@ def new_topic(slug):
             add_service_error(form, exc)
         else:
             db.session.commit()
+            send_mail_after_response()
             return redirect(topic_url(topic))
     page = render_template("forum/new_topic.html", category=cat, form=form, preview=preview)
     return page, _status(preview)
@@ -190,7 +202,12 @@ def topic(topic_id, slug=None):
         form = ReplyForm(meta={"csrf": False}) if can_reply and page.number == page.count else None
         return render_marked("forum/topic.html", topic=t, page=page, form=form)
 
-    html = _page_for(("topic", head.id, head.revision, number), render, seen=head.seen)
+    html = _page_for(
+        ("topic", head.id, head.revision, number),
+        render,
+        seen=head.seen,
+        watching=head.watch is not None,
+    )
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)
         if up_to is not None:  # only when the page shows something new to them
@@ -220,18 +237,34 @@ def reply(topic_id):
             t = forum.visible_topic(topic_id, current_user)
         else:
             db.session.commit()
+            send_mail_after_response()
             return redirect(url_for("forum.post", post_id=post.id))
     page = forum.topic_page(t, "last", current_user)
     html = render_template("forum/topic.html", topic=t, page=page, form=form, preview=preview)
     return html, _status(preview)
 
 
+@bp.get("/p/<int:post_id>/quote")
+@writer_required
+def quote(post_id):
+    """The reply form with the post quoted, attributed and linked (no script needed)."""
+    p, source = forum.quote_source(post_id, current_user)
+    form = ReplyForm(data={"body": source})
+    return render_template("forum/quote.html", post=p, topic=p.topic, form=form)
+
+
 @bp.get("/p/<int:post_id>")
 def post(post_id):
-    """A post's permalink: the page of its topic it is on, scrolled to it."""
+    """A post's permalink: the page of its topic it is on, scrolled to it; it marks the
+    member's notifications of that topic read."""
     p, number = forum.locate_post(post_id, current_user)
     args = {"page": number} if number > 1 else {}
-    return redirect(topic_url(p.topic, **args, _anchor=f"p{p.id}"))
+    target = topic_url(p.topic, **args, _anchor=f"p{p.id}")
+    # Following a notification (or any link to a post) reads the member's notifications
+    # of its topic: no query when none are unread.
+    if current_user.is_authenticated and notices.seen_topic(current_user, p.topic_id):
+        db.session.commit()
+    return redirect(target)
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
@@ -255,6 +288,7 @@ def edit_post(post_id):
             p = forum.get_post_for_edit(post_id, current_user)
         else:
             db.session.commit()
+            send_mail_after_response()
             flash(_("Your post was saved."))
             return redirect(url_for("forum.post", post_id=p.id))
     page = render_template("forum/edit_post.html", post=p, form=form, preview=preview)

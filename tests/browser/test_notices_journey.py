@@ -75,7 +75,7 @@ def test_moderation_tells_the_member(app, mailbox, seeded, open_visit, width):
     author = signed_in(app, open_visit, "spamalot")
     author.goto("/")
     header = author.page.get_by_role("navigation", name="Account")
-    expect(header.get_by_role("link", name="Account")).to_contain_text("2")
+    expect(header.get_by_role("link", name="Notifications")).to_contain_text("2")
     header.get_by_role("link", name="Account").click()
     notices = author.page.locator(".notices")
     expect(notices).to_contain_text("hidden by the moderators. Reason: Advertising")
@@ -84,7 +84,7 @@ def test_moderation_tells_the_member(app, mailbox, seeded, open_visit, width):
     expect(author.page.locator(".flagged")).to_contain_text("in 6 days")
     axe(author, "account with notices")
     author.page.get_by_role("button", name="Mark as read").click()
-    expect(header.get_by_role("link", name="Account")).to_have_text("Account")
+    expect(header.get_by_role("link", name="Notifications")).to_have_text("Notifications")
 
     mod.goto("/staff/members/rhea")
     axe(mod, "member page")
