@@ -90,6 +90,8 @@ class Config:
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # Moderation notices (post hidden, suspended...) are deleted after this many days.
     NOTICE_RETENTION_DAYS = _int("NOTICE_RETENTION_DAYS", 90)
+    # Thanks tell the post's author (a notice) only when this is on.
+    THANKS_NOTIFY = _bool("THANKS_NOTIFY", False)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Search: results per page, pages offered, the longest query kept (characters), and how
@@ -143,6 +145,8 @@ class Config:
     LIMIT_EDITING = os.environ.get("LIMIT_EDITING", "10 per minute; 100 per day")
     # Requests carrying a picture, per member (on top of LIMIT_POSTING / LIMIT_EDITING).
     LIMIT_UPLOADS = os.environ.get("LIMIT_UPLOADS", "10 per minute; 50 per day")
+    # Thanks given and withdrawn, per member.
+    LIMIT_THANKS = os.environ.get("LIMIT_THANKS", "30 per minute; 500 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
     LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute; 600 per hour")

@@ -20,7 +20,8 @@ can guess the nonce. In templates:
         it and may write), 'other' (a member who did not, and may write), 'writer'
         (signed in and not suspended), 'new' (the first post new to them on this page),
         'any-new' (a post on this page is), 'unread' (topic id has posts past what they
-        have seen).
+        have seen), 'thanked' / 'not-thanked' (they thanked post id, or not),
+        'unread-in' (category id holds a topic with posts they have not seen).
 
 Every template render fills its markers (see MarkedTemplate); `render_marked` keeps
 them, for the page cache, and `fill` resolves a kept page for the current request.
@@ -75,7 +76,7 @@ class Marked:
     """A page with markers, parsed once (when it is cached) so that filling it for each
     request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
 
-    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
+    __slots__ = ("new_positions", "parts", "post_ids", "tail", "unread_ids")
 
     def __init__(self, page: str):
         pieces = _MARK.split(page)
@@ -86,6 +87,7 @@ class Marked:
         self.tail = pieces[-1]
         self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
         self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
+        self.post_ids = sorted({n[0] for _, kind, name, n in self.parts if name == "thanked"})
 
 
 def _numbers(args: str) -> tuple[int, ...]:
@@ -104,7 +106,11 @@ def render_marked(name: str, **context) -> "Marked | str":
 class _Viewer:
     """What the markers of one page resolve to for the member (or visitor) asking."""
 
-    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None):
+    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None, facts: dict):
+        self.page = page
+        self.facts = facts
+        self.thanked: set[int] | None = None
+        self.unread_in: set[int] | None = None
         self.user = current_user._get_current_object()
         self.member = self.user.is_authenticated
         self.id = self.user.id
@@ -130,7 +136,25 @@ class _Viewer:
         if condition == "unread":
             seen = self.seen.get(numbers[0])
             return seen is not None and numbers[1] > seen
+        if condition in ("thanked", "not-thanked"):
+            return (numbers[0] in self._thanked()) == (condition == "thanked")
+        if condition == "unread-in":
+            return self.member and numbers[0] in self._unread_in()
         raise ValueError(f"unknown condition {condition!r}")
+
+    def _thanked(self) -> set[int]:
+        # Asked only when a thanks button is reached (a member's view of others' posts):
+        # one query for the whole page, none for visitors or a page of one's own posts.
+        if self.thanked is None:
+            thanked_of = self.facts.get("thanked_of")
+            self.thanked = thanked_of(self.page.post_ids) if self.member and thanked_of else set()
+        return self.thanked
+
+    def _unread_in(self) -> set[int]:
+        if self.unread_in is None:
+            unread_in = self.facts.get("unread_in")
+            self.unread_in = unread_in() if unread_in is not None else set()
+        return self.unread_in
 
     def slot(self, name: str, numbers: tuple[int, ...]) -> str:
         if not self.member:
@@ -182,17 +206,25 @@ class _Viewer:
         )
 
 
-def fill(page: "Marked | str", seen: int | None = None, seen_of: Callable | None = None) -> str:
+def fill(
+    page: "Marked | str",
+    seen: int | None = None,
+    seen_of: Callable | None = None,
+    **facts: Callable,
+) -> str:
     """The page with its markers resolved for the current viewer.
 
     `seen`: on a topic page, how far the member had read the topic before this visit.
     `seen_of`: on a listing, a function from topic ids to how far the member read each.
+    `facts`, each asked at most once and only when a marker needs it: `thanked_of` (post
+    ids -> those the member thanked), `unread_in` (() -> ids of categories holding a topic
+    with posts the member has not seen).
     """
     if isinstance(page, str):
         if NONCE not in page:
             return page
         page = Marked(page)
-    viewer = _Viewer(page, seen, seen_of)
+    viewer = _Viewer(page, seen, seen_of, facts)
     out: list[str] = []
     skipping, levels = 0, []  # levels: whether each open only_if hides its part
     for text, kind, name, numbers in page.parts:

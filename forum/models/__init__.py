@@ -15,6 +15,7 @@ from .reading import TopicRead
 from .reports import Report
 from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
+from .thanks import Thanks
 from .user import ROLES, User
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SupportAnswer",
     "SupportEvent",
     "SupportRequest",
+    "Thanks",
     "Topic",
     "TopicRead",
     "User",

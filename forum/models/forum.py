@@ -133,6 +133,8 @@ class Post(db.Model):
     # says who deleted it ("author" or "moderator"), for the placeholder shown instead.
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(16))
+    # How many members thanked the post (models/thanks.py), kept on the row for the page.
+    thank_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     topic: Mapped[Topic] = relationship(lazy="raise")
     author: Mapped[User | None] = relationship(lazy="raise")

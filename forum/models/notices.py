@@ -21,6 +21,7 @@ NOTICE_KINDS = (
     "unsuspended",
     "report_handled",
     "staff_message",
+    "thanks",  # only with THANKS_NOTIFY on
 )
 
 

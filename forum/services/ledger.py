@@ -53,6 +53,7 @@ TABLE_LABELS = {
     "moderation_log": "The moderation log",
     "topic_reads": "How far you read each topic",
     "notices": "Moderation notices to you",
+    "thanks": "Thanks you gave",
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
@@ -93,6 +94,8 @@ COLUMN_LABELS = {
     ("post_deletions", "member_id"): "Who deleted the post: you",
     ("stat_seen", "visitor"): "A daily visitor hash (not your address)",
     ("notices", "text"): "What a moderation notice told you",
+    ("thanks", "member_id"): "Who thanked a post: you",
+    ("thanks", "created_at"): "When you thanked it",
     ("moderation_log", "message"): "A message staff wrote to you",
 }
 

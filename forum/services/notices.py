@@ -25,6 +25,7 @@ SUBJECTS = {
     "unsuspended": "Your suspension was lifted",
     "report_handled": "Your report was handled",
     "staff_message": "A message from the staff",
+    "thanks": "Someone thanked a post of yours",
 }
 LIST_LIMIT = 50
 
@@ -146,6 +147,17 @@ def reports_handled(post: Post, staff: User, resolution: str) -> None:
 def staff_message(member: User, staff: User, text: str) -> None:
     """Keep a copy of a staff message on the member's list (the mail goes by itself)."""
     tell(member, staff, "staff_message", f"A message from the staff: {text}")
+
+
+def thanked(post: Post, member: User) -> None:
+    """Tell the author that `member` thanked their post (only with THANKS_NOTIFY on)."""
+    tell(
+        _member(post.author_id),
+        member,
+        "thanks",
+        f"{member.username} thanked your {_post_name(post)}.",
+        f"/p/{post.id}/thanks",
+    )
 
 
 def notices_for(member: User, limit: int = LIST_LIMIT) -> list[Notice]:

@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         feeds,
         forum,
         images,
+        latest,
         members,
         moderation,
         notices,
@@ -32,10 +33,12 @@ def register(app: Flask) -> None:
         stats,
         support,
         support_desk,
+        thanks,
     )
 
     for area in (
         forum,
+        latest,
         members,
         accounts,
         notices,
@@ -52,6 +55,7 @@ def register(app: Flask) -> None:
         search,
         feeds,
         images,
+        thanks,
     ):
         app.register_blueprint(area.bp)
     app.register_error_handler(HTTPException, errors.handle_http_error)

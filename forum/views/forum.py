@@ -10,7 +10,18 @@ from ..forms import add_service_error
 from ..forms.forum import DeletePostForm, EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
 from ..security import client_ip, writer_required
-from ..services import Forbidden, NotFound, ServiceError, erasure, forum, images, reading, reports
+from ..services import (
+    Forbidden,
+    NotFound,
+    ServiceError,
+    erasure,
+    forum,
+    images,
+    latest,
+    reading,
+    reports,
+    thanks,
+)
 from ..services.preview import render_preview
 from .actions import run
 
@@ -114,9 +125,11 @@ def topic_url(topic, **kwargs) -> str:
 @bp.get("/")
 def index():
     """Every category with its counts and latest activity."""
+    member = current_user._get_current_object()
     return _page_for(
         ("index", *forum.categories_revision()),
         lambda: render_marked("forum/index.html", categories=forum.list_categories()),
+        unread_in=lambda: latest.unread_categories(member),
     )
 
 
@@ -186,7 +199,13 @@ def topic(topic_id, slug=None):
         form = ReplyForm(meta={"csrf": False}) if can_reply and page.number == page.count else None
         return render_marked("forum/topic.html", topic=t, page=page, form=form)
 
-    html = _page_for(("topic", head.id, head.revision, number), render, seen=head.seen)
+    member = current_user._get_current_object()
+    html = _page_for(
+        ("topic", head.id, head.revision, number),
+        render,
+        seen=head.seen,
+        thanked_of=lambda post_ids: thanks.thanked_among(member, post_ids),
+    )
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)
         if up_to is not None:  # only when the page shows something new to them
