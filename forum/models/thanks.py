@@ -3,7 +3,7 @@ everyone else sees the count kept on the post's row (posts.thank_count)."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -22,13 +22,18 @@ class Thanks(db.Model):
     """One member's thanks for one post (at most one: the primary key)."""
 
     __tablename__ = "thanks"
+    # A member's thanks in one topic, read with the topic's head (services/forum.topic_head).
+    __table_args__ = (Index("ix_thanks_member_topic", "member_id", "topic_id"),)
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True, info=_THANKS
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=_THANKS
     )
+    # The post's topic (posts never change topic), so a topic page finds the member's
+    # thanks in it without a query of its own.
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=_THANKS)
 
     def __repr__(self) -> str:

@@ -56,7 +56,7 @@ def thank(post: Post, member: User) -> bool:
     # The primary key keeps it to one: a second request (or a race) inserts nothing.
     added = db.session.execute(
         dialect.insert(Thanks)
-        .values(post_id=post.id, member_id=member.id, created_at=utcnow())
+        .values(post_id=post.id, member_id=member.id, topic_id=post.topic_id, created_at=utcnow())
         .on_conflict_do_nothing()
     ).rowcount
     if not added:
@@ -81,17 +81,10 @@ def withdraw(post: Post, member: User) -> bool:
     return bool(gone)
 
 
-def thanked_among(member: User, post_ids: list[int]) -> set[int]:
-    """Which of these posts `member` thanked (one query), for the buttons of a page."""
-    if not post_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Thanks.post_id).where(
-                Thanks.member_id == member.id, Thanks.post_id.in_(post_ids)
-            )
-        )
-    )
+def thanked_in(head) -> set[int]:
+    """The ids of the posts the member thanked in a topic, from its head's `thanked` (read
+    in the same query: services/forum.topic_head), for the buttons of its pages."""
+    return {int(n) for n in (head.thanked or "").split(",") if n.strip().isdigit()}
 
 
 def thankers(post: Post, viewer: User) -> list[tuple[User | None, object]]:

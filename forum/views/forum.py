@@ -199,12 +199,11 @@ def topic(topic_id, slug=None):
         form = ReplyForm(meta={"csrf": False}) if can_reply and page.number == page.count else None
         return render_marked("forum/topic.html", topic=t, page=page, form=form)
 
-    member = current_user._get_current_object()
     html = _page_for(
         ("topic", head.id, head.revision, number),
         render,
         seen=head.seen,
-        thanked_of=lambda post_ids: thanks.thanked_among(member, post_ids),
+        thanked_of=lambda _post_ids: thanks.thanked_in(head),
     )
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)

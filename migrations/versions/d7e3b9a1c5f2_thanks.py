@@ -25,6 +25,10 @@ def upgrade():
         sa.Column("post_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["topic_id"], ["topics.id"], name=op.f("fk_thanks_topic_id_topics"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["post_id"], ["posts.id"], name=op.f("fk_thanks_post_id_posts"), ondelete="CASCADE"
         ),
@@ -33,11 +37,11 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("post_id", "member_id", name=op.f("pk_thanks")),
     )
-    op.create_index(op.f("ix_thanks_member_id"), "thanks", ["member_id"], unique=False)
+    op.create_index("ix_thanks_member_topic", "thanks", ["member_id", "topic_id"], unique=False)
 
 
 def downgrade():
-    op.drop_index(op.f("ix_thanks_member_id"), table_name="thanks")
+    op.drop_index("ix_thanks_member_topic", table_name="thanks")
     op.drop_table("thanks")
     with op.batch_alter_table("posts") as batch_op:
         batch_op.drop_column("thank_count")
