@@ -9,6 +9,8 @@ a view then calls views.actions.send_mail_after_response().
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
@@ -25,7 +27,7 @@ SUBJECTS = {
     "unsuspended": "Your suspension was lifted",
     "report_handled": "Your report was handled",
     "staff_message": "A message from the staff",
-    "thanks": "Someone thanked a post of yours",
+    "thanks": _l("Someone thanked a post of yours"),
 }
 LIST_LIMIT = 50
 
@@ -155,7 +157,7 @@ def thanked(post: Post, member: User) -> None:
         _member(post.author_id),
         member,
         "thanks",
-        f"{member.username} thanked your {_post_name(post)}.",
+        _("%(name)s thanked your %(post)s.", name=member.username, post=_post_name(post)),
         f"/p/{post.id}/thanks",
     )
 

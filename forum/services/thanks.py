@@ -6,6 +6,7 @@ with THANKS_NOTIFY on, the author gets a notice (services/notices.tell). The cal
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
@@ -20,19 +21,19 @@ def thankable_post(post_id: int, member: User) -> Post:
     """A post `member` may see, with its topic (NotFound otherwise)."""
     post = db.session.scalar(select(Post).where(Post.id == post_id).options(joinedload(Post.topic)))
     if post is None or ((post.hidden or post.topic.hidden) and not member.is_staff):
-        raise NotFound("There is no such post.")
+        raise NotFound(_("There is no such post."))
     return post
 
 
 def _check_may_thank(post: Post, member: User) -> None:
     if not (member and member.is_authenticated):
-        raise Forbidden("Only members can thank a post.")
+        raise Forbidden(_("Only members can thank a post."))
     if member.suspended():
-        raise Forbidden("You cannot thank posts while you are suspended.")
+        raise Forbidden(_("You cannot thank posts while you are suspended."))
     if post.author_id == member.id:
-        raise Forbidden("You cannot thank your own post.")
+        raise Forbidden(_("You cannot thank your own post."))
     if post.deleted or post.hidden or post.topic.hidden:
-        raise ServiceError("This post cannot be thanked.")
+        raise ServiceError(_("This post cannot be thanked."))
 
 
 def _recount(post_ids) -> None:
@@ -58,8 +59,9 @@ def thank(post: Post, member: User) -> bool:
         dialect.insert(Thanks)
         .values(post_id=post.id, member_id=member.id, topic_id=post.topic_id, created_at=utcnow())
         .on_conflict_do_nothing()
-    ).rowcount
-    if not added:
+        .returning(Thanks.post_id)
+    ).first()
+    if added is None:
         return False
     _recount([post.id])
     touch_topic(post.topic_id)
@@ -71,14 +73,16 @@ def thank(post: Post, member: User) -> bool:
 def withdraw(post: Post, member: User) -> bool:
     """Take back a thanks; True when there was one. Allowed even while suspended."""
     if not (member and member.is_authenticated):
-        raise Forbidden("Only members can thank a post.")
+        raise Forbidden(_("Only members can thank a post."))
     gone = db.session.execute(
-        delete(Thanks).where(Thanks.post_id == post.id, Thanks.member_id == member.id)
-    ).rowcount
-    if gone:
+        delete(Thanks)
+        .where(Thanks.post_id == post.id, Thanks.member_id == member.id)
+        .returning(Thanks.post_id)
+    ).first()
+    if gone is not None:
         _recount([post.id])
         touch_topic(post.topic_id)
-    return bool(gone)
+    return gone is not None
 
 
 def thanked_in(head) -> set[int]:
@@ -90,7 +94,7 @@ def thanked_in(head) -> set[int]:
 def thankers(post: Post, viewer: User) -> list[tuple[User | None, object]]:
     """Who thanked the post and when, newest first: for its author only (Forbidden else)."""
     if not (viewer and viewer.is_authenticated) or post.author_id != viewer.id:
-        raise Forbidden("Only the post's author sees who thanked it.")
+        raise Forbidden(_("Only the post's author sees who thanked it."))
     rows = db.session.execute(
         select(User, Thanks.created_at)
         .join(Thanks, Thanks.member_id == User.id)
