@@ -90,6 +90,8 @@ class Config:
     SUPPORT_RETENTION_DAYS = _int("SUPPORT_RETENTION_DAYS", 365)
     # Moderation notices (post hidden, suspended...) are deleted after this many days.
     NOTICE_RETENTION_DAYS = _int("NOTICE_RETENTION_DAYS", 90)
+    # Unread lists (and the index marks) topics with a post in this many days only.
+    UNREAD_DAYS = _int("UNREAD_DAYS", 30)
     # Thanks tell the post's author (a notice) only when this is on.
     THANKS_NOTIFY = _bool("THANKS_NOTIFY", False)
     # At most one announcement email to members in this many days.

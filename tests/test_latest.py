@@ -4,6 +4,7 @@ markers for members, from their reading progress; never a hidden topic or post."
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 
@@ -344,3 +345,22 @@ def test_two_app_servers_on_one_database_agree_at_once(_schema, forum, member, o
     assert _titles(server_b.test_client().get("/latest").get_data(as_text=True))[0] == "Topic 1"
     assert _unread_titles(b) == ["Topic 1"]
     assert _marked(b.get("/").get_data(as_text=True)) == {"elsewhere"}
+
+
+def test_unread_considers_the_last_unread_days_only(app, two_readers, forum, other_member):
+    juniper = two_readers["juniper"]
+    topic = forum["topics"][0]
+    forum_service.reply(topic, other_member, "An old reply")
+    db.session.commit()
+    assert _unread_titles(juniper) == ["Topic 0"]
+    assert _marked(juniper.get("/").get_data(as_text=True)) == {"general"}
+    db.session.execute(
+        db.update(Topic)
+        .where(Topic.id == topic.id)
+        .values(last_post_at=utcnow() - timedelta(days=31))
+    )
+    db.session.commit()
+    assert _unread_titles(juniper) == []
+    assert _marked(juniper.get("/").get_data(as_text=True)) == set()
+    app.config["UNREAD_DAYS"] = 40
+    assert _unread_titles(juniper) == ["Topic 0"]

@@ -73,6 +73,9 @@ class Topic(db.Model):
     # Visible posts, for display; last_position numbers every post ever made, for paging.
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The position of the latest post readers may see (not hidden, held or deleted): what
+    # "unread" compares reading progress with (services/latest.py).
+    last_visible_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped by every write to the topic or its posts (pagecache keys on it).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pinned: Mapped[bool] = mapped_column(default=False, server_default=false())

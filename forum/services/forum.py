@@ -292,6 +292,7 @@ def _add_post(
             "post_count": Topic.post_count + 1,
             "last_post_at": now,
             "last_poster_id": author.id,
+            "last_visible_position": Topic.last_position + 1,
         }
     )
     position = db.session.execute(

@@ -1,4 +1,5 @@
-"""thanks: one per member per post, counted on the post's row
+"""thanks: one per member per post, counted on the post's row; each topic's latest
+visible position, for Unread
 
 Revision ID: d7e3b9a1c5f2
 Revises: c4d8e2a6f0b1
@@ -19,6 +20,14 @@ def upgrade():
     # A plain add_column: no batch rebuild of `posts` on SQLite.
     op.add_column(
         "posts", sa.Column("thank_count", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column(
+        "topics",
+        sa.Column("last_visible_position", sa.Integer(), server_default="0", nullable=False),
+    )
+    op.execute(
+        "UPDATE topics SET last_visible_position = COALESCE((SELECT max(position) FROM posts"
+        " WHERE posts.topic_id = topics.id AND NOT posts.hidden AND posts.deleted_at IS NULL), 0)"
     )
     op.create_table(
         "thanks",
@@ -45,3 +54,5 @@ def downgrade():
     op.drop_table("thanks")
     with op.batch_alter_table("posts") as batch_op:
         batch_op.drop_column("thank_count")
+    with op.batch_alter_table("topics") as batch_op:
+        batch_op.drop_column("last_visible_position")
