@@ -76,7 +76,7 @@ class Marked:
     """A page with markers, parsed once (when it is cached) so that filling it for each
     request is one pass over its parts: (text before, kind, name, numbers) and a tail."""
 
-    __slots__ = ("new_positions", "parts", "post_ids", "tail", "unread_ids")
+    __slots__ = ("new_positions", "parts", "tail", "unread_ids")
 
     def __init__(self, page: str):
         pieces = _MARK.split(page)
@@ -87,7 +87,6 @@ class Marked:
         self.tail = pieces[-1]
         self.new_positions = [n[0] for _, kind, name, n in self.parts if name == "new"]
         self.unread_ids = [n[0] for _, kind, name, n in self.parts if name == "unread"]
-        self.post_ids = sorted({n[0] for _, kind, name, n in self.parts if name == "thanked"})
 
 
 def _numbers(args: str) -> tuple[int, ...]:
@@ -107,7 +106,6 @@ class _Viewer:
     """What the markers of one page resolve to for the member (or visitor) asking."""
 
     def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None, facts: dict):
-        self.page = page
         self.facts = facts
         self.thanked: set[int] | None = None
         self.unread_in: set[int] | None = None
@@ -143,11 +141,10 @@ class _Viewer:
         raise ValueError(f"unknown condition {condition!r}")
 
     def _thanked(self) -> set[int]:
-        # Asked only when a thanks button is reached (a member's view of others' posts):
-        # one query for the whole page, none for visitors or a page of one's own posts.
+        # Asked only when a thanks button is reached (a member's view of others' posts).
         if self.thanked is None:
-            thanked_of = self.facts.get("thanked_of")
-            self.thanked = thanked_of(self.page.post_ids) if self.member and thanked_of else set()
+            thanked = self.facts.get("thanked")
+            self.thanked = thanked() if self.member and thanked is not None else set()
         return self.thanked
 
     def _unread_in(self) -> set[int]:
@@ -216,9 +213,9 @@ def fill(
 
     `seen`: on a topic page, how far the member had read the topic before this visit.
     `seen_of`: on a listing, a function from topic ids to how far the member read each.
-    `facts`, each asked at most once and only when a marker needs it: `thanked_of` (post
-    ids -> those the member thanked), `unread_in` (() -> ids of categories holding a topic
-    with posts the member has not seen).
+    `facts`, functions each called at most once and only when a marker needs it: `thanked`
+    (the ids of the posts on the page the member thanked), `unread_in` (the ids of the
+    categories holding a topic with posts the member has not seen).
     """
     if isinstance(page, str):
         if NONCE not in page:

@@ -203,7 +203,7 @@ def topic(topic_id, slug=None):
         ("topic", head.id, head.revision, number),
         render,
         seen=head.seen,
-        thanked_of=lambda _post_ids: thanks.thanked_in(head),
+        thanked=lambda: thanks.thanked_in(head),
     )
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)
