@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format db bench bench-search bench-load bench-faults screenshots clean
+.PHONY: run test test-sqlite test-postgresql lint format db bench bench-render bench-search bench-load bench-faults screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,17 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
+# The suite runs on SQLite and on PostgreSQL (when TEST_DATABASE_URL names one), both at
+# once: much of each run waits on servers, browsers and mail, so two share the cores well.
+# Each run's output is printed whole when it ends (--output-sync).
 test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
+
+test-sqlite: $(STAMP)
 	@echo "== tests on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgresql: $(STAMP)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests on PostgreSQL"; \
 		$(BIN)/pytest $(PYTEST_ARGS); \
@@ -45,6 +52,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# What the costliest 60,000-character posts cost to render, against ordinary prose.
+bench-render: $(STAMP)
+	$(BIN)/python bench/render.py $(BENCH_ARGS)
 
 # /search against the bare FTS5 (and PostgreSQL with BENCH_DATABASE_URL) at 100k and 1M posts.
 bench-search: $(STAMP)

@@ -7,8 +7,10 @@ fills the database the environment names (DATABASE_URL, as for `flask --app wsgi
 call seed_bench() in an app context.
 """
 
+import io
 import itertools
 import random
+import secrets
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,8 +25,9 @@ if str(ROOT) not in sys.path:
 
 from forum import markdown  # noqa: E402
 from forum.extensions import db  # noqa: E402
-from forum.models import Category, Post, Topic, User, utcnow  # noqa: E402
+from forum.models import Category, Image, Post, Topic, User, utcnow  # noqa: E402
 from forum.sealing import index_of  # noqa: E402
+from forum.services.images import encode  # noqa: E402
 from forum.services.text import slugify  # noqa: E402
 
 BENCH_BODIES = [
@@ -69,6 +72,7 @@ def seed_bench(
     categories: int,
     long_topic: int = 0,
     progress: Callable[[int], None] = lambda n: None,
+    pictures: bool = True,
     batch: int = 20_000,
 ) -> None:
     """Bulk-insert a synthetic forum; commits as it goes (a fresh database is expected)."""
@@ -116,8 +120,80 @@ def seed_bench(
             if len(rows) >= batch:
                 _flush_posts(rows, progress)
     _flush_posts(rows, progress)
+    if pictures:
+        _picture_topic(cat_ids[-1], user_ids, start - timedelta(days=1), posts_per_topic)
     _recount(cat_ids, user_ids)
     db.session.commit()
+
+
+def _photo(rng: random.Random) -> bytes:
+    """A 2000 x 1500 JPEG with some texture, so that it has a display copy and a real size."""
+    from PIL import Image as Pillow
+    from PIL import ImageDraw
+
+    picture = Pillow.new("RGB", (2000, 1500), (90, 120, 150))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(300):
+        x, y = rng.randrange(2000), rng.randrange(1500)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)), colour)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _picture_topic(category_id: int, user_ids: list[int], when, count: int) -> None:
+    """One topic of `count` posts, each showing two pictures: the image-heavy page."""
+    encoded = encode(_photo(random.Random(2)))
+    topic_id = db.session.execute(
+        insert(Topic)
+        .values(
+            category_id=category_id,
+            author_id=user_ids[0],
+            title="Benchmark pictures: racks before and after",
+            slug="benchmark-pictures",
+            created_at=when,
+            last_post_at=when + timedelta(seconds=30 * (count - 1)),
+            last_poster_id=user_ids[(count - 1) % len(user_ids)],
+            post_count=count,
+            last_position=count,
+        )
+        .returning(Topic.id)
+    ).scalar_one()
+    rows = []
+    for position in range(1, count + 1):
+        author = user_ids[(position - 1) % len(user_ids)]
+        keys = [secrets.token_urlsafe(16)[:22] for _ in range(2)]
+        for key in keys:
+            db.session.add(
+                Image(
+                    id=key,
+                    owner_id=author,
+                    created_at=when,
+                    format=encoded.format,
+                    width=encoded.width,
+                    height=encoded.height,
+                    original=encoded.original,
+                    display=encoded.display,
+                    attached=True,
+                )
+            )
+        body = (
+            f"Before, with the cables loose:\n\n![rack {position}, before](/i/{keys[0]})\n\n"
+            f"And after:\n\n![rack {position}, after](/i/{keys[1]})"
+        )
+        rows.append(
+            {
+                "topic_id": topic_id,
+                "author_id": author,
+                "position": position,
+                "body": body,
+                "html": markdown.render_post(body),
+                "created_at": when + timedelta(seconds=30 * (position - 1)),
+            }
+        )
+    db.session.flush()
+    _flush_posts(rows, lambda n: None)
 
 
 def _bench_categories(count: int) -> list[int]:

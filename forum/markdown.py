@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -24,7 +24,6 @@ from pygments.util import ClassNotFound
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     .enable(["table", "strikethrough", "linkify"])
-    .use(tasklists_plugin)
     .use(footnote_plugin)
 )
 
@@ -121,16 +120,40 @@ def _cell_open(renderer, tokens, idx, options, env):
     return renderer.renderToken(tokens, idx, options, env)
 
 
-def _task_checkboxes(state) -> None:
-    """A task's checkbox is read-only and says what it means to a screen reader."""
-    for token in state.tokens:
-        for child in token.children or ():
-            if child.type == "html_inline" and "task-list-item-checkbox" in child.content:
-                done = 'checked="checked" ' if 'checked="checked"' in child.content else ""
-                label = "done" if done else "not done"
-                child.content = (
-                    f'<input type="checkbox" {done}disabled="disabled" aria-label="{label}">'
-                )
+_TASK = re.compile(r"\[([ xX])\][ \t\n\v\f\r]+")
+
+
+def _task_lists(state) -> None:
+    """`- [ ] item` and `- [x] item` become read-only checkboxes that say what they mean to a
+    screen reader. One pass with a stack of open lists: the usual plugin looks back through
+    the tokens for each item's list, and 7,500 items took 20 s to render."""
+    tokens, lists = state.tokens, []
+    for i, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(token)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif (
+            token.type == "inline"
+            and i >= 2
+            and tokens[i - 1].type == "paragraph_open"
+            and tokens[i - 2].type == "list_item_open"
+            and token.children
+            and (match := _TASK.match(token.content))
+            and token.children[0].type == "text"
+            and token.children[0].content.startswith(match.group(0)[:3])
+        ):
+            done = match.group(1) != " "
+            checked = 'checked="checked" ' if done else ""
+            label = "done" if done else "not done"
+            box = Token("html_inline", "", 0)
+            box.content = (
+                f'<input type="checkbox" {checked}disabled="disabled" aria-label="{label}">'
+            )
+            token.children[0].content = token.children[0].content[3:]
+            token.children.insert(0, box)
+            tokens[i - 2].attrSet("class", "task-list-item")
+            lists[-1].attrSet("class", "contains-task-list")
 
 
 def _footnote_ids(state) -> None:
@@ -143,7 +166,7 @@ def _footnote_ids(state) -> None:
 _md.add_render_rule("table_open", _focusable_open)
 _md.add_render_rule("th_open", _cell_open)
 _md.add_render_rule("td_open", _cell_open)
-_md.core.ruler.push("task_checkboxes", _task_checkboxes)
+_md.core.ruler.after("inline", "task_lists", _task_lists)
 _md.core.ruler.before("block", "footnote_ids", _footnote_ids)
 _md.add_render_rule("code_block", _code_block)
 _md.add_render_rule("fence", _fence)
@@ -178,7 +201,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _CLASSES = {
     "a": {"footnote-backref"},
     "li": {"task-list-item", "footnote-item"},
-    "ol": {"footnotes-list"},
+    "ol": {"footnotes-list", "contains-task-list"},
     "ul": {"contains-task-list"},
     "td": {"align-left", "align-right", "align-center"},
     "th": {"align-left", "align-right", "align-center"},
@@ -231,8 +254,54 @@ def plain_text(html: str, limit: int = 200) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+# How much of each construct whose rendering cost grows fastest one text may hold before it
+# is kept as written and shown as plain text instead of formatted: far above any real post,
+# low enough that no 60,000-character text costs more than a few tenths of a second (before
+# these limits, 60,000 link brackets or a 7,000-row table took about 3 s).
+_LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+FORMAT_LIMITS = (
+    ("table cells", 4000, lambda text: text.count("|")),
+    ("link brackets", 5000, lambda text: text.count("[")),
+    ("list items", 2000, lambda text: len(_LIST_ITEM.findall(text))),
+    ("headings and rules", 3000, lambda text: len(_HEADING.findall(text))),
+    ("emphasis marks", 8000, lambda text: text.count("*") + text.count("_")),
+    ("code fences", 2000, lambda text: text.count("```") + text.count("~~~")),
+    (
+        "web and mail addresses",
+        2000,
+        lambda text: text.count("://") + text.count("@") + text.count("www."),
+    ),
+)
+
+
+def unformattable(source: str) -> str | None:
+    """Why `source` would be shown as plain text rather than formatted (a sentence for its
+    writer), or None when it is formatted as usual."""
+    for name, limit, count in FORMAT_LIMITS:
+        if (found := count(source)) > limit:
+            return (
+                f"This text holds {found:,} {name}, more than the {limit:,} a post can format, "
+                "so it will be shown as plain text."
+            )
+    return None
+
+
+def _plain(source: str) -> str:
+    """Text shown as written: paragraphs at blank lines, line breaks kept, all of it escaped."""
+    paragraphs = re.split(r"\n[ \t]*\n", source.strip())
+    return "".join(
+        "<p>" + "<br>\n".join(escapeHtml(line) for line in part.split("\n")) + "</p>\n"
+        for part in paragraphs
+        if part.strip()
+    )
+
+
 def render(source: str, heading_shift: int = 0) -> str:
-    """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels."""
+    """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels;
+    a text too costly to format (see FORMAT_LIMITS) as plain text."""
+    if unformattable(source):
+        return sanitize(_plain(source))
     return sanitize(_md.render(source, {"heading_shift": heading_shift}))
 
 

@@ -1,5 +1,7 @@
 """The flask commands (seed-demo, create-user...), and the benchmark data."""
 
+import re
+
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
 
@@ -38,12 +40,19 @@ def test_the_benchmark_data_is_a_consistent_forum(app, client):
     from bench.data import seed_bench
 
     seed_bench(topics=30, posts_per_topic=5, users=7, categories=3, long_topic=45)
-    assert _count(Post) == 30 * 5 + 45 and _count(Topic) == 31
-    assert sum(c.post_count for c in db.session.scalars(db.select(Category))) == 195
-    assert sum(u.post_count for u in db.session.scalars(db.select(User))) == 195
+    # 30 topics of 5, the long one of 45, and one of 5 posts showing two pictures each.
+    assert _count(Post) == 30 * 5 + 45 + 5 and _count(Topic) == 32
+    assert sum(c.post_count for c in db.session.scalars(db.select(Category))) == 200
+    assert sum(u.post_count for u in db.session.scalars(db.select(User))) == 200
     long = db.session.scalar(db.select(Topic).where(Topic.post_count == 45))
     assert client.get(f"/t/{long.id}/{long.slug}?page=3").status_code == 200
     assert client.get("/").status_code == 200
+    pictures = db.session.scalar(db.select(Topic).where(Topic.slug == "benchmark-pictures"))
+    page = client.get(f"/t/{pictures.id}/{pictures.slug}").get_data(as_text=True)
+    sources = re.findall(r'<img src="(/i/[\w-]+)" alt="rack \d, (?:before|after)"', page)
+    assert len(sources) == 10
+    served = client.get(sources[0])
+    assert served.status_code == 200 and served.content_type == "image/jpeg"
 
 
 def test_create_user_with_a_role(runner):

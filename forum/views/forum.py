@@ -22,7 +22,7 @@ from ..services import (
     reports,
     thanks,
 )
-from ..services.preview import render_preview
+from ..services.preview import formatting_note, render_preview
 from .actions import run
 
 bp = Blueprint("forum", __name__)
@@ -107,10 +107,13 @@ def _page_for(key: tuple, render, **facts) -> str:
 def _preview(form) -> str | None:
     """The post's Markdown rendered for a preview, or None with the reason on the form."""
     try:
-        return render_preview(form.body.data)
+        html = render_preview(form.body.data)
     except ServiceError as exc:
         add_service_error(form, exc)
         return None
+    # A text too costly to format is kept as written: the writer is told before posting.
+    form.body.description = formatting_note(form.body.data) or form.body.description
+    return html
 
 
 def _status(preview: str | None) -> int:
