@@ -370,7 +370,7 @@ def member_only_pages(site: Site) -> list[str]:
         "/account",
         "/account/data",
         "/unread",
-        f"/p/{site.post_id}/thanks",
+        f"/p/{site.post_id}/thanked-by",
     ]
 
 

@@ -54,7 +54,7 @@ TABLE = {
     # Thanks: not your own post, not while suspended; who thanked is for the author only.
     ("/p/<int:post_id>/thanks", "POST"): WRITERS - AUTHOR,
     ("/p/<int:post_id>/thanks/withdraw", "POST"): MEMBERS,
-    ("/p/<int:post_id>/thanks", "GET"): AUTHOR,
+    ("/p/<int:post_id>/thanked-by", "GET"): AUTHOR,
     ("/latest", "GET"): PUBLIC,
     ("/unread", "GET"): MEMBERS,
     ("/u/<username>", "GET"): PUBLIC,

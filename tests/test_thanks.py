@@ -108,19 +108,19 @@ def test_who_thanked_is_shown_to_the_author_only(people):
     _thank(clients["tomasz"], path, first)
     author = clients["juniper"]
     html = author.get(path).get_data(as_text=True)
-    assert f'href="/p/{first}/thanks"' in html
-    listing = author.get(f"/p/{first}/thanks")
+    assert f'href="/p/{first}/thanked-by"' in html
+    listing = author.get(f"/p/{first}/thanked-by")
     assert listing.status_code == 200
     assert ">tomasz</a>" in listing.get_data(as_text=True)
     # No one else learns who: not the thanker, another member, a visitor or a feed.
     for name in ("tomasz", "ada_admin"):
-        assert clients[name].get(f"/p/{first}/thanks").status_code == 403
+        assert clients[name].get(f"/p/{first}/thanked-by").status_code == 403
         page = clients[name].get(path).get_data(as_text=True)
-        assert f'href="/p/{first}/thanks"' not in page
+        assert "/thanked-by" not in page
     visitor = clients["visitor"]
-    assert visitor.get(f"/p/{first}/thanks").status_code == 302  # to sign in
+    assert visitor.get(f"/p/{first}/thanked-by").status_code == 302  # to sign in
     page = visitor.get(path).get_data(as_text=True)
-    assert f'href="/p/{first}/thanks"' not in page and "/thanks" not in page
+    assert "/thanked-by" not in page and "/thanks" not in page
     assert _count(page, first) == 1
     topic_id = path.split("/")[2]
     for feed in (f"/t/{topic_id}/posts.atom", "/feeds/topics.atom", "/latest.atom"):
@@ -156,7 +156,7 @@ def test_hostile_post_ids(people, target):
     token = token_in(tomasz.get(path).get_data(as_text=True))
     for url in (f"/p/{target}/thanks", f"/p/{target}/thanks/withdraw"):
         assert tomasz.post(url, data={"csrf_token": token}).status_code in (400, 404), url
-    assert tomasz.get(f"/p/{target}/thanks").status_code in (400, 404)
+    assert tomasz.get(f"/p/{target}/thanked-by").status_code in (400, 404)
 
 
 def test_a_form_without_its_token_changes_nothing(people):
@@ -203,7 +203,7 @@ def test_no_notice_by_default_and_one_with_thanks_notify(app, people, member):
     notices = list(db.session.scalars(db.select(Notice)))
     assert [(n.member_id, n.kind) for n in notices] == [(member.id, "thanks")]
     assert "ada_admin thanked your post #1" in notices[0].text
-    assert notices[0].link == f"/p/{first}/thanks"
+    assert notices[0].link == f"/p/{first}/thanked-by"
     # Sending it again tells no one again.
     _thank(clients["ada_admin"], path, first)
     assert db.session.scalar(db.select(db.func.count()).select_from(Notice)) == 1

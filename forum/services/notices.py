@@ -158,7 +158,7 @@ def thanked(post: Post, member: User) -> None:
         member,
         "thanks",
         _("%(name)s thanked your %(post)s.", name=member.username, post=_post_name(post)),
-        f"/p/{post.id}/thanks",
+        f"/p/{post.id}/thanked-by",
     )
 
 

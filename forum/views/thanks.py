@@ -51,7 +51,7 @@ def withdraw(post_id):
     return _back(post_id)
 
 
-@bp.get("/p/<int:post_id>/thanks")
+@bp.get("/p/<int:post_id>/thanked-by")
 @member_required
 def thankers(post_id):
     """Who thanked one of your posts, and when: shown to you alone."""
