@@ -119,6 +119,9 @@ TABLE = {
     ("/staff/members/<username>/message", "POST"): STAFF,
     ("/staff/members/<username>/unsuspend", "POST"): STAFF,
     ("/staff/members/<username>/role", "POST"): ADMIN,
+    ("/staff/members/<username>/remove", "GET"): STAFF,
+    ("/staff/members/<username>/remove", "POST"): STAFF,
+    ("/staff/posts/<int:post_id>/delete", "POST"): STAFF,
     ("/staff/log", "GET"): STAFF,
     # Personal data under guard.
     ("/staff/agreement", "GET"): STAFF,

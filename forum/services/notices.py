@@ -18,6 +18,7 @@ from . import mail
 
 SUBJECTS = {
     "post_hidden": "A post of yours was hidden",
+    "post_deleted": "A post of yours was deleted",
     "topic_hidden": "A topic of yours was hidden",
     "topic_locked": "A topic of yours was locked",
     "topic_moved": "A topic of yours was moved",
@@ -86,6 +87,16 @@ def post_hidden(post: Post, staff: User, reason: str) -> None:
     )
 
 
+def post_deleted(post: Post, staff: User, reason: str) -> None:
+    """Tell the author their post was deleted, with the reason (before it goes)."""
+    tell(
+        _member(post.author_id),
+        staff,
+        "post_deleted",
+        f"Your {_post_name(post)} was deleted by the moderators. Reason: {reason}",
+    )
+
+
 def topic_changed(topic: Topic, staff: User, change: str, reason: str, detail: str = "") -> None:
     """Tell the author their topic was hidden, locked or moved, with the reason."""
     kind = {"hide": "topic_hidden", "lock": "topic_locked", "move": "topic_moved"}.get(change)
@@ -119,6 +130,7 @@ def unsuspended(member: User, staff: User) -> None:
 REPORT_OUTCOMES = {
     "hidden": "the post was hidden",
     "dismissed": "the moderators looked and left the post as it is",
+    "deleted": "the post was deleted",
 }
 
 
