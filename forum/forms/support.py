@@ -1,5 +1,6 @@
 """The public support request form (the staff's forms are in forms/support_desk.py)."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -47,6 +48,13 @@ class SupportForm(VisitorForm):
         description="Only if you want a reply. Leave it empty to stay anonymous.",
         validators=[Optional(), Length(max=254)],
         render_kw={"autocomplete": "email"},
+    )
+    about = StringField(
+        _l("Which moderator or admin is it about? (optional)"),
+        description=_l(
+            "For a request about a moderator: only admins read it, never the person you name."
+        ),
+        validators=[Optional(), Length(max=32, message=_l("A username is at most 32 characters."))],
     )
     no_publish = BooleanField("Do not publish my request", default=False)
     # A honeypot: hidden from people, filled in by bots that fill in everything.

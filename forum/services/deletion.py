@@ -62,6 +62,10 @@ def delete_account(user: User, erase_posts: bool) -> None:
         .where(SupportRequest.user_id == user.id)
         .values(user_id=None, email=None, ip=None, network_tag=None)
     )
+    # A complaint that named them stays for the admins, naming no one now.
+    db.session.execute(
+        update(SupportRequest).where(SupportRequest.about_id == user.id).values(about_id=None)
+    )
     db.session.execute(delete(Notice).where(Notice.member_id == user.id))
     # What staff wrote to the member was theirs to read: the log keeps that a message went.
     db.session.execute(

@@ -87,6 +87,7 @@ COLUMN_LABELS = {
     ("posts", "network_tag"): "Network tag of a post (a keyed hash of its network)",
     ("login_tokens", "network_tag"): "Network tag of a sign-in request",
     ("support_requests", "network_tag"): "Network tag of a support request",
+    ("support_requests", "about_id"): "The staff member a complaint of yours names",
     ("users", "suspension_reason"): "Why you are suspended, while you are",
     ("reports", "reason"): "Why you reported a post",
     ("post_revisions", "body"): "Earlier text of an edited post",

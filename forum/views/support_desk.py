@@ -39,7 +39,7 @@ def inbox():
         "staff/support/inbox.html",
         page=page,
         filters={k: v for k, v in filters.items() if v},
-        kinds=KINDS,
+        kinds=support_desk.kinds_for(current_user),
         states=STATES,
         privacy_open=privacy_open,
     )
