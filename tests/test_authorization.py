@@ -202,6 +202,7 @@ def _world(app, users):
         support_desk.get_request(answered.id),
         users["admin"],
         support_desk.AnswerDraft("Title", "Question", "Answer"),
+        cleared=True,
     )
     db.session.commit()
     with app.test_request_context():

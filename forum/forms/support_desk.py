@@ -1,6 +1,7 @@
 """Forms for the support desk: reply, note, state, publish and withdraw."""
 
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -50,6 +51,13 @@ class AnswerForm(Form):
             DataRequired(message="Write the answer."),
             length(MESSAGE_MAX, "The answer"),
         ],
+    )
+    cleared = BooleanField(
+        _l("I removed what identifies the sender"),
+        description=_l(
+            "Their name, addresses, phone numbers, links with their details, and anything "
+            "else that would tell who wrote it. Publishing is refused without this tick."
+        ),
     )
     preview = SubmitField("Preview")
     publish = SubmitField("Publish")

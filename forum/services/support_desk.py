@@ -22,7 +22,7 @@ from ..models.support import (
     SupportEvent,
     SupportRequest,
 )
-from . import Forbidden, NotFound, ServiceError
+from . import Forbidden, NotFound, ServiceError, support_guard
 from . import mail as mail_service
 from .pagination import Page, parse_page
 from .support import MESSAGE_MAX, SUBJECT_MAX, checked_text, clean_search, like_pattern
@@ -217,11 +217,24 @@ def check_publishable(request: SupportRequest) -> None:
 
 
 def draft_from(request: SupportRequest) -> AnswerDraft:
-    """What the publish form starts from: the published version, or the request itself."""
+    """What the publish form starts from: the published version, or the request itself with
+    the last reply staff sent as the answer."""
     if request.answer is not None:
         a = request.answer
         return AnswerDraft(a.title, a.question, a.answer_source)
-    return AnswerDraft(request.subject, request.message, "")
+    replies = [e.body for e in request.events if e.action == "reply"]
+    return AnswerDraft(request.subject, request.message, replies[-1] if replies else "")
+
+
+def identifying(request: SupportRequest, draft: AnswerDraft) -> dict[str, list]:
+    """What in each field of the public version could identify the sender (the publishing
+    guard), by field name; empty lists when nothing was found."""
+    email = reply_address(request)
+    name = request.user.username if request.user is not None else None
+    return {
+        field: support_guard.find(getattr(draft, field) or "", email, name)
+        for field in ("title", "question", "answer")
+    }
 
 
 def _checked(draft: AnswerDraft) -> AnswerDraft:
@@ -238,11 +251,18 @@ def preview(request: SupportRequest, draft: AnswerDraft) -> str:
     return markdown.render_post(_checked(draft).answer)
 
 
-def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> SupportAnswer:
-    """Publish (or update) the public version of a request; the caller commits."""
+def publish(
+    request: SupportRequest, staff: User, draft: AnswerDraft, *, cleared: bool
+) -> SupportAnswer:
+    """Publish (or update) the public version of a request; the caller commits. `cleared`:
+    staff ticked that they removed what identifies the sender (refused without it)."""
     check_can_handle(request, staff)
     check_publishable(request)
     draft = _checked(draft)
+    if cleared is not True:
+        raise ServiceError(
+            "Tick “I removed what identifies the sender” once you have checked.", field="cleared"
+        )
     answer = request.answer
     now = utcnow()
     action = "edited" if answer is not None and answer.published else "published"
