@@ -1,5 +1,6 @@
 """The admins' form for an announcement."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -18,4 +19,7 @@ class AnnouncementForm(Form):
     send_mail = BooleanField(
         "Also email it to members who asked for announcements",
     )
+    # Listed first, so that Enter in the title previews rather than publishes.
+    preview_mail = SubmitField(_l("Preview the mail"))
+    send_test = SubmitField(_l("Send a test to me"))
     submit = SubmitField("Publish")

@@ -46,15 +46,12 @@ def queue(
     if any(c in to + subject + (unsubscribe_url or "") for c in "\r\n"):
         raise ValueError("a mail address or subject cannot hold a line break")
     now = utcnow()
+    text_body, html_body = render(template, subject, unsubscribe_url, **context)
     message = OutboxMessage(
         to_address=to,
         subject=subject,
-        text_body=render_template(
-            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        ),
-        html_body=render_template(
-            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        ),
+        text_body=text_body,
+        html_body=html_body,
         created_at=now,
         next_attempt_at=now,
         # Nothing waits forever: a message the server keeps refusing is dropped in the end.
@@ -64,6 +61,18 @@ def queue(
     )
     db.session.add(message)
     return message
+
+
+def render(
+    template: str, subject: str, unsubscribe_url: str | None = None, **context
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of mail/<template>, as `queue` stores them."""
+    return tuple(
+        render_template(
+            f"mail/{template}.{ext}", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        )
+        for ext in ("txt", "html")
+    )
 
 
 def send_queued(limit: int = 50) -> tuple[int, int]:
