@@ -229,7 +229,7 @@ def test_an_admin_removes_a_spammer_and_deletes_the_account_each_step_logged(
     response, data = _remove(client, account="delete")
     assert response.status_code == 303 and response.location.endswith("/staff/members")
     flashed = client.get(response.location).get_data(as_text=True)
-    assert "2 topics, 1 other posts and 1 pictures; the account is deleted" in flashed
+    assert "2 topics, 1 post in other topics and 1 picture; the account is deleted" in flashed
     assert _reload(User, spammer_id) is None
     titles = set(db.session.scalars(select(Topic.title)))
     assert titles == {"Gardening"}

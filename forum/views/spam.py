@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -54,11 +55,12 @@ def remove(username):
     send_mail_after_response()
     flash(
         _(
-            "Removed: %(topics)d topics, %(posts)d other posts and %(pictures)d pictures; "
-            "the account is %(account)s.",
-            topics=len(gone.topics),
-            posts=len(gone.post_ids),
-            pictures=len(gone.picture_ids),
+            "Removed: %(topics)s, %(posts)s and %(pictures)s; the account is %(account)s.",
+            topics=ngettext("%(num)d topic", "%(num)d topics", len(gone.topics)),
+            posts=ngettext(
+                "%(num)d post in other topics", "%(num)d posts in other topics", len(gone.post_ids)
+            ),
+            pictures=ngettext("%(num)d picture", "%(num)d pictures", len(gone.picture_ids)),
             account=_("deleted") if account == "delete" else _("suspended"),
         )
     )
