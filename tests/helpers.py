@@ -380,6 +380,7 @@ def staff_only_pages(site: Site) -> list[str]:
         f"/staff/posts/{site.other_post_id}",
         f"/staff/topics/{site.topic_id}",
         "/staff/members/tomasz",
+        "/staff/members/tomasz/remove",
     ]
 
 
