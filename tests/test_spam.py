@@ -250,6 +250,9 @@ def test_an_admin_removes_a_spammer_and_deletes_the_account_each_step_logged(
         "remove_spammer",
     ]
     assert all(e.reason == "Spam account" and e.actor_id == admin.id for e in _log())
+    summary = _log("remove_spammer")[0].detail
+    assert summary == "2 topics, 1 other post, 1 picture; the account deleted"
+    assert [e.detail.split(", ")[1] for e in _log("delete_topic")] == ["2 posts", "1 post"]
     assert "Cheap" not in client.get("/search?q=cheap").get_data(as_text=True)
     assert "Cheap" not in client.get("/feeds/topics.atom").get_data(as_text=True)
     # The same form sent again: nothing left, nothing logged, no error.

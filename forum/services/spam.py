@@ -138,11 +138,18 @@ def remove(member: User, staff: User, account: str, reason: str, digest: str) ->
         staff,
         "remove_spammer",
         reason,
-        f"{len(planned.topics)} topics, {len(planned.post_ids)} other posts, "
-        f"{len(planned.picture_ids)} pictures; account {account}d",
+        f"{_count(len(planned.topics), 'topic')}, "
+        f"{_count(len(planned.post_ids), 'other post')}, "
+        f"{_count(len(planned.picture_ids), 'picture')}; the account "
+        + ("deleted" if account == "delete" else "suspended"),
         member_id=None if account == "delete" else member.id,
     )
     return planned
+
+
+def _count(n: int, thing: str) -> str:
+    """ "1 topic", "2 topics": the log's detail is kept in plain English, like its actions."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> None:
@@ -153,7 +160,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
             staff,
             "delete_topic",
             reason,
-            f"topic {t.id}, {t.posts} posts",
+            f"topic {t.id}, {_count(t.posts, 'post')}",
             member_id=member.id,
             category_id=category_id,
         )
@@ -175,7 +182,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
             staff,
             "delete_pictures",
             reason,
-            f"{len(planned.picture_ids)} pictures",
+            _count(len(planned.picture_ids), "picture"),
             member_id=member.id,
         )
 
