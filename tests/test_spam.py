@@ -4,6 +4,7 @@ page that lists exactly what will go; each step logged, idempotent, hostile inpu
 
 import io
 import re
+import threading
 
 import pytest
 from PIL import Image as Pillow
@@ -366,3 +367,40 @@ def test_the_service_refuses_unknown_account_choices(app, spammer, admin):
         spam.remove(spammer, admin, "suspend", "Spam", None)
     db.session.rollback()
     assert _log() == []
+
+
+@pytest.mark.parametrize("account", ["suspend", "delete"])
+def test_two_submits_at_once_remove_once(app, spammer, admin, account):
+    """Two admins' browsers (or a double click) send the removal at the same moment: one
+    removes, the other waits and finds nothing left (or, on SQLite, is told to try again);
+    never an error page, never a step logged twice."""
+    clients, forms = [app.test_client(), app.test_client()], []
+    for c in clients:
+        sign_in(c, admin)
+        page = _remove_page(c).get_data(as_text=True)
+        forms.append(
+            {
+                "csrf_token": csrf_token(c, "/staff/members/spamalot/remove"),
+                "remove-account": account,
+                "remove-reason": "Spam account",
+                "remove-digest": _digest(page),
+            }
+        )
+    db.session.remove()
+    start, statuses = threading.Barrier(2), []
+
+    def submit(c, data):
+        start.wait()
+        statuses.append(c.post("/staff/members/spamalot/remove", data=data).status_code)
+
+    threads = [
+        threading.Thread(target=submit, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) in ([303, 303], [303, 503]), statuses
+    actions = [e.action for e in _log()]
+    assert actions.count("remove_spammer") == 1 and actions.count("delete_topic") == 2
+    assert db.session.scalar(select(func.count()).select_from(Topic)) == 1

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Image, Post, Topic, User, utcnow
-from . import Forbidden, ServiceError, erasure, images, notices, require_staff
+from . import Forbidden, NotFound, ServiceError, erasure, images, notices, require_staff
 from .deletion import delete_account
 from .moderation import check_reason, log_action
 from .sanctions import SUSPEND_MAX_DAYS, suspend
@@ -118,8 +118,17 @@ def remove(member: User, staff: User, account: str, reason: str, digest: str) ->
         raise ServiceError(_("Choose what becomes of the account."), field="account")
     check_may_remove(member, staff, account)
     reason = check_reason(reason)
-    # One removal at a time per member: a double submit waits, then finds nothing to do.
-    db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
+    # One removal at a time per member: a double submit waits here, then finds nothing to
+    # do. An UPDATE that changes nothing locks the row on PostgreSQL and opens the write
+    # transaction on SQLite (a SELECT ... FOR UPDATE would lock nothing there).
+    locked = db.session.execute(
+        update(User)
+        .where(User.id == member.id)
+        .values(post_count=User.post_count)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise NotFound(_("There is no such member any more."))
     db.session.refresh(member)
     planned = plan(member, staff)
     if planned.empty and account == "suspend" and planned.suspended:
@@ -153,6 +162,7 @@ def _count(n: int, thing: str) -> str:
 
 
 def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> None:
+    member_id = member.id  # deleting a topic expires every loaded object
     for t in planned.topics:
         category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == t.id))
         erasure.delete_topic(t.id)
@@ -161,7 +171,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
             "delete_topic",
             reason,
             f"topic {t.id}, {_count(t.posts, 'post')}",
-            member_id=member.id,
+            member_id=member_id,
             category_id=category_id,
         )
     for post_id in planned.post_ids:
@@ -174,7 +184,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
             reason,
             post_id=post.id,
             topic_id=post.topic_id,
-            member_id=member.id,
+            member_id=member_id,
         )
     if planned.picture_ids:
         images.erase_owned_by(member)
@@ -183,7 +193,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
             "delete_pictures",
             reason,
             _count(len(planned.picture_ids), "picture"),
-            member_id=member.id,
+            member_id=member_id,
         )
 
 

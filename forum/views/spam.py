@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..extensions import db
 from ..forms.spam import RemoveForm
 from ..security import staff_required
 from ..services import NotFound, sanctions, spam
@@ -24,6 +25,12 @@ def _form():
     return form
 
 
+def _gone_already():
+    """A second submit after the account was deleted (or while it was): done already."""
+    flash(_("There is no account by that name any more: nothing was left to remove."))
+    return redirect(url_for("sanctions.members"), code=303)
+
+
 @bp.route("/members/<username>/remove", methods=["GET", "POST"])
 @staff_required
 def remove(username):
@@ -32,9 +39,7 @@ def remove(username):
         member = sanctions.member_for_staff(username)
     except NotFound:
         if request.method == "POST":
-            # A second submit after the account was deleted: done already.
-            flash(_("There is no account by that name any more: nothing was left to remove."))
-            return redirect(url_for("sanctions.members"), code=303)
+            return _gone_already()
         raise
     plan = spam.plan(member, current_user)
     form = _form()
@@ -42,10 +47,16 @@ def remove(username):
         form.digest.data = plan.digest
         return render_template("staff/spam/remove.html", member=member, plan=plan, form=form)
     account = form.account.data
-    done, gone = run(
-        form,
-        lambda f: spam.remove(member, current_user, f.account.data, f.reason.data, f.digest.data),
-    )
+    try:
+        done, gone = run(
+            form,
+            lambda f: spam.remove(
+                member, current_user, f.account.data, f.reason.data, f.digest.data
+            ),
+        )
+    except NotFound:
+        db.session.rollback()
+        return _gone_already()
     if not done:
         member = sanctions.member_for_staff(username)
         plan = spam.plan(member, current_user)
