@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import markdown
@@ -121,7 +122,7 @@ def send_test(author: User, title: str | None, body: str | None) -> None:
     published and the weekly mailing limit is untouched. The caller commits."""
     require_admin(author)
     if author.confirmed_at is None:
-        raise ServiceError("Your own address is not confirmed yet: no test can go to it.")
+        raise ServiceError(_("Your own address is not confirmed yet: no test can go to it."))
     title, body = _checked(title, body)
     draft = Announcement(title=title, body=body, html=markdown.render_post(body))
     mail_service.queue(

@@ -8,6 +8,7 @@ log. A moderator's deletion goes through the same function with by="moderator"; 
 moderation service writes its own log record.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -126,7 +127,7 @@ def delete_topic(topic_id: int) -> None:
     authors' post counts and the category's counters follow; the caller logs and commits."""
     category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == topic_id))
     if category_id is None:
-        raise NotFound("There is no such topic.")
+        raise NotFound(_("There is no such topic."))
     counted = db.session.execute(
         select(Post.author_id, func.count(Post.id))
         .where(

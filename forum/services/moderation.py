@@ -4,6 +4,7 @@ the log (who, what, when, why); the caller commits.
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -229,7 +230,7 @@ def delete_post(post: Post, staff: User, reason: str) -> bool:
     require_staff(staff)
     reason = check_reason(reason)
     if post.deleted:
-        raise ServiceError("This post is already deleted.")
+        raise ServiceError(_("This post is already deleted."))
     notices.post_deleted(post, staff, reason)
     notices.reports_handled(post, staff, "deleted")
     post_id, topic_id, author_id = post.id, post.topic_id, post.author_id

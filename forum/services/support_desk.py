@@ -8,6 +8,7 @@ the response. Whether a request may be published is decided here, whoever asks.
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -62,9 +63,9 @@ def check_can_handle(request: SupportRequest, staff: User | None) -> None:
     """Raise Forbidden unless `staff` may read and act on this request."""
     if not may_handle(request, staff):
         raise Forbidden(
-            "The support desk is for staff."
+            _("The support desk is for staff.")
             if not (staff and staff.is_staff)
-            else "This request is for admins only, and not for everyone among them."
+            else _("This request is for admins only, and not for everyone among them.")
         )
 
 
@@ -213,7 +214,7 @@ def check_publishable(request: SupportRequest) -> None:
     if request.kind == "privacy":
         raise Forbidden("Privacy requests are never published.")
     if request.kind == "staff":
-        raise Forbidden("Complaints about staff are never published.")
+        raise Forbidden(_("Complaints about staff are never published."))
 
 
 def draft_from(request: SupportRequest) -> AnswerDraft:
@@ -261,7 +262,8 @@ def publish(
     draft = _checked(draft)
     if cleared is not True:
         raise ServiceError(
-            "Tick “I removed what identifies the sender” once you have checked.", field="cleared"
+            _("Tick “I removed what identifies the sender” once you have checked."),
+            field="cleared",
         )
     answer = request.answer
     now = utcnow()
