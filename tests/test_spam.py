@@ -404,3 +404,31 @@ def test_two_submits_at_once_remove_once(app, spammer, admin, account):
     actions = [e.action for e in _log()]
     assert actions.count("remove_spammer") == 1 and actions.count("delete_topic") == 2
     assert db.session.scalar(select(func.count()).select_from(Topic)) == 1
+
+
+def test_two_moderators_deleting_one_post_at_once_delete_it_once(app, post, moderator, admin):
+    clients = [app.test_client(), app.test_client()]
+    forms = []
+    for c, who in zip(clients, (moderator, admin), strict=True):
+        sign_in(c, who)
+        token = csrf_token(c, f"/staff/posts/{post.id}")
+        forms.append({"csrf_token": token, "delete-reason": "Spam"})
+    post_id = post.id
+    db.session.remove()
+    start, statuses = threading.Barrier(2), []
+
+    def submit(c, data):
+        start.wait()
+        statuses.append(c.post(f"/staff/posts/{post_id}/delete", data=data).status_code)
+
+    threads = [
+        threading.Thread(target=submit, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) in ([303, 422], [303, 503]), statuses
+    assert len(_log("delete_post")) == 1
+    # The author is told once.
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 1

@@ -5,7 +5,7 @@ the log (who, what, when, why); the caller commits.
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import markdown
@@ -229,7 +229,15 @@ def delete_post(post: Post, staff: User, reason: str) -> bool:
     told, the log keeps the reason; counters, search, feeds and pictures follow."""
     require_staff(staff)
     reason = check_reason(reason)
-    if post.deleted:
+    # Claim the post: a second moderator deleting it at the same moment waits here (the row
+    # is locked; on SQLite the write transaction opens), then finds it deleted.
+    claimed = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.deleted_at.is_(None))
+        .values(topic_id=Post.topic_id)
+        .execution_options(synchronize_session=False)
+    )
+    if post.deleted or claimed.rowcount != 1:
         raise ServiceError(_("This post is already deleted."))
     notices.post_deleted(post, staff, reason)
     notices.reports_handled(post, staff, "deleted")
