@@ -105,10 +105,17 @@ def _draft_mail(author: User, title: str | None, body: str | None) -> MailPrevie
     unsubscribe_url = site_url("announcements.unsubscribe", token=author.mail_key)
     text, html = mail_service.render("announcement", title, unsubscribe_url, announcement=draft)
     found = _BODY.search(html)
-    return MailPreview(title, text, found.group(1) if found else html)
+    return MailPreview(title, text, _under_the_page(found.group(1) if found else html))
 
 
 _BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _under_the_page(html: str) -> str:
+    """The mail's headings moved three levels down, to sit under the page's own (an <h1>
+    in the middle of a page would break its outline)."""
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 3, 6)}", html)
 
 
 def mail_preview(author: User, title: str | None, body: str | None) -> MailPreview:
