@@ -58,6 +58,9 @@ def test_the_form_offers_the_kind_and_names_a_moderator(client, member, moderato
     # Naming someone is for complaints only: other kinds keep no name.
     send(client, kind="support", about="moss", subject="A question")
     assert stored()[-1].about_id is None
+    # Whatever was left in the field (a name typed before changing the kind) is ignored.
+    assert send(client, kind="feedback", about="x" * 500, subject="Nice").status_code == 303
+    assert stored()[-1].about_id is None
 
 
 @pytest.mark.parametrize(

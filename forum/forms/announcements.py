@@ -21,5 +21,5 @@ class AnnouncementForm(Form):
     )
     # Listed first, so that Enter in the title previews rather than publishes.
     preview_mail = SubmitField(_l("Preview the mail"))
-    send_test = SubmitField(_l("Send a test to me"))
     submit = SubmitField("Publish")
+    send_test = SubmitField(_l("Send a test to me"))

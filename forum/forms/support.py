@@ -54,7 +54,9 @@ class SupportForm(VisitorForm):
         description=_l(
             "For a request about a moderator: only admins read it, never the person you name."
         ),
-        validators=[Optional(), Length(max=32, message=_l("A username is at most 32 characters."))],
+        # No length check here: the name only counts for that kind, where the service refuses
+        # any that is not a staff member's.
+        render_kw={"maxlength": 32},
     )
     no_publish = BooleanField("Do not publish my request", default=False)
     # A honeypot: hidden from people, filled in by bots that fill in everything.
