@@ -50,16 +50,10 @@ def queue(
     """
     with force_locale(locale or _request_locale()):
         subject = str(subject)
-        text_body = render_template(
-            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        )
-        html_body = render_template(
-            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        )
+        text_body, html_body = render(template, subject, unsubscribe_url, **context)
     if any(c in to + subject + (unsubscribe_url or "") for c in "\r\n"):
         raise ValueError("a mail address or subject cannot hold a line break")
     now = utcnow()
-    text_body, html_body = render(template, subject, unsubscribe_url, **context)
     message = OutboxMessage(
         to_address=to,
         subject=subject,
