@@ -94,6 +94,10 @@ class Config:
     # days; at most MENTION_LIMIT members are notified of one post's @mentions.
     NOTIFICATION_DAYS = _int("NOTIFICATION_DAYS", 90)
     MENTION_LIMIT = _int("MENTION_LIMIT", 10)
+    # Unread lists (and the index marks) topics with a post in this many days only.
+    UNREAD_DAYS = _int("UNREAD_DAYS", 30)
+    # Thanks tell the post's author (a notice) only when this is on.
+    THANKS_NOTIFY = _bool("THANKS_NOTIFY", False)
     # At most one announcement email to members in this many days.
     ANNOUNCE_MIN_DAYS = _int("ANNOUNCE_MIN_DAYS", 7)
     # Search: results per page, pages offered, the longest query kept (characters), and how
@@ -149,6 +153,8 @@ class Config:
     LIMIT_EDITING = os.environ.get("LIMIT_EDITING", "10 per minute; 100 per day")
     # Requests carrying a picture, per member (on top of LIMIT_POSTING / LIMIT_EDITING).
     LIMIT_UPLOADS = os.environ.get("LIMIT_UPLOADS", "10 per minute; 50 per day")
+    # Thanks given and withdrawn, per member.
+    LIMIT_THANKS = os.environ.get("LIMIT_THANKS", "30 per minute; 500 per day")
     LIMIT_STATS_API = os.environ.get("LIMIT_STATS_API", "60 per minute")
     LIMIT_SUPPORT = os.environ.get("LIMIT_SUPPORT", "5 per hour; 20 per day")
     LIMIT_SEARCH = os.environ.get("LIMIT_SEARCH", "60 per minute; 600 per hour")

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forum.markdown import FORMAT_LIMITS, render_post  # noqa: E402
+from forum.markdown import render_post  # noqa: E402
+from forum.render_limits import FORMAT_LIMITS  # noqa: E402
 
 LENGTH = 60_000
 TARGET = 4.0

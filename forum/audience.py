@@ -21,7 +21,8 @@ can guess the nonce. In templates:
         (signed in and not suspended), 'new' (the first post new to them on this page),
         'any-new' (a post on this page is), 'unread' (topic id has posts past what they
         have seen), 'watching' and 'not-watching' (whether the member watches the page's
-        topic or category).
+        topic or category), 'thanked' / 'not-thanked' (they thanked post id, or not),
+        'unread-in' (category id holds a topic with posts they have not seen).
 
 Every template render fills its markers (see MarkedTemplate); `render_marked` keeps
 them, for the page cache, and `fill` resolves a kept page for the current request.
@@ -115,7 +116,10 @@ def render_marked(name: str, **context) -> "Marked | str":
 class _Viewer:
     """What the markers of one page resolve to for the member (or visitor) asking."""
 
-    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None, watching=None):
+    def __init__(self, page: Marked, seen: int | None, seen_of: Callable | None, facts: dict):
+        self.facts = facts
+        self.thanked: set[int] | None = None
+        self.unread_in: set[int] | None = None
         self.user = current_user._get_current_object()
         self.member = self.user.is_authenticated
         self.id = self.user.id
@@ -129,7 +133,7 @@ class _Viewer:
         # Asked once, not per marker: a topic page holds several markers per post.
         self.writer = self.member and not self.user.suspended()
         # A bool, or a function asked only when the page has a watch button.
-        self._watching = watching
+        self._watching = facts.get("watching")
 
     def watching(self) -> bool:
         if callable(self._watching):
@@ -154,7 +158,24 @@ class _Viewer:
         if condition == "unread":
             seen = self.seen.get(numbers[0])
             return seen is not None and numbers[1] > seen
+        if condition in ("thanked", "not-thanked"):
+            return (numbers[0] in self._thanked()) == (condition == "thanked")
+        if condition == "unread-in":
+            return self.member and numbers[0] in self._unread_in()
         raise ValueError(f"unknown condition {condition!r}")
+
+    def _thanked(self) -> set[int]:
+        # Asked only when a thanks button is reached (a member's view of others' posts).
+        if self.thanked is None:
+            thanked = self.facts.get("thanked")
+            self.thanked = thanked() if self.member and thanked is not None else set()
+        return self.thanked
+
+    def _unread_in(self) -> set[int]:
+        if self.unread_in is None:
+            unread_in = self.facts.get("unread_in")
+            self.unread_in = unread_in() if unread_in is not None else set()
+        return self.unread_in
 
     def slot(self, name: str, numbers: tuple[int, ...]) -> str:
         if not self.member:
@@ -212,20 +233,23 @@ def fill(
     page: "Marked | str",
     seen: int | None = None,
     seen_of: Callable | None = None,
-    watching=None,
+    **facts,
 ) -> str:
     """The page with its markers resolved for the current viewer.
 
     `seen`: on a topic page, how far the member had read the topic before this visit.
     `seen_of`: on a listing, a function from topic ids to how far the member read each.
-    `watching`: whether the member watches the page's topic or category (or a function
-    that says, asked only when the page has a watch button).
+    `facts`, each asked at most once and only when a marker needs it: `watching` (whether
+    the member watches the page's topic or category: a bool, or a function that says),
+    `thanked` (a function: the ids of the posts on the page the member thanked),
+    `unread_in` (a function: the ids of the categories holding a topic with posts the
+    member has not seen).
     """
     if isinstance(page, str):
         if NONCE not in page:
             return page
         page = Marked(page)
-    viewer = _Viewer(page, seen, seen_of, watching)
+    viewer = _Viewer(page, seen, seen_of, facts)
     parts, ends = page.parts, page.ends
     out: list[str] = []
     append = out.append

@@ -19,6 +19,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from .render_limits import plain, unformattable
+
 # Raw HTML in the source is shown as text (html=False), and whatever the renderer
 # produces still passes the sanitizer: two locks, not one.
 _md = (
@@ -331,49 +333,6 @@ def plain_text(html: str, limit: int = 200) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-# How much of each construct whose rendering cost grows fastest one text may hold before it
-# is kept as written and shown as plain text instead of formatted: far above any real post,
-# low enough that no 60,000-character text costs more than a few tenths of a second (before
-# these limits, 60,000 link brackets or a 7,000-row table took about 3 s).
-_LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
-_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
-FORMAT_LIMITS = (
-    ("table cells", 4000, lambda text: text.count("|")),
-    ("link brackets", 5000, lambda text: text.count("[")),
-    ("list items", 2000, lambda text: len(_LIST_ITEM.findall(text))),
-    ("headings and rules", 3000, lambda text: len(_HEADING.findall(text))),
-    ("emphasis marks", 8000, lambda text: text.count("*") + text.count("_")),
-    ("code fences", 2000, lambda text: text.count("```") + text.count("~~~")),
-    (
-        "web and mail addresses",
-        2000,
-        lambda text: text.count("://") + text.count("@") + text.count("www."),
-    ),
-)
-
-
-def unformattable(source: str) -> str | None:
-    """Why `source` would be shown as plain text rather than formatted (a sentence for its
-    writer), or None when it is formatted as usual."""
-    for name, limit, count in FORMAT_LIMITS:
-        if (found := count(source)) > limit:
-            return (
-                f"This text holds {found:,} {name}, more than the {limit:,} a post can format, "
-                "so it will be shown as plain text."
-            )
-    return None
-
-
-def _plain(source: str) -> str:
-    """Text shown as written: paragraphs at blank lines, line breaks kept, all of it escaped."""
-    paragraphs = re.split(r"\n[ \t]*\n", source.strip())
-    return "".join(
-        "<p>" + "<br>\n".join(escapeHtml(line) for line in part.split("\n")) + "</p>\n"
-        for part in paragraphs
-        if part.strip()
-    )
-
-
 def render(source: str, heading_shift: int = 0, env: dict | None = None) -> str:
     """Render Markdown source to sanitized HTML, headings moved down `heading_shift` levels;
     a text too costly to format (see FORMAT_LIMITS) as plain text.
@@ -384,7 +343,7 @@ def render(source: str, heading_shift: int = 0, env: dict | None = None) -> str:
     env = env if env is not None else {}
     env["heading_shift"] = heading_shift
     if unformattable(source):
-        return sanitize(_plain(source))
+        return sanitize(plain(source))
     return sanitize(_md.render(source, env))
 
 

@@ -341,6 +341,7 @@ def forum_pages(site: Site) -> list[str]:
         site.long_topic,
         site.long_topic + "?page=2",
         site.profile,
+        "/latest",
     ]
 
 
@@ -367,7 +368,14 @@ def visitor_pages(site: Site) -> list[str]:
 
 
 def member_only_pages(site: Site) -> list[str]:
-    return [site.category + "/new", f"/p/{site.post_id}/edit", "/account", "/account/data"]
+    return [
+        site.category + "/new",
+        f"/p/{site.post_id}/edit",
+        "/account",
+        "/account/data",
+        "/unread",
+        f"/p/{site.post_id}/thanked-by",
+    ]
 
 
 def member_pages(site: Site) -> list[str]:

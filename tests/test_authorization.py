@@ -51,6 +51,12 @@ TABLE = {
     ("/p/<int:post_id>/delete", "POST"): AUTHOR,
     ("/p/<int:post_id>/report", "GET"): WRITERS,
     ("/p/<int:post_id>/report", "POST"): WRITERS,
+    # Thanks: not your own post, not while suspended; who thanked is for the author only.
+    ("/p/<int:post_id>/thanks", "POST"): WRITERS - AUTHOR,
+    ("/p/<int:post_id>/thanks/withdraw", "POST"): MEMBERS,
+    ("/p/<int:post_id>/thanked-by", "GET"): AUTHOR,
+    ("/latest", "GET"): PUBLIC,
+    ("/unread", "GET"): MEMBERS,
     ("/u/<username>", "GET"): PUBLIC,
     ("/u/<username>/topics", "GET"): PUBLIC,
     # Accounts: visitors' forms, then the member's own pages.
@@ -117,6 +123,7 @@ TABLE = {
     ("/feeds/topics.atom", "GET"): PUBLIC,
     ("/c/<slug>/topics.atom", "GET"): PUBLIC,
     ("/t/<int:topic_id>/posts.atom", "GET"): PUBLIC,
+    ("/latest.atom", "GET"): PUBLIC,
     ("/support/answers.atom", "GET"): PUBLIC,
     # Staff: the desk, moderation, members.
     ("/staff", "GET"): STAFF,

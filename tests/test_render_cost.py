@@ -6,8 +6,9 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.markdown import FORMAT_LIMITS, render, render_post, unformattable
+from forum.markdown import render, render_post
 from forum.models import Post
+from forum.render_limits import FORMAT_LIMITS, unformattable
 from tests.helpers import csrf_token
 
 # For each limit: a text's fixed start, the unit repeated to reach the limit, and what the

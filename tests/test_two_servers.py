@@ -62,7 +62,7 @@ def test_a_reply_through_one_server_shows_on_the_other_at_once(app):
         PAGE_CACHE_SIZE="500",
         PAGE_CACHE_SECONDS="600",  # nothing may expire by itself during the test
     )
-    pages = [topic_path, category_path, "/"]
+    pages = [topic_path, category_path, "/", "/latest"]
     with gunicorn(env, workers=2) as server_a, gunicorn(env, workers=2) as server_b:
         for base in (server_a, server_b):  # both caches warm, for visitors and members
             for path in pages:
@@ -80,7 +80,11 @@ def test_a_reply_through_one_server_shows_on_the_other_at_once(app):
             # The reader has not opened the topic since: its reply is new to them.
             assert "1 reply" in member_listing and "New posts" in member_listing
             assert "2 posts" in _visitor_page(server_b, "/")
-            assert "2 posts" in _member_page(server_b, "/", reader)
+            index = _member_page(server_b, "/", reader)
+            assert "2 posts" in index and "New posts" in index
+            assert "1 reply" in _visitor_page(server_b, "/latest")
+            unread = _member_page(server_b, "/unread", reader)
+            assert f'href="{topic_path.split("?")[0]}' in unread
         for _ in range(VIEWS):
             assert "Something said on A" in _visitor_page(server_b, topic_path)
             assert "Something said on A" in _member_page(server_b, topic_path, reader)

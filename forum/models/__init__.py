@@ -15,6 +15,7 @@ from .reading import TopicRead
 from .reports import Report
 from .stats import StatDaily, StatHourly, StatSalt, StatSeen
 from .support import SupportAnswer, SupportEvent, SupportRequest
+from .thanks import Thanks
 from .transparency import (
     DISCLOSURE_FIELDS,
     DISCLOSURE_KINDS,
@@ -55,6 +56,7 @@ __all__ = [
     "SupportAnswer",
     "SupportEvent",
     "SupportRequest",
+    "Thanks",
     "Topic",
     "TopicRead",
     "User",

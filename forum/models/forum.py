@@ -73,6 +73,9 @@ class Topic(db.Model):
     # Visible posts, for display; last_position numbers every post ever made, for paging.
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The position of the latest post readers may see (not hidden, held or deleted): what
+    # "unread" compares reading progress with (services/latest.py).
+    last_visible_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped by every write to the topic or its posts (pagecache keys on it).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -133,6 +136,8 @@ class Post(db.Model):
     # says who deleted it ("author" or "moderator"), for the placeholder shown instead.
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(16))
+    # How many members thanked the post (models/thanks.py), kept on the row for the page.
+    thank_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     topic: Mapped[Topic] = relationship(lazy="raise")
     author: Mapped[User | None] = relationship(lazy="raise")

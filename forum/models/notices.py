@@ -25,6 +25,7 @@ NOTICE_KINDS = (
     "report_handled",
     "staff_message",
     "disclosure",  # a request for your data from outside the staff (issue 21)
+    "thanks",  # only with THANKS_NOTIFY on
     # Forum notifications: each names a post (`post_id`), its topic and its author.
     "reply",  # a reply in a topic you started
     "quote",  # a reply quoting your post

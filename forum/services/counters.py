@@ -13,14 +13,18 @@ def recount_topic(topic_id: int) -> None:
     visible = (Post.topic_id == topic_id, Post.hidden.is_(False), Post.deleted_at.is_(None))
     count = db.session.scalar(select(func.count(Post.id)).where(*visible))
     latest = db.session.execute(
-        select(Post.created_at, Post.author_id)
+        select(Post.created_at, Post.author_id, Post.position)
         .where(*visible)
         .order_by(Post.position.desc())
         .limit(1)
     ).first()
-    values = {"post_count": count, "revision": Topic.revision + 1}
+    values = {"post_count": count, "revision": Topic.revision + 1, "last_visible_position": 0}
     if latest is not None:
-        values.update(last_post_at=latest.created_at, last_poster_id=latest.author_id)
+        values.update(
+            last_post_at=latest.created_at,
+            last_poster_id=latest.author_id,
+            last_visible_position=latest.position,
+        )
     db.session.execute(update(Topic).where(Topic.id == topic_id).values(**values))
 
 

@@ -23,12 +23,14 @@ from ..models import (
     User,
     Watch,
 )
-from . import images, notices, transparency
+from . import images, notices, thanks, transparency
 from .counters import recount_category, recount_topic
 
 
 def delete_account(user: User, erase_posts: bool) -> None:
     """Delete `user` and everything that names them; the caller commits."""
+    # The thanks they gave go, and the posts' counts drop with them.
+    thanks.forget_thanks_of([user.id])
     topic_ids = set(db.session.scalars(select(Post.topic_id).where(Post.author_id == user.id)))
     topic_ids |= set(db.session.scalars(select(Topic.id).where(Topic.author_id == user.id)))
     category_ids = set(db.session.scalars(select(Topic.category_id).where(Topic.id.in_(topic_ids))))
@@ -99,6 +101,7 @@ def wipe_deleted_data() -> None:
 
 def _erase_posts(user: User, topic_ids: set[int]) -> None:
     """Delete the member's posts, then topics left empty; fix the topics' counters."""
+    thanks.forget_thanks_for(select(Post.id).where(Post.author_id == user.id))
     db.session.execute(delete(Post).where(Post.author_id == user.id))
     left = select(Post.id).where(Post.topic_id == Topic.id).exists()
     empty = set(db.session.scalars(select(Topic.id).where(Topic.id.in_(topic_ids), ~left)))

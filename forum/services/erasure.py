@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, Post, PostDeletion, PostRevision, Report, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError, images, notices
+from . import Forbidden, NotFound, ServiceError, images, notices, thanks
 from .counters import recount_category, recount_topic
 
 # Who deleted a post, as the placeholder says it.
@@ -102,6 +102,7 @@ def _erase(post: Post, by: str) -> None:
     point at the writer; keep the place."""
     shown = images.keys_in(post.body)
     db.session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
+    thanks.forget_thanks_for([post.id])
     _close_open_reports(post.id)
     post.body = ""
     post.html = ""
@@ -134,6 +135,7 @@ def _delete_topic(topic_id: int) -> None:
         )
     )
     db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(post_ids)))
+    thanks.forget_thanks_for(post_ids)
     db.session.execute(delete(Report).where(Report.post_id.in_(post_ids)))
     db.session.execute(
         update(PostDeletion).where(PostDeletion.topic_id == topic_id).values(topic_id=None)

@@ -28,6 +28,7 @@ from .images import images_of
 from .notices import notices_of
 from .reading import progress_of
 from .reports import reports_by
+from .thanks import thanks_given
 from .transparency import disclosures_of
 from .watching import watches_of
 
@@ -78,6 +79,8 @@ def export_member(user: User) -> dict:
             }
             for i in images_of(user)
         ],
+        # The posts you thanked (their authors see that you did; no one else does).
+        "thanks_given": thanks_given(user),
         # Posts you deleted: when, and where; their words were erased then.
         "deleted_posts": [
             {

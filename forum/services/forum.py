@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import format_datetime, format_number, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, null, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Category, Post, Topic, TopicRead, User, Watch, utcnow
+from ..models import Category, Post, Topic, User, Watch, utcnow
 from . import Forbidden, NotFound, ServiceError, images, network, notifications, watching
 from .counters import touch_topic
 from .pagination import Page, page_count, page_number
@@ -109,40 +109,6 @@ def category_page(category: Category, raw_page: str | None, viewer: User | None)
         .limit(per_page)
     )
     return Page(list(topics), number, pages)
-
-
-_HEAD = (Topic.id, Topic.slug, Topic.revision, Topic.last_position, Topic.hidden)
-# Built once: constructing a statement costs more than running it on every topic view.
-_HEAD_FOR_VISITOR = select(*_HEAD, null().label("seen"), null().label("watch")).where(
-    Topic.id == bindparam("topic")
-)
-_HEAD_FOR_MEMBER = (
-    select(*_HEAD, TopicRead.seen_position.label("seen"), Watch.id.label("watch"))
-    .outerjoin(
-        TopicRead,
-        (TopicRead.topic_id == Topic.id) & (TopicRead.user_id == bindparam("user")),
-    )
-    .outerjoin(Watch, (Watch.topic_id == Topic.id) & (Watch.member_id == bindparam("user")))
-    .where(Topic.id == bindparam("topic"))
-)
-
-
-def topic_head(topic_id: int, viewer: User | None):
-    """The few columns that route a topic request and key its cached page (no ORM entity).
-
-    A row with id, slug, revision, last_position, hidden, and `seen`: how far a signed-in
-    viewer had read the topic (None for visitors and on a first visit), and `watch` (not
-    None when they watch it), in the same query.
-    NotFound as for visible_topic.
-    """
-    if viewer is not None and viewer.is_authenticated:
-        head = db.session.execute(_HEAD_FOR_MEMBER, {"topic": topic_id, "user": viewer.id})
-    else:
-        head = db.session.execute(_HEAD_FOR_VISITOR, {"topic": topic_id})
-    head = head.first()
-    if head is None or (head.hidden and not _is_staff(viewer)):
-        raise NotFound(_("There is no such topic."))
-    return head
 
 
 def visible_topic(topic_id: int, viewer: User | None) -> Topic:
@@ -316,6 +282,7 @@ def _add_post(
             "post_count": Topic.post_count + 1,
             "last_post_at": now,
             "last_poster_id": author.id,
+            "last_visible_position": Topic.last_position + 1,
         }
     )
     position = db.session.execute(

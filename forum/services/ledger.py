@@ -61,6 +61,7 @@ TABLE_LABELS = {
     "notices": N_("Notifications and moderation notices to you"),
     "disclosure_records": N_("Requests for your data from outside the staff"),
     "watches": N_("Topics and categories you watch"),
+    "thanks": N_("Thanks you gave"),
 }
 
 # The things a network address is kept beside, in plain words, by the table that keeps it:
@@ -114,6 +115,8 @@ COLUMN_LABELS = {
     ("watches", "topic_id"): N_("A topic you watch"),
     ("watches", "category_id"): N_("A category you watch"),
     ("users", "feed_key_hash"): N_("Your private feed's secret, as a hash"),
+    ("thanks", "member_id"): N_("Who thanked a post: you"),
+    ("thanks", "created_at"): N_("When you thanked it"),
 }
 
 

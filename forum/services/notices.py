@@ -13,6 +13,7 @@ views.actions.send_mail_after_response().
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -33,6 +34,7 @@ SUBJECTS = {
     "report_handled": _l("Your report was handled"),
     "staff_message": _l("A message from the staff"),
     "disclosure": _l("A request for your personal data"),
+    "thanks": _l("Someone thanked a post of yours"),
 }
 LIST_LIMIT = 50
 PAGE_SIZE = 30
@@ -156,6 +158,17 @@ def reports_handled(post: Post, staff: User, resolution: str) -> None:
 def staff_message(member: User, staff: User, text: str) -> None:
     """Keep a copy of a staff message on the member's list (the mail goes by itself)."""
     tell(member, staff, "staff_message", f"A message from the staff: {text}")
+
+
+def thanked(post: Post, member: User) -> None:
+    """Tell the author that `member` thanked their post (only with THANKS_NOTIFY on)."""
+    tell(
+        _member(post.author_id),
+        member,
+        "thanks",
+        _("%(name)s thanked your %(post)s.", name=member.username, post=_post_name(post)),
+        f"/p/{post.id}/thanked-by",
+    )
 
 
 def notices_for(member: User, limit: int = LIST_LIMIT, kinds=NOTICE_KINDS) -> list[Notice]:

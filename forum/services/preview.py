@@ -1,6 +1,6 @@
 """Previewing a post: the Markdown rendered exactly as it would be stored, nothing saved."""
 
-from .. import markdown
+from ..render_limits import unformattable
 from .forum import check_body
 from .notifications import render
 
@@ -12,4 +12,4 @@ def render_preview(body: str) -> str:
 
 def formatting_note(body: str) -> str | None:
     """Why `body` would be shown as plain text rather than formatted, for its writer."""
-    return markdown.unformattable(body)
+    return unformattable(body)

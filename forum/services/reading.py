@@ -17,7 +17,7 @@ def progress_to_record(seen: int | None, page_number: int, last_position: int) -
     it shows nothing past what they had seen: then there is nothing to write.
 
     `seen` is their progress before this visit (None on their first), read with the page's
-    other columns (forum.topic_head), so that re-reading a page writes nothing at all.
+    other columns (topic_head.topic_head), so that re-reading a page writes nothing at all.
     """
     up_to = min(page_number * current_app.config["POSTS_PER_PAGE"], last_position)
     if seen is not None and up_to <= seen:

@@ -21,16 +21,17 @@ from ..models import (
     User,
     utcnow,
 )
-from . import images, network, notices, stats_store, transparency
+from . import images, network, notices, stats_store, thanks, transparency
 from .deletion import delete_account, wipe_deleted_data
 
 
 def purge_unconfirmed_accounts(now=None) -> int:
     """Delete accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS; the caller commits."""
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
-    result = db.session.execute(
-        delete(User).where(User.confirmed_at.is_(None), User.created_at < cutoff)
-    )
+    unconfirmed = (User.confirmed_at.is_(None), User.created_at < cutoff)
+    # Their thanks go with them (by the database's cascade): the posts' counts follow first.
+    thanks.forget_thanks_of(select(User.id).where(*unconfirmed))
+    result = db.session.execute(delete(User).where(*unconfirmed))
     return result.rowcount
 
 

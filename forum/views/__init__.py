@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         feeds,
         forum,
         images,
+        latest,
         members,
         moderation,
         notices,
@@ -32,12 +33,14 @@ def register(app: Flask) -> None:
         stats,
         support,
         support_desk,
+        thanks,
         transparency,
         watching,
     )
 
     for area in (
         forum,
+        latest,
         members,
         accounts,
         notices,
@@ -54,6 +57,7 @@ def register(app: Flask) -> None:
         search,
         feeds,
         images,
+        thanks,
         transparency,
         watching,
     ):

@@ -8,11 +8,14 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import escape
 
 from ..links import site_url
 from ..models import utcnow
 from ..services import feeds
 from ..services import forum as forum_service
+from ..services import latest as latest_service
 
 bp = Blueprint("feeds", __name__)
 
@@ -77,6 +80,42 @@ def topics():
         _("%(site)s: new topics", site=current_app.config["SITE_NAME"]),
         _external("forum.index"),
         _topic_entries(feeds.latest_topics()),
+    )
+
+
+@bp.get("/latest.atom")
+def latest():
+    """Every category's topics with the latest activity: a topic's entry is updated by each
+    new post in it, and links to that post's page."""
+    entries = [
+        Entry(
+            id=_external("forum.topic", topic_id=topic.id),
+            title=topic.title,
+            link=_external(
+                "forum.topic", topic_id=topic.id, slug=topic.slug, page="last", _anchor="latest"
+            ),
+            published=topic.created_at,
+            updated=topic.last_post_at,
+            html=str(
+                escape(
+                    _(
+                        "%(posts)s in %(category)s; the latest by %(author)s.",
+                        posts=ngettext("%(num)d post", "%(num)d posts", topic.post_count),
+                        category=topic.category.name,
+                        author=topic.last_poster.username
+                        if topic.last_poster
+                        else _("a former member"),
+                    )
+                )
+            ),
+            author=topic.last_poster.username if topic.last_poster else None,
+        )
+        for topic in latest_service.latest_for_feed()
+    ]
+    return atom_response(
+        _("%(site)s: latest activity", site=current_app.config["SITE_NAME"]),
+        _external("latest.latest_topics"),
+        entries,
     )
 
 

@@ -18,9 +18,12 @@ from ..services import (
     erasure,
     forum,
     images,
+    latest,
     notices,
     reading,
     reports,
+    thanks,
+    topic_head,
 )
 from ..services.preview import formatting_note, render_preview
 from .actions import run, send_mail_after_response
@@ -128,9 +131,11 @@ def topic_url(topic, **kwargs) -> str:
 @bp.get("/")
 def index():
     """Every category with its counts and latest activity."""
+    member = current_user._get_current_object()
     return _page_for(
         ("index", *forum.categories_revision()),
         lambda: render_marked("forum/index.html", categories=forum.list_categories()),
+        unread_in=lambda: latest.unread_categories(member),
     )
 
 
@@ -187,7 +192,7 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    head = forum.topic_head(topic_id, current_user)
+    head = topic_head.topic_head(topic_id, current_user)
     if slug != head.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)
@@ -207,6 +212,7 @@ def topic(topic_id, slug=None):
         render,
         seen=head.seen,
         watching=head.watch is not None,
+        thanked=lambda: thanks.thanked_in(head),
     )
     if current_user.is_authenticated:
         up_to = reading.progress_to_record(head.seen, number, head.last_position)
