@@ -12,10 +12,11 @@ from jinja2 import Environment
 
 from forum import catalogs
 from forum.extensions import db
-from forum.models import Topic, utcnow
+from forum.models import Notice, Topic, utcnow
 from forum.services import export as export_service
 from forum.services import forum as forum_service
 from forum.services import ledger, sanctions
+from forum.services import thanks as thanks_service
 from forum.templating import absolute, relative
 from tests.helpers import SAME_SITE, csrf_token, deliver, sign_in
 
@@ -370,3 +371,51 @@ def test_no_function_hides_gettext_behind_a_local_underscore():
             ):
                 found.append(f"{path.relative_to(ROOT)}: {fn.name}")
     assert found == []
+
+
+# Notifications and thanks notices follow the recipient, not whoever caused them
+
+
+def _subject(message) -> str:
+    return " ".join(str(message["Subject"]).split())
+
+
+def test_a_notification_mail_is_in_the_recipients_language_not_the_posters(
+    app, topic, member, other_member, mailbox
+):
+    member.locale = "fr"
+    member.mail_replies = "now"
+    db.session.commit()
+    # The reply is written from a German browser: the mail follows the member's choice.
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        forum_service.reply(topic, other_member, "Eine Antwort")
+        db.session.commit()
+    [message] = deliver(mailbox)
+    assert "tomasz a répondu à votre sujet « First topic »" in _subject(message)
+    text = message.get_body(("plain",)).get_content()
+    assert "Vous recevez ces e-mails parce que vous les avez demandés." in text
+    assert '<html lang="fr"' in message.get_body(("html",)).get_content()
+
+
+def test_a_digest_is_in_the_members_language(app, runner, topic, member, other_member, mailbox):
+    member.locale = "de"
+    member.mail_replies = "digest"
+    db.session.commit()
+    forum_service.reply(topic, other_member, "One reply")
+    db.session.commit()
+    assert "Queued 1 digests" in runner.invoke(args=["mail", "digest"]).output
+    [message] = [m for _, m in mailbox.messages]
+    assert _subject(message).endswith(": 1 neue Benachrichtigung")
+    text = message.get_body(("plain",)).get_content()
+    assert "tomasz hat auf dein Thema „First topic“ geantwortet" in text
+
+
+def test_a_thanks_notice_is_written_in_the_authors_language(app, post, member, other_member):
+    app.config["THANKS_NOTIFY"] = True
+    other_member.locale = "fr"
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert thanks_service.thank(thanks_service.thankable_post(post.id, member), member)
+        db.session.commit()
+    [notice] = db.session.scalars(db.select(Notice).where(Notice.kind == "thanks"))
+    assert notice.text == "juniper a remercié votre message n° 2 dans « First topic »."
