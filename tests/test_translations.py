@@ -419,3 +419,18 @@ def test_a_thanks_notice_is_written_in_the_authors_language(app, post, member, o
         db.session.commit()
     [notice] = db.session.scalars(db.select(Notice).where(Notice.kind == "thanks"))
     assert notice.text == "juniper a remercié votre message n° 2 dans « First topic »."
+
+
+@pytest.mark.parametrize(
+    "kind, phrase",
+    [("feedback", "Wir haben dein Feedback auf"), ("support", "Wir haben deine Support-Frage auf")],
+)
+def test_the_support_receipt_names_the_kind_in_the_sentence(client, mailbox, kind, phrase):
+    # Not the label lower-cased ("deine feedback", "support-frage"): a phrase of its own.
+    data = {"kind": kind, "subject": "Eine Frage", "message": "Text", "email": "v@example.org"}
+    headers = {**SAME_SITE, "Accept-Language": "de"}
+    assert client.post("/support", data=data, headers=headers).status_code == 303
+    [message] = deliver(mailbox)
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    html = " ".join(message.get_body(("html",)).get_content().split())
+    assert phrase in text and phrase in html

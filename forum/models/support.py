@@ -16,6 +16,13 @@ KINDS = {
     "feedback": _l("Feedback"),
     "privacy": _l("Privacy request"),
 }
+# The same inside a sentence ("We received your feedback"): its own words in each language,
+# not the label lower-cased (German nouns keep their capital; "your" agrees with the noun).
+KIND_PHRASES = {
+    "support": _l("your support question"),
+    "feedback": _l("your feedback"),
+    "privacy": _l("your privacy request"),
+}
 STATES = ("new", "answered", "closed", "published")
 
 _SENDER_TEXT = personal(
@@ -83,6 +90,10 @@ class SupportRequest(db.Model):
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
+
+    @property
+    def kind_phrase(self) -> str:
+        return KIND_PHRASES.get(self.kind, self.kind)
 
     @property
     def publishable(self) -> bool:
