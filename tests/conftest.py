@@ -174,6 +174,7 @@ def site(app, category, member, other_member, admin) -> Site:
         support_desk.get_request(request.id),
         admin,
         support_desk.AnswerDraft("How sign-in links work", "How?", "Like so."),
+        cleared=True,
     )
     with app.test_request_context():
         announcement, _ = announcement_service.publish(

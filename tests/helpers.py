@@ -393,6 +393,7 @@ def staff_only_pages(site: Site) -> list[str]:
         f"/staff/topics/{site.topic_id}",
         "/staff/members/tomasz",
         "/staff/disclosures",
+        "/staff/members/tomasz/remove",
     ]
 
 

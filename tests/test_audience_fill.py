@@ -52,7 +52,7 @@ def test_the_jump_fills_as_the_marker_by_marker_pass(app, member, other_member):
                 g._login_user = user
             for _ in range(300):
                 page = Marked(_random_page(rng, member.id))
-                viewer = _Viewer(page, None, None)
+                viewer = _Viewer(page, None, None, {})
                 assert audience.fill(page) == _reference_fill(page, viewer)
 
 

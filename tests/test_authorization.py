@@ -144,6 +144,9 @@ TABLE = {
     ("/staff/members/<username>/message", "POST"): STAFF,
     ("/staff/members/<username>/unsuspend", "POST"): STAFF,
     ("/staff/members/<username>/role", "POST"): ADMIN,
+    ("/staff/members/<username>/remove", "GET"): STAFF,
+    ("/staff/members/<username>/remove", "POST"): STAFF,
+    ("/staff/posts/<int:post_id>/delete", "POST"): STAFF,
     ("/staff/log", "GET"): STAFF,
     # Personal data under guard.
     ("/staff/agreement", "GET"): STAFF,
@@ -226,6 +229,7 @@ def _world(app, users):
         support_desk.get_request(answered.id),
         users["admin"],
         support_desk.AnswerDraft("Title", "Question", "Answer"),
+        cleared=True,
     )
     db.session.commit()
     with app.test_request_context():

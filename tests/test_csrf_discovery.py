@@ -178,7 +178,10 @@ def build_world(app, member, admin, category, topic, post):
     db.session.commit()
     request = support_desk.get_request(request.id)
     answer = support_desk.publish(
-        request, admin, support_desk.AnswerDraft("Lost links", "It expired.", "Ask again.")
+        request,
+        admin,
+        support_desk.AnswerDraft("Lost links", "It expired.", "Ask again."),
+        cleared=True,
     )
     db.session.commit()
     return {

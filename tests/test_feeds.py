@@ -149,7 +149,11 @@ def test_support_answers_feed_leaves_out_withdrawn_answers(client, moderator):
             support_service.Submission("support", title, "Q?", None, False, None, "192.0.2.1")
         )
         draft = support_desk.AnswerDraft(title, "Q?", "*Answer*")
-        made.append(support_desk.publish(support_desk.get_request(request.id), moderator, draft))
+        made.append(
+            support_desk.publish(
+                support_desk.get_request(request.id), moderator, draft, cleared=True
+            )
+        )
     db.session.commit()
     support_desk.withdraw(support_desk.get_request(made[1].request_id), moderator)
     db.session.commit()

@@ -27,7 +27,9 @@ def publish_answer(moderator, title, question, answer):
         support_service.Submission("support", title, question, None, False, None, "192.0.2.1")
     )
     draft = support_desk.AnswerDraft(title, question, answer)
-    published = support_desk.publish(support_desk.get_request(request.id), moderator, draft)
+    published = support_desk.publish(
+        support_desk.get_request(request.id), moderator, draft, cleared=True
+    )
     db.session.commit()
     return published
 
@@ -63,7 +65,7 @@ def test_withdrawn_answers_and_deleted_posts_leave_the_index_at_once(
     # Publishing again puts it back, with the edited words.
     request = support_desk.get_request(answer.request_id)
     draft = support_desk.AnswerDraft("Airship rides", "Any tips?", "Book a zeppelin early.")
-    support_desk.publish(request, moderator, draft)
+    support_desk.publish(request, moderator, draft, cleared=True)
     db.session.commit()
     page = results(client, q="zeppelin")[1]
     assert "1 result." in page and "Airship rides" in page

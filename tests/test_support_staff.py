@@ -188,7 +188,7 @@ def test_publish_with_preview_edit_and_withdraw(client, admin, count_queries):
     preview = staff_post(client, url, {**draft, "preview": "Preview"})
     assert preview.status_code == 200 and "<em>safety</em>" in preview.get_data(as_text=True)
     assert db.session.scalar(db.select(SupportAnswer)) is None
-    published = staff_post(client, url, {**draft, "publish": "Publish"})
+    published = staff_post(client, url, {**draft, "cleared": "y", "publish": "Publish"})
     assert published.status_code == 303
     answer = db.session.scalar(db.select(SupportAnswer))
     assert published.location == f"/support/answers/{answer.id}-sign-in-links"
@@ -204,7 +204,9 @@ def test_publish_with_preview_edit_and_withdraw(client, admin, count_queries):
     assert client.get(f"/support/answers/{answer.id}-wrong").status_code == 301
 
     sign_in(client, admin)
-    edited = staff_post(client, url, {**draft, "answer": "Edited answer.", "publish": "1"})
+    edited = staff_post(
+        client, url, {**draft, "answer": "Edited answer.", "cleared": "y", "publish": "1"}
+    )
     assert edited.status_code == 303
     assert "Edited answer." in client.get(published.location).get_data(as_text=True)
     detail = f"/staff/support/{req.id}"
@@ -231,7 +233,10 @@ def test_unpublishable_requests_are_refused_everywhere(client, admin, refused):
         assert response.status_code == 403
     with pytest.raises(Forbidden):
         support_desk.publish(
-            support_desk.get_request(req.id), admin, support_desk.AnswerDraft("T", "Q", "A")
+            support_desk.get_request(req.id),
+            admin,
+            support_desk.AnswerDraft("T", "Q", "A"),
+            cleared=True,
         )
     db.session.rollback()
     assert db.session.scalar(db.select(SupportAnswer)) is None
@@ -241,7 +246,10 @@ def test_unpublishable_requests_are_refused_everywhere(client, admin, refused):
 def test_public_support_pages_run_few_queries(client, member, admin, count_queries):
     req = make_request()
     answer = support_desk.publish(
-        support_desk.get_request(req.id), admin, support_desk.AnswerDraft("T one", "Q", "A")
+        support_desk.get_request(req.id),
+        admin,
+        support_desk.AnswerDraft("T one", "Q", "A"),
+        cleared=True,
     )
     db.session.commit()
     urls = ["/support", "/support/answers", "/support/answers?q=one", "/support/sent?ref=S-000001"]

@@ -45,7 +45,9 @@ def _published_answer(moderator):
         support_service.Submission("support", "Q?", "Question", None, False, None, "192.0.2.1")
     )
     draft = support_desk.AnswerDraft("A title", "Question", "*Answer*")
-    return support_desk.publish(support_desk.get_request(request.id), moderator, draft)
+    return support_desk.publish(
+        support_desk.get_request(request.id), moderator, draft, cleared=True
+    )
 
 
 def public_get_urls(app, values) -> list[str]:

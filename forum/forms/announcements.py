@@ -19,4 +19,7 @@ class AnnouncementForm(Form):
     send_mail = BooleanField(
         _l("Also email it to members who asked for announcements"),
     )
+    # Listed first, so that Enter in the title previews rather than publishes.
+    preview_mail = SubmitField(_l("Preview the mail"))
     submit = SubmitField(_l("Publish"))
+    send_test = SubmitField(_l("Send a test to me"))

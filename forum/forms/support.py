@@ -53,6 +53,15 @@ class SupportForm(VisitorForm):
         validators=[Optional(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
+    about = StringField(
+        _l("Which moderator or admin is it about? (optional)"),
+        description=_l(
+            "For a request about a moderator: only admins read it, never the person you name."
+        ),
+        # No length check here: the name only counts for that kind, where the service refuses
+        # any that is not a staff member's.
+        render_kw={"maxlength": 32},
+    )
     no_publish = BooleanField(_l("Do not publish my request"), default=False)
     # A honeypot: hidden from people, filled in by bots that fill in everything.
     website = StringField(

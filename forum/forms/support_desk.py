@@ -1,7 +1,7 @@
 """Forms for the support desk: reply, note, state, publish and withdraw."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -53,6 +53,13 @@ class AnswerForm(Form):
             DataRequired(message=_l("Write the answer.")),
             length(MESSAGE_MAX, "The answer"),
         ],
+    )
+    cleared = BooleanField(
+        _l("I removed what identifies the sender"),
+        description=_l(
+            "Their name, addresses, phone numbers, links with their details, and anything "
+            "else that would tell who wrote it. Publishing is refused without this tick."
+        ),
     )
     preview = SubmitField(_l("Preview"))
     publish = SubmitField(_l("Publish"))

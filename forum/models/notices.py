@@ -17,6 +17,7 @@ from .base import personal, utcnow
 
 NOTICE_KINDS = (
     "post_hidden",
+    "post_deleted",
     "topic_hidden",
     "topic_locked",
     "topic_moved",

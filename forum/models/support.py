@@ -15,6 +15,7 @@ KINDS = {
     "support": _l("Support question"),
     "feedback": _l("Feedback"),
     "privacy": _l("Privacy request"),
+    "staff": _l("About a moderator"),
 }
 # The same inside a sentence ("We received your feedback"): its own words in each language,
 # not the label lower-cased (German nouns keep their capital; "your" agrees with the noun).
@@ -22,7 +23,11 @@ KIND_PHRASES = {
     "support": _l("your support question"),
     "feedback": _l("your feedback"),
     "privacy": _l("your privacy request"),
+    "staff": _l("your message about a moderator"),
 }
+# Kinds only admins read: privacy requests, and complaints about staff (which the staff
+# member named never sees, even once an admin: services/support_desk.may_handle).
+ADMIN_KINDS = ("privacy", "staff")
 STATES = ("new", "answered", "closed", "published")
 
 _SENDER_TEXT = personal(
@@ -65,6 +70,19 @@ class SupportRequest(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The moderator or admin a complaint about staff names, if the sender named one: they
+    # are never shown it. Set to NULL when their account goes, erased with the request.
+    about_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        index=True,
+        info=personal(
+            "content",
+            "the moderator or admin your complaint is about, if you named one",
+            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
+            "admins, except the one named",
+            purge="erase_old_support_requests",
+        ),
+    )
     no_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
         Sealed("ip"),
@@ -76,7 +94,8 @@ class SupportRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User | None] = relationship(lazy="raise")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="raise")
+    about: Mapped[User | None] = relationship(foreign_keys=[about_id], lazy="raise")
     events: Mapped[list["SupportEvent"]] = relationship(
         back_populates="request", lazy="raise", order_by="SupportEvent.id"
     )
@@ -98,7 +117,7 @@ class SupportRequest(db.Model):
     @property
     def publishable(self) -> bool:
         """Whether this request may ever be published (the service enforces it)."""
-        return not self.no_publish and self.kind != "privacy"
+        return not self.no_publish and self.kind not in ADMIN_KINDS
 
     def __repr__(self) -> str:
         return f"<SupportRequest {self.id} {self.kind} {self.state}>"

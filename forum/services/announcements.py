@@ -5,6 +5,8 @@ the outbox (one row each, queued in chunks), each with a one-click unsubscribe l
 token is the member's random mail key: it names no id, and changes with the address.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -56,11 +58,7 @@ def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Annou
     nothing is published. Links in the mail are built on SITE_URL.
     """
     require_admin(author)
-    title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
-    if not title:
-        raise ServiceError(_("An announcement needs a title."), field="title")
-    if not body.strip():
-        raise ServiceError(_("An announcement needs a text."), field="body")
+    title, body = _checked(title, body)
     now = utcnow()
     if send_mail and (next_at := next_mailing_at(now)) is not None:
         when = f"{format_datetime(next_at, 'medium')} {get_timezone()}"
@@ -85,6 +83,67 @@ def publish(author: User, title: str, body: str, send_mail: bool) -> tuple[Annou
     db.session.flush()
     queued = _queue_for_members(announcement) if send_mail else 0
     return announcement, queued
+
+
+def _checked(title: str | None, body: str | None) -> tuple[str, str]:
+    title, body = " ".join((title or "").split()), (body or "").strip() + "\n"
+    if not title:
+        raise ServiceError(_("An announcement needs a title."), field="title")
+    if not body.strip():
+        raise ServiceError(_("An announcement needs a text."), field="body")
+    return title, body
+
+
+@dataclass(frozen=True)
+class MailPreview:
+    """An announcement's mail as a member would get it: subject, plain text, HTML body."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _draft_mail(author: User, title: str | None, body: str | None) -> MailPreview:
+    title, body = _checked(title, body)
+    # Not stored: it has no id yet, so the mail links to the announcements page.
+    draft = Announcement(title=title, body=body, html=markdown.render_post(body))
+    unsubscribe_url = site_url("announcements.unsubscribe", token=author.mail_key)
+    text, html = mail_service.render("announcement", title, unsubscribe_url, announcement=draft)
+    found = _BODY.search(html)
+    return MailPreview(title, text, _under_the_page(found.group(1) if found else html))
+
+
+_BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _under_the_page(html: str) -> str:
+    """The mail's headings moved three levels down, to sit under the page's own (an <h1>
+    in the middle of a page would break its outline)."""
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 3, 6)}", html)
+
+
+def mail_preview(author: User, title: str | None, body: str | None) -> MailPreview:
+    """The mail an announcement would be, for the admin's page; writes nothing."""
+    require_admin(author)
+    return _draft_mail(author, title, body)
+
+
+def send_test(author: User, title: str | None, body: str | None) -> None:
+    """Queue the announcement's mail to the admin alone, marked as a test; nothing is
+    published and the weekly mailing limit is untouched. The caller commits."""
+    require_admin(author)
+    if author.confirmed_at is None:
+        raise ServiceError(_("Your own address is not confirmed yet: no test can go to it."))
+    title, body = _checked(title, body)
+    draft = Announcement(title=title, body=body, html=markdown.render_post(body))
+    mail_service.queue(
+        author.email,
+        f"[Test] {title}",
+        "announcement",
+        unsubscribe_url=site_url("announcements.unsubscribe", token=author.mail_key),
+        announcement=draft,
+    )
 
 
 def _queue_for_members(announcement: Announcement) -> int:

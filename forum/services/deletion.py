@@ -67,6 +67,10 @@ def delete_account(user: User, erase_posts: bool) -> None:
         .where(SupportRequest.user_id == user.id)
         .values(user_id=None, email=None, ip=None, network_tag=None)
     )
+    # A complaint that named them stays for the admins, naming no one now.
+    db.session.execute(
+        update(SupportRequest).where(SupportRequest.about_id == user.id).values(about_id=None)
+    )
     db.session.execute(delete(Notice).where(Notice.member_id == user.id))
     db.session.execute(delete(Watch).where(Watch.member_id == user.id))
     db.session.execute(update(Notice).where(Notice.actor_id == user.id).values(actor_id=None))

@@ -9,7 +9,7 @@ moderation service writes its own log record.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -123,6 +123,33 @@ def _close_open_reports(post_id: int) -> None:
         .where(Report.post_id == post_id, Report.resolved_at.is_(None))
         .values(resolved_at=utcnow(), resolution="deleted")
     )
+
+
+def delete_topic(topic_id: int) -> None:
+    """Delete a whole topic for a moderator (a spammer's): every post in it goes, the
+    authors' post counts and the category's counters follow; the caller logs and commits."""
+    category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == topic_id))
+    if category_id is None:
+        raise NotFound(_("There is no such topic."))
+    counted = db.session.execute(
+        select(Post.author_id, func.count(Post.id))
+        .where(
+            Post.topic_id == topic_id,
+            Post.author_id.is_not(None),
+            Post.hidden.is_(False),
+            Post.deleted_at.is_(None),
+        )
+        .group_by(Post.author_id)
+    ).all()
+    for author_id, count in counted:
+        db.session.execute(
+            update(User)
+            .where(User.id == author_id)
+            .values(post_count=case((User.post_count > count, User.post_count - count), else_=0))
+            .execution_options(synchronize_session=False)
+        )
+    _delete_topic(topic_id)
+    recount_category(category_id)
 
 
 def _delete_topic(topic_id: int) -> None:

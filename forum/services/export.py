@@ -8,7 +8,7 @@ state and publishing are in each request's history.
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..links import site_url
@@ -190,7 +190,7 @@ def _support_requests(user: User) -> list[dict]:
     requests = db.session.scalars(
         select(SupportRequest)
         .where(SupportRequest.user_id == user.id)
-        .options(selectinload(SupportRequest.events))
+        .options(selectinload(SupportRequest.events), joinedload(SupportRequest.about))
         .order_by(SupportRequest.created_at, SupportRequest.id)
     )
     return [
@@ -203,6 +203,7 @@ def _support_requests(user: User) -> list[dict]:
             "created_at": _time(r.created_at),
             "updated_at": _time(r.updated_at),
             "ip": r.ip,
+            "about": r.about.username if r.about is not None else None,
             # Internal staff notes are not the sender's: see the module's docstring.
             "history": [
                 {"action": e.action, "body": e.body, "at": _time(e.created_at)}

@@ -117,6 +117,7 @@ COLUMN_LABELS = {
     ("users", "feed_key_hash"): N_("Your private feed's secret, as a hash"),
     ("thanks", "member_id"): N_("Who thanked a post: you"),
     ("thanks", "created_at"): N_("When you thanked it"),
+    ("support_requests", "about_id"): N_("The staff member a complaint of yours names"),
 }
 
 

@@ -50,12 +50,7 @@ def queue(
     """
     with force_locale(locale or _request_locale()):
         subject = str(subject)
-        text_body = render_template(
-            f"mail/{template}.txt", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        )
-        html_body = render_template(
-            f"mail/{template}.html", subject=subject, unsubscribe_url=unsubscribe_url, **context
-        )
+        text_body, html_body = render(template, subject, unsubscribe_url, **context)
     if any(c in to + subject + (unsubscribe_url or "") for c in "\r\n"):
         raise ValueError("a mail address or subject cannot hold a line break")
     now = utcnow()
@@ -78,6 +73,18 @@ def queue(
 def _request_locale() -> str:
     # A visitor's mail (a sign-in link, a support receipt) follows the page they sent it from.
     return str(get_locale() or "en")
+
+
+def render(
+    template: str, subject: str, unsubscribe_url: str | None = None, **context
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of mail/<template>, as `queue` stores them."""
+    return tuple(
+        render_template(
+            f"mail/{template}.{ext}", subject=subject, unsubscribe_url=unsubscribe_url, **context
+        )
+        for ext in ("txt", "html")
+    )
 
 
 def send_queued(limit: int = 50) -> tuple[int, int]:

@@ -5,12 +5,12 @@ the log (who, what, when, why); the caller commits.
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
-from . import NotFound, ServiceError, notices, notifications, require_staff
+from . import NotFound, ServiceError, erasure, notices, notifications, require_staff
 from .counters import recount_category, recount_topic, touch_topic
 from .forum import check_body
 from .pagination import Page, paged
@@ -24,6 +24,11 @@ ACTIONS = {
     "hide_post": "hid a post",
     "unhide_post": "showed a post again",
     "edit_post": "edited a post",
+    "delete_post": "deleted a post",
+    "delete_topic": "deleted a topic",
+    "delete_pictures": "deleted pictures",
+    "delete_account": "deleted an account",
+    "remove_spammer": "removed a spammer",
     "hide_topic": "hid a topic",
     "unhide_topic": "showed a topic again",
     "lock_topic": "locked a topic",
@@ -225,6 +230,42 @@ def edit_post_as_moderator(post: Post, staff: User, body: str, reason: str) -> N
     post.edited_at = utcnow()
     touch_topic(post.topic_id)
     _log_post(staff, "edit_post", post, reason)
+
+
+def delete_post(post: Post, staff: User, reason: str) -> bool:
+    """Erase a post for good (spam): a placeholder "deleted by a moderator" keeps its
+    place, or the whole topic goes when nothing else is left in it (True). The author is
+    told, the log keeps the reason; counters, search, feeds and pictures follow."""
+    require_staff(staff)
+    reason = check_reason(reason)
+    # Claim the post: a second moderator deleting it at the same moment waits here (the row
+    # is locked; on SQLite the write transaction opens), then finds it deleted.
+    claimed = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.deleted_at.is_(None))
+        .values(topic_id=Post.topic_id)
+        .execution_options(synchronize_session=False)
+    )
+    if post.deleted or claimed.rowcount != 1:
+        raise ServiceError(_("This post is already deleted."))
+    notices.post_deleted(post, staff, reason)
+    notices.reports_handled(post, staff, "deleted")
+    post_id, topic_id, author_id = post.id, post.topic_id, post.author_id
+    category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == topic_id))
+    whole_topic = erasure.delete_post(post, staff, by="moderator")
+    if whole_topic:
+        # The post and topic rows are gone: the log says which by number only.
+        log_action(
+            staff,
+            "delete_post",
+            reason,
+            f"post {post_id} and its topic {topic_id}",
+            member_id=author_id,
+            category_id=category_id,
+        )
+    else:
+        _log_post(staff, "delete_post", post, reason)
+    return whole_topic
 
 
 _TOPIC_FLAGS = {

@@ -36,6 +36,7 @@ SUBJECTS = {
     "staff_message": _l("A message from the staff"),
     "disclosure": _l("A request for your personal data"),
     "thanks": _l("Someone thanked a post of yours"),
+    "post_deleted": _l("A post of yours was deleted"),
 }
 LIST_LIMIT = 50
 PAGE_SIZE = 30
@@ -99,6 +100,16 @@ def post_hidden(post: Post, staff: User, reason: str) -> None:
     )
 
 
+def post_deleted(post: Post, staff: User, reason: str) -> None:
+    """Tell the author their post was deleted, with the reason (before it goes)."""
+    tell(
+        _member(post.author_id),
+        staff,
+        "post_deleted",
+        f"Your {_post_name(post)} was deleted by the moderators. Reason: {reason}",
+    )
+
+
 def topic_changed(topic: Topic, staff: User, change: str, reason: str, detail: str = "") -> None:
     """Tell the author their topic was hidden, locked or moved, with the reason."""
     kind = {"hide": "topic_hidden", "lock": "topic_locked", "move": "topic_moved"}.get(change)
@@ -132,6 +143,7 @@ def unsuspended(member: User, staff: User) -> None:
 REPORT_OUTCOMES = {
     "hidden": "the post was hidden",
     "dismissed": "the moderators looked and left the post as it is",
+    "deleted": "the post was deleted",
 }
 
 

@@ -95,7 +95,15 @@ def erase_old_support_requests(now=None) -> int:
     db.session.execute(
         update(SupportRequest)
         .where(SupportRequest.id.in_(stale_ids))
-        .values(subject="(erased)", message="", email=None, user_id=None, ip=None, network_tag=None)
+        .values(
+            subject="(erased)",
+            message="",
+            email=None,
+            user_id=None,
+            about_id=None,
+            ip=None,
+            network_tag=None,
+        )
     )
     return len(stale_ids)
 

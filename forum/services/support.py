@@ -24,6 +24,7 @@ from .text import clean_body, clean_line
 SUBJECT_MAX = 200
 MESSAGE_MAX = 20_000
 SEARCH_MAX = 100
+NAME_MAX = 32
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Submission:
     no_publish: bool
     user: User | None
     ip: str | None
+    # The username of the moderator or admin a complaint about staff is about, if given.
+    about: str | None = None
 
 
 def checked_text(value: str, field: str, limit: int, name: str, line: bool = False) -> str:
@@ -58,6 +61,7 @@ def submit_request(form: Submission) -> SupportRequest:
         raise ServiceError(_("Choose what kind of request this is."), field="kind")
     subject = checked_text(form.subject, "subject", SUBJECT_MAX, _("The subject"), line=True)
     message = checked_text(form.message, "message", MESSAGE_MAX, _("The message"))
+    about = _named_staff(form.about) if form.kind == "staff" else None
     email = None
     if form.user is None and (form.email or "").strip():
         email = normalize_email(form.email)
@@ -68,6 +72,7 @@ def submit_request(form: Submission) -> SupportRequest:
         email=email,
         user_id=form.user.id if form.user else None,
         no_publish=form.no_publish,
+        about_id=about.id if about else None,
         ip=form.ip,
         network_tag=network.tag_for(form.ip),
     )
@@ -84,6 +89,22 @@ def submit_request(form: Submission) -> SupportRequest:
             request=request,
         )
     return request
+
+
+def _named_staff(raw: str | None) -> User | None:
+    """The moderator or admin a complaint names (None when it names no one)."""
+    name = clean_line(raw or "").lstrip("@")
+    if not name:
+        return None
+    staff = None
+    if len(name) <= NAME_MAX:
+        staff = db.session.scalar(select(User).where(User.username_key == name.lower()))
+    if staff is None or not staff.is_staff:
+        raise ServiceError(
+            _("There is no moderator or admin by that name: leave it empty if unsure."),
+            field="about",
+        )
+    return staff
 
 
 def like_pattern(term: str) -> str:

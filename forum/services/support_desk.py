@@ -9,14 +9,21 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import markdown
 from ..extensions import db
 from ..models import User, utcnow
-from ..models.support import KINDS, STATES, SupportAnswer, SupportEvent, SupportRequest
-from . import Forbidden, NotFound, ServiceError
+from ..models.support import (
+    ADMIN_KINDS,
+    KINDS,
+    STATES,
+    SupportAnswer,
+    SupportEvent,
+    SupportRequest,
+)
+from . import Forbidden, NotFound, ServiceError, support_guard
 from . import mail as mail_service
 from .pagination import Page, parse_page
 from .support import MESSAGE_MAX, SUBJECT_MAX, checked_text, clean_search, like_pattern
@@ -42,20 +49,37 @@ def reply_address(request: SupportRequest) -> str | None:
 
 
 def may_handle(request: SupportRequest, staff: User | None) -> bool:
-    """Staff handle requests; privacy requests are for admins only (not moderators)."""
+    """Staff handle requests; privacy requests and complaints about staff are for admins
+    only, and a complaint is never shown to the staff member it names (not even once they
+    are an admin)."""
     if not (staff and staff.is_staff):
         return False
-    return request.kind != "privacy" or staff.is_admin
+    if request.about_id is not None and request.about_id == staff.id:
+        return False
+    return request.kind not in ADMIN_KINDS or staff.is_admin
 
 
 def check_can_handle(request: SupportRequest, staff: User | None) -> None:
     """Raise Forbidden unless `staff` may read and act on this request."""
     if not may_handle(request, staff):
         raise Forbidden(
-            "Privacy requests are for admins only."
-            if request.kind == "privacy"
-            else "The support desk is for staff."
+            _("The support desk is for staff.")
+            if not (staff and staff.is_staff)
+            else _("This request is for admins only, and not for everyone among them.")
         )
+
+
+def visible_to(staff: User) -> list:
+    """The WHERE clauses that keep to the requests `staff` may see (as may_handle)."""
+    clauses = [or_(SupportRequest.about_id.is_(None), SupportRequest.about_id != staff.id)]
+    if not staff.is_admin:
+        clauses.append(SupportRequest.kind.not_in(ADMIN_KINDS))
+    return clauses
+
+
+def kinds_for(staff: User) -> dict[str, str]:
+    """The kinds of request `staff` may see, for the inbox's filter."""
+    return {k: v for k, v in KINDS.items() if staff.is_admin or k not in ADMIN_KINDS}
 
 
 def inbox_page(
@@ -68,9 +92,7 @@ def inbox_page(
 ) -> Page:
     """A page of the inbox as `staff` may see it (privacy requests for admins only),
     filtered by kind, state and subject; oldest first by default."""
-    query = select(SupportRequest)
-    if not staff.is_admin:
-        query = query.where(SupportRequest.kind != "privacy")
+    query = select(SupportRequest).where(*visible_to(staff))
     if kind in KINDS:
         query = query.where(SupportRequest.kind == kind)
     if state in STATES:
@@ -102,10 +124,12 @@ def open_privacy_requests() -> int:
     )
 
 
-def count_new() -> int:
-    """How many requests wait for a first look."""
+def count_new(staff: User) -> int:
+    """How many requests that `staff` may see wait for a first look."""
     return db.session.scalar(
-        select(func.count()).select_from(SupportRequest).where(SupportRequest.state == "new")
+        select(func.count())
+        .select_from(SupportRequest)
+        .where(SupportRequest.state == "new", *visible_to(staff))
     )
 
 
@@ -120,6 +144,7 @@ def get_request(request_id: int) -> SupportRequest:
         .where(SupportRequest.id == request_id)
         .options(
             joinedload(SupportRequest.user),
+            joinedload(SupportRequest.about),
             joinedload(SupportRequest.answer),
             selectinload(SupportRequest.events).joinedload(SupportEvent.author),
         )
@@ -189,14 +214,29 @@ def check_publishable(request: SupportRequest) -> None:
         raise Forbidden(_("The sender asked us not to publish this request."))
     if request.kind == "privacy":
         raise Forbidden(_("Privacy requests are never published."))
+    if request.kind == "staff":
+        raise Forbidden(_("Complaints about staff are never published."))
 
 
 def draft_from(request: SupportRequest) -> AnswerDraft:
-    """What the publish form starts from: the published version, or the request itself."""
+    """What the publish form starts from: the published version, or the request itself with
+    the last reply staff sent as the answer."""
     if request.answer is not None:
         a = request.answer
         return AnswerDraft(a.title, a.question, a.answer_source)
-    return AnswerDraft(request.subject, request.message, "")
+    replies = [e.body for e in request.events if e.action == "reply"]
+    return AnswerDraft(request.subject, request.message, replies[-1] if replies else "")
+
+
+def identifying(request: SupportRequest, draft: AnswerDraft) -> dict[str, list]:
+    """What in each field of the public version could identify the sender (the publishing
+    guard), by field name; empty lists when nothing was found."""
+    email = reply_address(request)
+    name = request.user.username if request.user is not None else None
+    return {
+        field: support_guard.find(getattr(draft, field) or "", email, name)
+        for field in ("title", "question", "answer")
+    }
 
 
 def _checked(draft: AnswerDraft) -> AnswerDraft:
@@ -213,11 +253,19 @@ def preview(request: SupportRequest, draft: AnswerDraft) -> str:
     return markdown.render_post(_checked(draft).answer)
 
 
-def publish(request: SupportRequest, staff: User, draft: AnswerDraft) -> SupportAnswer:
-    """Publish (or update) the public version of a request; the caller commits."""
+def publish(
+    request: SupportRequest, staff: User, draft: AnswerDraft, *, cleared: bool
+) -> SupportAnswer:
+    """Publish (or update) the public version of a request; the caller commits. `cleared`:
+    staff ticked that they removed what identifies the sender (refused without it)."""
     check_can_handle(request, staff)
     check_publishable(request)
     draft = _checked(draft)
+    if cleared is not True:
+        raise ServiceError(
+            _("Tick “I removed what identifies the sender” once you have checked."),
+            field="cleared",
+        )
     answer = request.answer
     now = utcnow()
     action = "edited" if answer is not None and answer.published else "published"

@@ -109,8 +109,11 @@ def privacy_policy():
 @bp.route("/announcements", methods=["GET", "POST"], endpoint="announcements")
 @admin_required
 def announcements_page():
-    """Admins publish an announcement, on the page and feed, and by email if ticked."""
+    """Admins publish an announcement, on the page and feed, and by email if ticked; or
+    preview its mail, or send that mail to themselves alone first."""
     form = AnnouncementForm()
+    if form.preview_mail.data or form.send_test.data:
+        return _announcement_trial(form)
     done, result = run(
         form,
         lambda f: announcements.publish(current_user, f.title.data, f.body.data, f.send_mail.data),
@@ -123,10 +126,30 @@ def announcements_page():
         flash(_("The announcement is published%(emailed)s.", emailed=emailed))
         return redirect(url_for("announcements.show", announcement_id=announcement.id), code=303)
     status = 422 if request.method == "POST" else 200
-    page = render_template(
+    return _announcements_page(form), status
+
+
+def _announcements_page(form, mail_preview=None):
+    return render_template(
         "staff/admin/announcements.html",
         form=form,
         announcements=announcements.latest(),
         next_mailing_at=announcements.next_mailing_at(),
+        mail_preview=mail_preview,
     )
-    return page, status
+
+
+def _announcement_trial(form):
+    """The mail previewed on the page, or sent to the admin alone; nothing published."""
+    if form.send_test.data:
+        sent, _nothing = run(
+            form, lambda f: announcements.send_test(current_user, f.title.data, f.body.data)
+        )
+        if not sent:
+            return _announcements_page(form), 422
+        send_mail_after_response()
+        flash(_("A test of this announcement is on its way to your own address only."))
+    done, preview = run(
+        form, lambda f: announcements.mail_preview(current_user, f.title.data, f.body.data)
+    )
+    return _announcements_page(form, preview), 200 if done else 422

@@ -16,6 +16,6 @@ def index():
     return render_template(
         "staff/desk.html",
         open_reports=reports.open_report_count(),
-        new_requests=support_desk.count_new(),
+        new_requests=support_desk.count_new(current_user),
         can_reveal=disclosure.can_see_personal(current_user),
     )

@@ -1,6 +1,6 @@
 """Moderation: the queue, a post's and a topic's moderation, and the moderation log."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from ..forms.moderation import ModeratorEditForm, MoveForm, ReasonForm, ResolveForm
 from ..security import staff_required
 from ..services import categories, disclosure, moderation, reports, revisions, sanctions
-from .actions import act
+from .actions import act, run, send_mail_after_response
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 
@@ -52,6 +52,8 @@ def _post_page(post, **forms):
     if not post.hidden:
         hide_form.reason.label.text = "Why hide it (told to the author, kept in the log)"
     forms.setdefault("edit_form", ModeratorEditForm(prefix="edit", data={"body": post.body}))
+    delete_form = forms.setdefault("delete_form", ReasonForm(prefix="delete"))
+    delete_form.reason.label.text = _("Why delete it (told to the author, kept in the log)")
     return render_template(
         "staff/moderation/post.html",
         post=post,
@@ -82,6 +84,24 @@ def set_post_hidden(post_id, change):
         lambda form: _post_page(moderation.post_for_moderation(post_id), hide_form=form),
         mail=True,
     )
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@staff_required
+def delete_post(post_id):
+    """Delete a post for good (spam): its words erased, a placeholder kept, logged."""
+    p = moderation.post_for_moderation(post_id)
+    topic_id, category_slug = p.topic_id, p.topic.category.slug
+    form = ReasonForm(prefix="delete")
+    done, whole_topic = run(form, lambda f: moderation.delete_post(p, current_user, f.reason.data))
+    if not done:
+        return _post_page(moderation.post_for_moderation(post_id), delete_form=form), 422
+    send_mail_after_response()
+    if whole_topic:
+        flash(_("The post was deleted, and its topic with it (nothing else was in it)."))
+        return redirect(url_for("forum.category", slug=category_slug), code=303)
+    flash(_("The post was deleted; a placeholder keeps its place."))
+    return redirect(url_for("moderation.topic", topic_id=topic_id), code=303)
 
 
 @bp.post("/posts/<int:post_id>/edit")

@@ -47,6 +47,7 @@ def ask():
             no_publish=form.no_publish.data,
             user=user,
             ip=client_ip(),
+            about=form.about.data,
         )
         try:
             sent = support.submit_request(submission)

@@ -10,7 +10,7 @@ from ..forms import add_service_error
 from ..forms.support_desk import AnswerForm, NoteForm, ReplyForm, StateForm, WithdrawForm
 from ..models.support import KINDS, STATES
 from ..security import staff_required
-from ..services import Forbidden, NotFound, ServiceError, disclosure, support_desk
+from ..services import Forbidden, NotFound, ServiceError, disclosure, support_desk, support_guard
 from .actions import send_mail_after_response
 
 bp = Blueprint("support_desk", __name__, url_prefix="/staff")
@@ -40,7 +40,7 @@ def inbox():
         "staff/support/inbox.html",
         page=page,
         filters={k: v for k, v in filters.items() if v},
-        kinds=KINDS,
+        kinds=support_desk.kinds_for(current_user),
         states=STATES,
         privacy_open=privacy_open,
     )
@@ -140,7 +140,9 @@ def publish(request_id):
         draft = support_desk.AnswerDraft(form.title.data, form.question.data, form.answer.data)
         try:
             if form.publish.data:
-                answer = support_desk.publish(support_request, current_user, draft)
+                answer = support_desk.publish(
+                    support_request, current_user, draft, cleared=form.cleared.data
+                )
             else:
                 preview = support_desk.preview(support_request, draft)
         except (Forbidden, NotFound):
@@ -157,8 +159,17 @@ def publish(request_id):
                     url_for("support.answer", answer_id=answer.id, slug=answer.slug), code=303
                 )
     status = 422 if request.method == "POST" and preview is None else 200
+    shown = support_desk.AnswerDraft(
+        form.title.data or "", form.question.data or "", form.answer.data or ""
+    )
+    hits = support_desk.identifying(support_request, shown)
     page = render_template(
-        "staff/support/publish.html", req=support_request, form=form, preview=preview
+        "staff/support/publish.html",
+        req=support_request,
+        form=form,
+        preview=preview,
+        hits=hits,
+        marked={f: support_guard.marked(getattr(shown, f), hits[f]) for f in hits},
     )
     return page, status
 

@@ -68,6 +68,7 @@ def build_forum(app) -> dict[str, str]:
                 "My link expired before I used it.",
                 "Ask for a **new link**: each one lasts 15 minutes.",
             ),
+            cleared=True,
         )
         note, _ = announcements.publish(
             admin, "A new look", "The forum reads better on phones.", False

@@ -94,11 +94,23 @@ def test_a_request_becomes_a_published_answer(mailbox, visit, open_visit):
 
     page.get_by_role("link", name="Write the public version").click()
     expect(page.get_by_label("Question, as it will appear")).to_have_value(MESSAGE)
+    # The answer starts from the reply already sent.
+    expect(page.get_by_label("Staff answer (Markdown)")).to_have_value(
+        "Ask for a new link: each lasts 15 minutes."
+    )
     page.get_by_label("Public title").fill("What to do when a sign-in link expires")
+    page.get_by_label("Question, as it will appear").fill(f"Expired. Write to {SENDER}")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("pre.guard mark")).to_have_text(SENDER)
+    expect(page.locator(".guard-hits")).to_contain_text("the sender's email address")
     page.get_by_label("Question, as it will appear").fill("My link expired before I used it.")
     page.get_by_label("Staff answer (Markdown)").fill("Ask for a **new link**.")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator(".preview strong")).to_have_text("new link")
+    expect(page.locator("main")).to_contain_text("Nothing found")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#cleared-error")).to_contain_text("I removed what identifies the sender")
+    page.get_by_label("I removed what identifies the sender").check()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_url(re.compile(r"/support/answers/\d+-what-to-do-when-a-sign-in-link-expires$"))
     answer_url = page.url
@@ -141,9 +153,12 @@ def test_axe_finds_no_violations_on_support_pages(mailbox, open_visit, tmp_path,
     expect(staff.page.locator(".stored")).to_contain_text(reference)
     check("request", staff)
     staff.page.get_by_role("link", name="Write the public version").click()
-    staff.page.get_by_label("Staff answer (Markdown)").fill("An *answer*.")
+    staff.page.get_by_label("Staff answer (Markdown)").fill(f"An *answer*, {SENDER}.")
     staff.page.get_by_role("button", name="Preview").click()
+    expect(staff.page.locator("pre.guard mark")).to_have_text(SENDER)
     check("publish-preview", staff)
+    staff.page.get_by_label("Staff answer (Markdown)").fill("An *answer*.")
+    staff.page.get_by_label("I removed what identifies the sender").check()
     staff.page.get_by_role("button", name="Publish").click()
     staff.page.wait_for_url(re.compile(r"/support/answers/\d+-"))
     visitor.page.goto(staff.page.url)
