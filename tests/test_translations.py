@@ -423,7 +423,11 @@ def test_a_thanks_notice_is_written_in_the_authors_language(app, post, member, o
 
 @pytest.mark.parametrize(
     "kind, phrase",
-    [("feedback", "Wir haben dein Feedback auf"), ("support", "Wir haben deine Support-Frage auf")],
+    [
+        ("feedback", "Wir haben dein Feedback auf"),
+        ("support", "Wir haben deine Support-Frage auf"),
+        ("staff", "Wir haben deine Nachricht über einen Moderator auf"),
+    ],
 )
 def test_the_support_receipt_names_the_kind_in_the_sentence(client, mailbox, kind, phrase):
     # Not the label lower-cased ("deine feedback", "support-frage"): a phrase of its own.
@@ -434,3 +438,16 @@ def test_the_support_receipt_names_the_kind_in_the_sentence(client, mailbox, kin
     text = " ".join(message.get_body(("plain",)).get_content().split())
     html = " ".join(message.get_body(("html",)).get_content().split())
     assert phrase in text and phrase in html
+
+
+def test_the_data_page_says_why_how_long_and_who_in_the_readers_language(app, client):
+    days = app.config["IP_RETENTION_DAYS"]
+    english = client.get("/privacy/data").get_data(as_text=True)
+    assert f"erased after {days} days" in english and "IP_RETENTION_DAYS" not in english
+    german = client.get("/privacy/data", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f"{days} Tage lang aufbewahrt, dann gelöscht" in german
+    assert "nie verwendet, um Besucher zu identifizieren" in german
+    assert ">Inhalt<" in german and "bis du dein Konto löschst" in german
+    assert "until you delete your account" not in german and "IP_RETENTION_DAYS" not in german
+    french = client.get("/privacy/data", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f"effacée après {days} jours" in french and ">contenu<" in french
