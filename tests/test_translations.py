@@ -13,9 +13,9 @@ from jinja2 import Environment
 from forum import catalogs
 from forum.extensions import db
 from forum.models import Notice, Topic, utcnow
+from forum.services import ServiceError, ledger, moderation, sanctions
 from forum.services import export as export_service
 from forum.services import forum as forum_service
-from forum.services import ledger, sanctions
 from forum.services import thanks as thanks_service
 from forum.templating import absolute, relative
 from tests.helpers import SAME_SITE, csrf_token, deliver, sign_in
@@ -451,3 +451,18 @@ def test_the_data_page_says_why_how_long_and_who_in_the_readers_language(app, cl
     assert "until you delete your account" not in german and "IP_RETENTION_DAYS" not in german
     french = client.get("/privacy/data", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert f"effacée après {days} jours" in french and ">contenu<" in french
+
+
+def test_a_refused_topic_change_is_one_sentence_in_each_language(app, topic, moderator):
+    moderation.set_topic_flag(topic, moderator, "lock", "Off topic for now")
+    db.session.commit()
+    for lang, sentence in [
+        ("de", "Das Thema ist schon geschlossen."),
+        ("fr", "Le sujet est déjà verrouillé."),
+    ]:
+        with force_locale(lang), pytest.raises(ServiceError) as refused:
+            moderation.set_topic_flag(topic, moderator, "lock", "Off topic again")
+        assert refused.value.message == sentence
+    with force_locale("de"), pytest.raises(ServiceError) as refused:
+        moderation.set_topic_flag(topic, moderator, "unpin", "Not pinned at all")
+    assert refused.value.message == "Das Thema ist nicht angeheftet."

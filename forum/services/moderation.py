@@ -183,7 +183,9 @@ def set_post_hidden(
     require_staff(staff)
     reason = check_reason(reason)
     if post.hidden == hidden:
-        raise ServiceError("The post is already hidden." if hidden else "The post is not hidden.")
+        raise ServiceError(
+            _("The post is already hidden.") if hidden else _("The post is not hidden.")
+        )
     post.hidden = hidden
     db.session.flush()
     recount_topic(post.topic_id)
@@ -287,7 +289,14 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     column, value = _TOPIC_FLAGS[change]
     if getattr(topic, column) == value:
         raise ServiceError(
-            _("The topic is already %(column)s.", column=column if value else "not " + column)
+            {
+                "hide": _("The topic is already hidden."),
+                "unhide": _("The topic is not hidden."),
+                "lock": _("The topic is already locked."),
+                "unlock": _("The topic is not locked."),
+                "pin": _("The topic is already pinned."),
+                "unpin": _("The topic is not pinned."),
+            }[change]
         )
     setattr(topic, column, value)
     db.session.flush()
