@@ -466,3 +466,14 @@ def test_a_refused_topic_change_is_one_sentence_in_each_language(app, topic, mod
     with force_locale("de"), pytest.raises(ServiceError) as refused:
         moderation.set_topic_flag(topic, moderator, "unpin", "Not pinned at all")
     assert refused.value.message == "Das Thema ist nicht angeheftet."
+
+
+def test_the_moderation_log_speaks_the_staff_members_language(admin_client, admin, topic):
+    admin.locale = "de"
+    db.session.commit()
+    moderation.set_topic_flag(topic, admin, "lock", "Off topic for now")
+    db.session.commit()
+    page = admin_client.get("/staff/log").get_data(as_text=True)
+    assert "hat ein Thema geschlossen" in page
+    # The filter's options start with a capital and keep the nouns' capitals.
+    assert ">Hat ein Thema geschlossen</option>" in page and "locked a topic" not in page
