@@ -12,10 +12,11 @@ from jinja2 import Environment
 
 from forum import catalogs
 from forum.extensions import db
-from forum.models import Topic, utcnow
+from forum.models import Notice, Topic, utcnow
+from forum.services import ServiceError, ledger, moderation, sanctions
 from forum.services import export as export_service
 from forum.services import forum as forum_service
-from forum.services import ledger, sanctions
+from forum.services import thanks as thanks_service
 from forum.templating import absolute, relative
 from tests.helpers import SAME_SITE, csrf_token, deliver, sign_in
 
@@ -370,3 +371,109 @@ def test_no_function_hides_gettext_behind_a_local_underscore():
             ):
                 found.append(f"{path.relative_to(ROOT)}: {fn.name}")
     assert found == []
+
+
+# Notifications and thanks notices follow the recipient, not whoever caused them
+
+
+def _subject(message) -> str:
+    return " ".join(str(message["Subject"]).split())
+
+
+def test_a_notification_mail_is_in_the_recipients_language_not_the_posters(
+    app, topic, member, other_member, mailbox
+):
+    member.locale = "fr"
+    member.mail_replies = "now"
+    db.session.commit()
+    # The reply is written from a German browser: the mail follows the member's choice.
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        forum_service.reply(topic, other_member, "Eine Antwort")
+        db.session.commit()
+    [message] = deliver(mailbox)
+    assert "tomasz a répondu à votre sujet « First topic »" in _subject(message)
+    text = message.get_body(("plain",)).get_content()
+    assert "Vous recevez ces e-mails parce que vous les avez demandés." in text
+    assert '<html lang="fr"' in message.get_body(("html",)).get_content()
+
+
+def test_a_digest_is_in_the_members_language(app, runner, topic, member, other_member, mailbox):
+    member.locale = "de"
+    member.mail_replies = "digest"
+    db.session.commit()
+    forum_service.reply(topic, other_member, "One reply")
+    db.session.commit()
+    assert "Queued 1 digests" in runner.invoke(args=["mail", "digest"]).output
+    [message] = [m for _, m in mailbox.messages]
+    assert _subject(message).endswith(": 1 neue Benachrichtigung")
+    text = message.get_body(("plain",)).get_content()
+    assert "tomasz hat auf dein Thema „First topic“ geantwortet" in text
+
+
+def test_a_thanks_notice_is_written_in_the_authors_language(app, post, member, other_member):
+    app.config["THANKS_NOTIFY"] = True
+    other_member.locale = "fr"
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert thanks_service.thank(thanks_service.thankable_post(post.id, member), member)
+        db.session.commit()
+    [notice] = db.session.scalars(db.select(Notice).where(Notice.kind == "thanks"))
+    assert notice.text == "juniper a remercié votre message n° 2 dans « First topic »."
+
+
+@pytest.mark.parametrize(
+    "kind, phrase",
+    [
+        ("feedback", "Wir haben dein Feedback auf"),
+        ("support", "Wir haben deine Support-Frage auf"),
+        ("staff", "Wir haben deine Nachricht über einen Moderator auf"),
+    ],
+)
+def test_the_support_receipt_names_the_kind_in_the_sentence(client, mailbox, kind, phrase):
+    # Not the label lower-cased ("deine feedback", "support-frage"): a phrase of its own.
+    data = {"kind": kind, "subject": "Eine Frage", "message": "Text", "email": "v@example.org"}
+    headers = {**SAME_SITE, "Accept-Language": "de"}
+    assert client.post("/support", data=data, headers=headers).status_code == 303
+    [message] = deliver(mailbox)
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    html = " ".join(message.get_body(("html",)).get_content().split())
+    assert phrase in text and phrase in html
+
+
+def test_the_data_page_says_why_how_long_and_who_in_the_readers_language(app, client):
+    days = app.config["IP_RETENTION_DAYS"]
+    english = client.get("/privacy/data").get_data(as_text=True)
+    assert f"erased after {days} days" in english and "IP_RETENTION_DAYS" not in english
+    german = client.get("/privacy/data", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f"{days} Tage lang aufbewahrt, dann gelöscht" in german
+    assert "nie verwendet, um Besucher zu identifizieren" in german
+    assert ">Inhalt<" in german and "bis du dein Konto löschst" in german
+    assert "until you delete your account" not in german and "IP_RETENTION_DAYS" not in german
+    french = client.get("/privacy/data", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f"effacée après {days} jours" in french and ">contenu<" in french
+
+
+def test_a_refused_topic_change_is_one_sentence_in_each_language(app, topic, moderator):
+    moderation.set_topic_flag(topic, moderator, "lock", "Off topic for now")
+    db.session.commit()
+    for lang, sentence in [
+        ("de", "Das Thema ist schon geschlossen."),
+        ("fr", "Le sujet est déjà verrouillé."),
+    ]:
+        with force_locale(lang), pytest.raises(ServiceError) as refused:
+            moderation.set_topic_flag(topic, moderator, "lock", "Off topic again")
+        assert refused.value.message == sentence
+    with force_locale("de"), pytest.raises(ServiceError) as refused:
+        moderation.set_topic_flag(topic, moderator, "unpin", "Not pinned at all")
+    assert refused.value.message == "Das Thema ist nicht angeheftet."
+
+
+def test_the_moderation_log_speaks_the_staff_members_language(admin_client, admin, topic):
+    admin.locale = "de"
+    db.session.commit()
+    moderation.set_topic_flag(topic, admin, "lock", "Off topic for now")
+    db.session.commit()
+    page = admin_client.get("/staff/log").get_data(as_text=True)
+    assert "hat ein Thema geschlossen" in page
+    # The filter's options start with a capital and keep the nouns' capitals.
+    assert ">Hat ein Thema geschlossen</option>" in page and "locked a topic" not in page

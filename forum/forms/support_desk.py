@@ -14,7 +14,10 @@ from .support import length
 class ReplyForm(Form):
     body = TextAreaField(
         _l("Message to the sender"),
-        validators=[DataRequired(message=_l("Write the reply.")), length(REPLY_MAX, "The reply")],
+        validators=[
+            DataRequired(message=_l("Write the reply.")),
+            length(REPLY_MAX, _l("The reply")),
+        ],
     )
     submit = SubmitField(_l("Send reply"))
 
@@ -22,7 +25,7 @@ class ReplyForm(Form):
 class NoteForm(Form):
     body = TextAreaField(
         _l("Note for staff (never sent)"),
-        validators=[DataRequired(message=_l("Write the note.")), length(REPLY_MAX, "The note")],
+        validators=[DataRequired(message=_l("Write the note.")), length(REPLY_MAX, _l("The note"))],
     )
     submit = SubmitField(_l("Add note"))
 
@@ -37,21 +40,24 @@ class StateForm(Form):
 class AnswerForm(Form):
     title = StringField(
         _l("Public title"),
-        validators=[DataRequired(message=_l("Give it a title.")), length(SUBJECT_MAX, "The title")],
+        validators=[
+            DataRequired(message=_l("Give it a title.")),
+            length(SUBJECT_MAX, _l("The title")),
+        ],
     )
     question = TextAreaField(
         _l("Question, as it will appear"),
         description=_l("Edit out names, addresses and anything else that could identify anyone."),
         validators=[
             DataRequired(message=_l("Write the question.")),
-            length(MESSAGE_MAX, "The question"),
+            length(MESSAGE_MAX, _l("The question")),
         ],
     )
     answer = TextAreaField(
         _l("Staff answer (Markdown)"),
         validators=[
             DataRequired(message=_l("Write the answer.")),
-            length(MESSAGE_MAX, "The answer"),
+            length(MESSAGE_MAX, _l("The answer")),
         ],
     )
     cleared = BooleanField(

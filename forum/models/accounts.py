@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
@@ -36,16 +37,19 @@ class LoginToken(db.Model):
         Sealed("email"),
         info=personal(
             "contact",
-            "the address you asked to change to, until you confirm it",
-            "until the link is used or expires; erased with the request after 30 days",
-            "no one",
+            N_("the address you asked to change to, until you confirm it"),
+            N_("until the link is used or expires; erased with the request after 30 days"),
+            N_("no one"),
             purge="remove_old_ips",
             sealed=True,
         ),
     )
     ip: Mapped[str | None] = mapped_column(
         Sealed("ip"),
-        info=ip_address("looking into abuse of the sign-in form", purge="remove_old_ips"),
+        info=ip_address(
+            N_("looking into abuse of the sign-in form; never used to identify visitors"),
+            purge="remove_old_ips",
+        ),
     )
     network_tag: Mapped[str | None] = mapped_column(
         String(16), info=network_tag(purge="remove_old_ips")

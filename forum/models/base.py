@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from ..catalogs import N_
+
 ROLES_STAFF = ("moderator", "admin")
 
 
@@ -33,12 +35,13 @@ def personal(
 
 
 def ip_address(purpose: str, purge: str) -> dict:
-    """The declaration of a column keeping a network address beside something abusable."""
+    """The declaration of a column keeping a network address beside something abusable;
+    `purpose` says it is never used to identify visitors."""
     return personal(
         "network",
-        f"{purpose}; never used to identify visitors",
-        "erased after IP_RETENTION_DAYS (30 days by default)",
-        "staff who accepted the confidentiality agreement, each look logged",
+        purpose,
+        N_("erased after IP_RETENTION_DAYS (30 days by default)"),
+        N_("staff who accepted the confidentiality agreement, each look logged"),
         purge=purge,
         sealed=True,
     )
@@ -48,9 +51,11 @@ def network_tag(purge: str) -> dict:
     """The declaration of a column keeping a network tag: a keyed hash of the address's network."""
     return personal(
         "network",
-        "telling apart accounts that write from the same network, without showing any address",
-        "erased with the address after IP_RETENTION_DAYS; the key that made it is destroyed "
-        "after NETWORK_TAG_DAYS, so it can never be computed again",
-        "staff",
+        N_("telling apart accounts that write from the same network, without showing any address"),
+        N_(
+            "erased with the address after IP_RETENTION_DAYS; the key that made it is destroyed "
+            "after NETWORK_TAG_DAYS, so it can never be computed again"
+        ),
+        N_("staff"),
         purge=purge,
     )

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
@@ -60,9 +61,9 @@ class Topic(db.Model):
         String(200),
         info=personal(
             "content",
-            "the title of a topic you started, shown to everyone",
-            "until you or a moderator delete it, or you delete your account",
-            "everyone (hidden topics: staff only)",
+            N_("the title of a topic you started, shown to everyone"),
+            N_("until you or a moderator delete it, or you delete your account"),
+            N_("everyone (hidden topics: staff only)"),
             purge="account-deletion",
         ),
     )
@@ -106,9 +107,9 @@ class Post(db.Model):
         Text,
         info=personal(
             "content",
-            "the post you wrote, shown to everyone",
-            "until you or a moderator delete it, or you delete your account",
-            "everyone (hidden posts: staff only)",
+            N_("the post you wrote, shown to everyone"),
+            N_("until you or a moderator delete it, or you delete your account"),
+            N_("everyone (hidden posts: staff only)"),
             purge="account-deletion",
         ),
     )
@@ -117,9 +118,9 @@ class Post(db.Model):
         Text,
         info=personal(
             "content",
-            "the post you wrote, prepared for display",
-            "exactly as long as the post it is made from",
-            "everyone (hidden posts: staff only)",
+            N_("the post you wrote, prepared for display"),
+            N_("exactly as long as the post it is made from"),
+            N_("everyone (hidden posts: staff only)"),
             purge="account-deletion",
         ),
     )
@@ -127,7 +128,11 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
-        Sealed("ip"), info=ip_address("looking into abuse of posting", purge="remove_old_ips")
+        Sealed("ip"),
+        info=ip_address(
+            N_("looking into abuse of posting; never used to identify visitors"),
+            purge="remove_old_ips",
+        ),
     )
     network_tag: Mapped[str | None] = mapped_column(
         String(16), info=network_tag(purge="remove_old_ips")
@@ -161,9 +166,9 @@ class PostRevision(db.Model):
         Text,
         info=personal(
             "content",
-            "earlier versions of a post you edited, so moderators can see what changed",
-            "as long as the post; erased with it",
-            "moderators and admins",
+            N_("earlier versions of a post you edited, so moderators can see what changed"),
+            N_("as long as the post; erased with it"),
+            N_("moderators and admins"),
             purge="account-deletion",
         ),
     )
@@ -186,9 +191,9 @@ class PostDeletion(db.Model):
         index=True,
         info=personal(
             "activity",
-            "your own record of the posts you deleted, for your data export",
-            "until you delete your account",
-            "you only",
+            N_("your own record of the posts you deleted, for your data export"),
+            N_("until you delete your account"),
+            N_("you only"),
             purge="account-deletion",
         ),
     )

@@ -9,15 +9,18 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 
 _PICTURE = personal(
     "content",
-    "a picture you uploaded (re-encoded: no location, camera or other metadata survives)",
-    "until the posts that show it are deleted, or you delete your account; a picture no "
-    "post shows is erased after a day",
-    "everyone who has its address",
+    N_("a picture you uploaded (re-encoded: no location, camera or other metadata survives)"),
+    N_(
+        "until the posts that show it are deleted, or you delete your account; a picture no "
+        "post shows is erased after a day"
+    ),
+    N_("everyone who has its address"),
     purge="purge_unattached_images",
 )
 

@@ -5,15 +5,16 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed, index_matches, index_of
 from .base import personal, utcnow
 
 _MESSAGE_BODY = personal(
     "content",
-    "the message being delivered (it may name you and hold a sign-in link)",
-    "deleted as soon as it is sent, or when it expires",
-    "no one; only the mail server",
+    N_("the message being delivered (it may name you and hold a sign-in link)"),
+    N_("deleted as soon as it is sent, or when it expires"),
+    N_("no one; only the mail server"),
     purge="remove_expired_mail",
 )
 
@@ -26,9 +27,9 @@ class OutboxMessage(db.Model):
         Sealed("email", index="to_index"),
         info=personal(
             "contact",
-            "delivering this message",
-            "deleted as soon as it is sent, or when it expires",
-            "no one; only the mail server",
+            N_("delivering this message"),
+            N_("deleted as soon as it is sent, or when it expires"),
+            N_("no one; only the mail server"),
             purge="remove_expired_mail",
             sealed=True,
         ),
@@ -39,9 +40,9 @@ class OutboxMessage(db.Model):
         index=True,
         info=personal(
             "contact",
-            "finding the mail queued for an address, without keeping the address readable",
-            "deleted with the message",
-            "no one; a keyed hash only used to look addresses up",
+            N_("finding the mail queued for an address, without keeping the address readable"),
+            N_("deleted with the message"),
+            N_("no one; a keyed hash only used to look addresses up"),
             purge="remove_expired_mail",
         ),
     )
@@ -69,9 +70,9 @@ class OutboxMessage(db.Model):
         String(500),
         info=personal(
             "contact",
-            "letting you stop announcements in one click, without signing in",
-            "deleted as soon as it is sent, or when it expires",
-            "no one; only the mail server",
+            N_("letting you stop announcements in one click, without signing in"),
+            N_("deleted as soon as it is sent, or when it expires"),
+            N_("no one; only the mail server"),
             purge="remove_expired_mail",
         ),
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 from .user import User
@@ -44,9 +45,9 @@ class ModerationLog(db.Model):
         Text,
         info=personal(
             "moderation",
-            "a message staff wrote to you, mailed to you and kept for the record",
-            "until you delete your account",
-            "you and staff",
+            N_("a message staff wrote to you, mailed to you and kept for the record"),
+            N_("until you delete your account"),
+            N_("you and staff"),
             purge="account-deletion",
         ),
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 
@@ -42,9 +43,9 @@ MAIL_CHOICES = ("replies", "mentions", "watched")
 MAIL_WHEN = ("never", "now", "digest")
 _NOTICE = personal(
     "activity",
-    "telling you of replies, quotes, mentions and new posts where you watch",
-    "NOTIFICATION_DAYS (90 days by default), or until you delete your account",
-    "you",
+    N_("telling you of replies, quotes, mentions and new posts where you watch"),
+    N_("NOTIFICATION_DAYS (90 days by default), or until you delete your account"),
+    N_("you"),
     purge="purge_old_notices",
 )
 
@@ -64,9 +65,11 @@ class Notice(db.Model):
         default="",
         info=personal(
             "moderation",
-            "telling you what moderators did to your posts, topics, reports or account, and why",
-            "NOTICE_RETENTION_DAYS (90 days by default), or until you delete your account",
-            "you",
+            N_(
+                "telling you what moderators did to your posts, topics, reports or account, and why"
+            ),
+            N_("NOTICE_RETENTION_DAYS (90 days by default), or until you delete your account"),
+            N_("you"),
             purge="purge_old_notices",
         ),
     )

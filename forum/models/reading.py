@@ -5,14 +5,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 
 _READ = personal(
     "activity",
-    "how far you have read a topic, to mark the posts that are new since your last visit",
-    "until you delete your account (or the topic is deleted)",
-    "you alone",
+    N_("how far you have read a topic, to mark the posts that are new since your last visit"),
+    N_("until you delete your account (or the topic is deleted)"),
+    N_("you alone"),
     purge="account-deletion",
 )
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 from .forum import Post
@@ -28,9 +29,9 @@ class Report(db.Model):
         Text,
         info=personal(
             "content",
-            "why you reported a post, for the moderators",
-            "until the post is deleted or you delete your account",
-            "moderators and admins",
+            N_("why you reported a post, for the moderators"),
+            N_("until the post is deleted or you delete your account"),
+            N_("moderators and admins"),
             purge="account-deletion",
         ),
     )

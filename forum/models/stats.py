@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal
 
@@ -64,11 +65,13 @@ class StatSeen(db.Model):
         primary_key=True,
         info=personal(
             "network",
-            "counting how many different visitors sent a browser, language or referring site, "
-            "so that a value only a few people sent is never shown; a keyed hash of address "
-            "and browser with a salt made for the day, never the address itself",
-            "erased with the day's salt as soon as the day (UTC) is over",
-            "no one",
+            N_(
+                "counting how many different visitors sent a browser, language or referring site, "
+                "so that a value only a few people sent is never shown; a keyed hash of address "
+                "and browser with a salt made for the day, never the address itself"
+            ),
+            N_("erased with the day's salt as soon as the day (UTC) is over"),
+            N_("no one"),
             purge="forget_past_visitor_marks",
         ),
     )

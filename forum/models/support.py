@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed
 from .base import ip_address, network_tag, personal, utcnow
@@ -17,6 +18,14 @@ KINDS = {
     "privacy": _l("Privacy request"),
     "staff": _l("About a moderator"),
 }
+# The same inside a sentence ("We received your feedback"): its own words in each language,
+# not the label lower-cased (German nouns keep their capital; "your" agrees with the noun).
+KIND_PHRASES = {
+    "support": _l("your support question"),
+    "feedback": _l("your feedback"),
+    "privacy": _l("your privacy request"),
+    "staff": _l("your message about a moderator"),
+}
 # Kinds only admins read: privacy requests, and complaints about staff (which the staff
 # member named never sees, even once an admin: services/support_desk.may_handle).
 ADMIN_KINDS = ("privacy", "staff")
@@ -24,10 +33,12 @@ STATES = ("new", "answered", "closed", "published")
 
 _SENDER_TEXT = personal(
     "content",
-    "the request you sent to the support desk",
-    "erased SUPPORT_RETENTION_DAYS (365 by default) after staff last handled the request; "
-    "published only as rewritten by staff, never if you ask us not to",
-    "staff",
+    N_("the request you sent to the support desk"),
+    N_(
+        "erased SUPPORT_RETENTION_DAYS (365 by default) after staff last handled the request; "
+        "published only as rewritten by staff, never if you ask us not to"
+    ),
+    N_("staff"),
     purge="erase_old_support_requests",
 )
 
@@ -52,9 +63,9 @@ class SupportRequest(db.Model):
         Sealed("email"),
         info=personal(
             "contact",
-            "replying to your support request, if you asked for a reply",
-            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
-            "staff who accepted the confidentiality agreement, each look logged",
+            N_("replying to your support request, if you asked for a reply"),
+            N_("erased with the request, SUPPORT_RETENTION_DAYS after it was last handled"),
+            N_("staff who accepted the confidentiality agreement, each look logged"),
             purge="erase_old_support_requests",
             sealed=True,
         ),
@@ -69,16 +80,19 @@ class SupportRequest(db.Model):
         index=True,
         info=personal(
             "content",
-            "the moderator or admin your complaint is about, if you named one",
-            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
-            "admins, except the one named",
+            N_("the moderator or admin your complaint is about, if you named one"),
+            N_("erased with the request, SUPPORT_RETENTION_DAYS after it was last handled"),
+            N_("admins, except the one named"),
             purge="erase_old_support_requests",
         ),
     )
     no_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     ip: Mapped[str | None] = mapped_column(
         Sealed("ip"),
-        info=ip_address("looking into abuse of the support form", purge="remove_old_support_ips"),
+        info=ip_address(
+            N_("looking into abuse of the support form; never used to identify visitors"),
+            purge="remove_old_support_ips",
+        ),
     )
     network_tag: Mapped[str | None] = mapped_column(
         String(16), info=network_tag(purge="remove_old_support_ips")
@@ -101,6 +115,10 @@ class SupportRequest(db.Model):
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
+
+    @property
+    def kind_phrase(self) -> str:
+        return KIND_PHRASES.get(self.kind, self.kind)
 
     @property
     def publishable(self) -> bool:
@@ -128,9 +146,9 @@ class SupportEvent(db.Model):
         server_default="",
         info=personal(
             "content",
-            "staff replies to and notes about your support request",
-            "erased with the request, SUPPORT_RETENTION_DAYS after it was last handled",
-            "staff",
+            N_("staff replies to and notes about your support request"),
+            N_("erased with the request, SUPPORT_RETENTION_DAYS after it was last handled"),
+            N_("staff"),
             purge="erase_old_support_requests",
         ),
     )

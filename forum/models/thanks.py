@@ -6,14 +6,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 
 _THANKS = personal(
     "activity",
-    "the thanks you gave a post: counted for everyone, named to its author only",
-    "until you withdraw it, the post is deleted, or you delete your account",
-    "the post's author (everyone else sees only how many thanked it)",
+    N_("the thanks you gave a post: counted for everyone, named to its author only"),
+    N_("until you withdraw it, the post is deleted, or you delete your account"),
+    N_("the post's author (everyone else sees only how many thanked it)"),
     purge="account-deletion",
 )
 

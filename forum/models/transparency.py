@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed
 from .base import personal, utcnow
@@ -52,10 +53,12 @@ class DisclosureRecord(db.Model):
         String(1000),
         info=personal(
             "disclosure",
-            "the legal authority or the reason for a request for your data from outside "
-            "the staff, kept for the record and told to you",
-            "until you delete your account; the record then keeps only its counts",
-            "you and admins",
+            N_(
+                "the legal authority or the reason for a request for your data from outside "
+                "the staff, kept for the record and told to you"
+            ),
+            N_("until you delete your account; the record then keeps only its counts"),
+            N_("you and admins"),
             purge="account-deletion",
         ),
     )
@@ -69,9 +72,9 @@ class DisclosureRecord(db.Model):
         Sealed("disclosure"),
         info=personal(
             "disclosure",
-            "what was handed over from your data, so that you can see it in your export",
-            "until you delete your account",
-            "you; admins when they recorded it",
+            N_("what was handed over from your data, so that you can see it in your export"),
+            N_("until you delete your account"),
+            N_("you; admins when they recorded it"),
             purge="account-deletion",
             sealed=True,
         ),

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from ..catalogs import N_
 from ..extensions import db
 from ..sealing import Sealed, index_matches, index_of
 from .base import ROLES_STAFF, ip_address, personal, utcnow
@@ -33,9 +34,9 @@ class User(UserMixin, db.Model):
         String(32),
         info=personal(
             "identity",
-            "shown beside your posts and on your profile",
-            "until you delete your account",
-            "everyone",
+            N_("shown beside your posts and on your profile"),
+            N_("until you delete your account"),
+            N_("everyone"),
             purge="account-deletion",
         ),
     )
@@ -45,9 +46,9 @@ class User(UserMixin, db.Model):
         unique=True,
         info=personal(
             "identity",
-            "your username in lower case, so that no one can take it with other capitals",
-            "until you delete your account",
-            "no one; only used to look names up",
+            N_("your username in lower case, so that no one can take it with other capitals"),
+            N_("until you delete your account"),
+            N_("no one; only used to look names up"),
             purge="account-deletion",
         ),
     )
@@ -55,9 +56,9 @@ class User(UserMixin, db.Model):
         Sealed("email", index="email_index"),
         info=personal(
             "contact",
-            "sign-in links and, if you ask for them, announcements",
-            "until you delete your account",
-            "you; staff who accepted the confidentiality agreement, each look logged",
+            N_("sign-in links and, if you ask for them, announcements"),
+            N_("until you delete your account"),
+            N_("you; staff who accepted the confidentiality agreement, each look logged"),
             purge="account-deletion",
             sealed=True,
         ),
@@ -69,9 +70,9 @@ class User(UserMixin, db.Model):
         unique=True,
         info=personal(
             "contact",
-            "finding your account by its address, without keeping the address readable",
-            "until you delete your account",
-            "no one; a keyed hash only used to look addresses up",
+            N_("finding your account by its address, without keeping the address readable"),
+            N_("until you delete your account"),
+            N_("no one; a keyed hash only used to look addresses up"),
             purge="account-deletion",
         ),
     )
@@ -91,9 +92,9 @@ class User(UserMixin, db.Model):
         String(16),
         info=personal(
             "preferences",
-            "writing pages and mail to you in the language you chose",
-            "until you delete your account",
-            "you",
+            N_("writing pages and mail to you in the language you chose"),
+            N_("until you delete your account"),
+            N_("you"),
             purge="account-deletion",
         ),
     )
@@ -101,9 +102,9 @@ class User(UserMixin, db.Model):
         String(64),
         info=personal(
             "preferences",
-            "showing times in the zone you chose",
-            "until you delete your account",
-            "you",
+            N_("showing times in the zone you chose"),
+            N_("until you delete your account"),
+            N_("you"),
             purge="account-deletion",
         ),
     )
@@ -121,9 +122,9 @@ class User(UserMixin, db.Model):
         String(64),
         info=personal(
             "activity",
-            "opening your private feed of notifications, for a feed reader",
-            "until you turn the feed off or sign out everywhere, or delete your account",
-            "no one; a hash of the secret address only you were shown",
+            N_("opening your private feed of notifications, for a feed reader"),
+            N_("until you turn the feed off or sign out everywhere, or delete your account"),
+            N_("no one; a hash of the secret address only you were shown"),
             purge="account-deletion",
         ),
     )
@@ -135,9 +136,9 @@ class User(UserMixin, db.Model):
         String(500),
         info=personal(
             "moderation",
-            "telling you why you cannot write for now",
-            "until you delete your account (the moderation log keeps it for staff)",
-            "you and staff",
+            N_("telling you why you cannot write for now"),
+            N_("until you delete your account (the moderation log keeps it for staff)"),
+            N_("you and staff"),
             purge="account-deletion",
         ),
     )
@@ -146,7 +147,10 @@ class User(UserMixin, db.Model):
     mail_key: Mapped[str] = mapped_column(String(43), unique=True, default=_new_key)
     signup_ip: Mapped[str | None] = mapped_column(
         Sealed("ip"),
-        info=ip_address("looking into abuse of registration", purge="remove_old_ips"),
+        info=ip_address(
+            N_("looking into abuse of registration; never used to identify visitors"),
+            purge="remove_old_ips",
+        ),
     )
 
     # The raw key of the session this object was loaded for (not a column; see

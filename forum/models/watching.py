@@ -5,14 +5,15 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalogs import N_
 from ..extensions import db
 from .base import personal, utcnow
 
 _WATCH = personal(
     "activity",
-    "the topics and categories you watch, to tell you what is new in them",
-    "until you stop watching, or delete your account",
-    "you alone",
+    N_("the topics and categories you watch, to tell you what is new in them"),
+    N_("until you stop watching, or delete your account"),
+    N_("you alone"),
     purge="account-deletion",
 )
 

@@ -85,7 +85,7 @@ def category_with_watch(slug: str, viewer: User | None) -> tuple[Category, bool]
         .where(Category.slug == slug)
     ).first()
     if row is None:
-        raise NotFound("There is no such category.")
+        raise NotFound(_("There is no such category."))
     return row[0], row[1] is not None
 
 
@@ -378,12 +378,12 @@ def edit_own_post(post: Post, editor: User, body: str) -> Post:
 def quote_source(post_id: int, writer: User) -> tuple[Post, str]:
     """A visible post and its text quoted for a reply, attributed and linked:
     `> **@ada** [wrote](/p/123):` then its lines (Forbidden where no reply can go)."""
-    post, _ = locate_post(post_id, writer)
+    post, _page = locate_post(post_id, writer)
     if post.deleted:
-        raise NotFound("This post was deleted.")
+        raise NotFound(_("This post was deleted."))
     _check_can_write(writer, post.topic.category_id)
     if post.topic.locked:
-        raise Forbidden("This topic is locked: it takes no more replies.")
+        raise Forbidden(_("This topic is locked: it takes no more replies."))
     author = db.session.get(User, post.author_id) if post.author_id else None
     who = f"**@{author.username}**" if author else "A former member"
     lines = [f"> {who} [wrote](/p/{post.id}):", ">"]

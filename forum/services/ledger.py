@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from babel.lists import format_list
 from flask import current_app
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import MetaData, String
 
 from ..catalogs import N_
@@ -24,8 +24,8 @@ SUSPECT_WORDS = ("ip",)
 # IPv6 text needs at most 45 characters: a String(45) is almost surely an address.
 IP_LENGTH = 45
 
-# The labels below are shown through gettext (N_ marks them for the catalogs); the
-# declarations' purposes and retentions, written in the models, are not translated yet.
+# The labels below are shown through gettext (N_ marks them for the catalogs), and so are
+# the declarations' purposes, retentions and readers (marked N_ in the models).
 
 # Columns whose names look personal but are not, each with the reason. Adding one here is a
 # decision to make in review, like declaring a column.
@@ -43,6 +43,17 @@ ADDRESS_WORDS = ("email", "address")
 # Retentions whose rule is not built yet, so that the test accepts them knowingly.
 PENDING_RULES: dict[str, str] = {}
 
+# The kind of each declaration, as the data page's "Kind" column says it.
+CATEGORY_LABELS = {
+    "activity": N_("activity"),
+    "contact": N_("contact"),
+    "content": N_("content"),
+    "disclosure": N_("disclosure"),
+    "identity": N_("identity"),
+    "moderation": N_("moderation"),
+    "network": N_("network"),
+    "preferences": N_("preferences"),
+}
 TABLE_LABELS = {
     "users": N_("Your account"),
     "login_tokens": N_("Sign-in links"),
@@ -150,7 +161,7 @@ def in_plain_words(text: str) -> str:
 
     def days(match: re.Match) -> str:
         n = config[match.group(1)]
-        return f"{n} day{'' if n == 1 else 's'}"
+        return ngettext("%(num)s day", "%(num)s days", n)
 
     return _SETTING.sub(days, text)
 
@@ -188,7 +199,7 @@ def unnamed(metadata: MetaData) -> list[str]:
 
 def ledger(metadata: MetaData) -> list[TableEntries]:
     """Every declared column, grouped by table, in a stable order for the page, in plain
-    words (settings' names become this site's numbers)."""
+    words in the reader's language (settings' names become this site's numbers)."""
     groups = []
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         entries = [
@@ -197,9 +208,10 @@ def ledger(metadata: MetaData) -> list[TableEntries]:
                 or column.name.replace("_", " ").capitalize(),
                 column=column.name,
                 sealed=info.get("sealed", False),
+                category=gettext(CATEGORY_LABELS.get(info["category"], info["category"])),
                 **{
-                    key: in_plain_words(info[key])
-                    for key in ("category", "purpose", "retention", "seen_by")
+                    key: in_plain_words(gettext(info[key]))
+                    for key in ("purpose", "retention", "seen_by")
                 },
             )
             for column in table.columns

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from ..catalogs import N_
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
 from . import NotFound, ServiceError, erasure, notices, notifications, require_staff
@@ -20,32 +21,33 @@ from .text import clean_line
 
 REASON_MAX = 500
 
+# Shown in the moderation log through gettext (after "ada": "ada hid a post").
 ACTIONS = {
-    "hide_post": "hid a post",
-    "unhide_post": "showed a post again",
-    "edit_post": "edited a post",
-    "delete_post": "deleted a post",
-    "delete_topic": "deleted a topic",
-    "delete_pictures": "deleted pictures",
-    "delete_account": "deleted an account",
-    "remove_spammer": "removed a spammer",
-    "hide_topic": "hid a topic",
-    "unhide_topic": "showed a topic again",
-    "lock_topic": "locked a topic",
-    "unlock_topic": "unlocked a topic",
-    "pin_topic": "pinned a topic",
-    "unpin_topic": "unpinned a topic",
-    "move_topic": "moved a topic",
-    "dismiss_report": "dismissed a report",
-    "approve_post": "approved a held post",
-    "suspend": "suspended a member",
-    "unsuspend": "lifted a suspension",
-    "set_role": "changed a role",
-    "message": "wrote to a member",
-    "create_category": "created a category",
-    "update_category": "changed a category",
-    "archive_category": "archived a category",
-    "unarchive_category": "reopened a category",
+    "hide_post": N_("hid a post"),
+    "unhide_post": N_("showed a post again"),
+    "edit_post": N_("edited a post"),
+    "delete_post": N_("deleted a post"),
+    "delete_topic": N_("deleted a topic"),
+    "delete_pictures": N_("deleted pictures"),
+    "delete_account": N_("deleted an account"),
+    "remove_spammer": N_("removed a spammer"),
+    "hide_topic": N_("hid a topic"),
+    "unhide_topic": N_("showed a topic again"),
+    "lock_topic": N_("locked a topic"),
+    "unlock_topic": N_("unlocked a topic"),
+    "pin_topic": N_("pinned a topic"),
+    "unpin_topic": N_("unpinned a topic"),
+    "move_topic": N_("moved a topic"),
+    "dismiss_report": N_("dismissed a report"),
+    "approve_post": N_("approved a held post"),
+    "suspend": N_("suspended a member"),
+    "unsuspend": N_("lifted a suspension"),
+    "set_role": N_("changed a role"),
+    "message": N_("wrote to a member"),
+    "create_category": N_("created a category"),
+    "update_category": N_("changed a category"),
+    "archive_category": N_("archived a category"),
+    "unarchive_category": N_("reopened a category"),
 }
 RESOLUTIONS = ("hide", "dismiss", "approve")
 
@@ -183,7 +185,9 @@ def set_post_hidden(
     require_staff(staff)
     reason = check_reason(reason)
     if post.hidden == hidden:
-        raise ServiceError("The post is already hidden." if hidden else "The post is not hidden.")
+        raise ServiceError(
+            _("The post is already hidden.") if hidden else _("The post is not hidden.")
+        )
     post.hidden = hidden
     db.session.flush()
     recount_topic(post.topic_id)
@@ -287,7 +291,14 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     column, value = _TOPIC_FLAGS[change]
     if getattr(topic, column) == value:
         raise ServiceError(
-            _("The topic is already %(column)s.", column=column if value else "not " + column)
+            {
+                "hide": _("The topic is already hidden."),
+                "unhide": _("The topic is not hidden."),
+                "lock": _("The topic is already locked."),
+                "unlock": _("The topic is not locked."),
+                "pin": _("The topic is already pinned."),
+                "unpin": _("The topic is not pinned."),
+            }[change]
         )
     setattr(topic, column, value)
     db.session.flush()

@@ -8,6 +8,7 @@ stops working), turning it off or signing out everywhere forgets it.
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -24,7 +25,7 @@ def _hash(secret: str) -> str:
 def turn_on(member: User) -> str:
     """A new secret for the member's feed (the previous one stops working); shown once."""
     if not member.is_authenticated:
-        raise Forbidden("Only members have a private feed.")
+        raise Forbidden(_("Only members have a private feed."))
     secret = secrets.token_urlsafe(32)
     member.feed_key_hash = _hash(secret)
     return secret

@@ -10,6 +10,7 @@ digest command commits its own batches.
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -45,16 +46,23 @@ def unsubscribe_url(member: User, choice: str) -> str:
 def at_once(member: User, kind: str, post: Post, topic: Topic, author: User) -> None:
     """Queue one notification mail; the caller commits."""
     choice = MAIL_CHOICE[kind]
-    title = _subject(kind, topic, author)
-    mail.queue(
-        member.email,
-        f"{current_app.config['SITE_NAME']}: {title}"[:250].replace("\n", " "),
-        "notification",
-        unsubscribe_url=unsubscribe_url(member, choice),
-        items=[_item(kind, post, topic, author, member.mail_text)],
-        choice=choice,
-        account_url=site_url("accounts.account"),
-    )
+    # In the member's language, not that of the request of whoever wrote the post.
+    with force_locale(_locale(member)):
+        title = _subject(kind, topic, author)
+        mail.queue(
+            member.email,
+            f"{current_app.config['SITE_NAME']}: {title}"[:250].replace("\n", " "),
+            "notification",
+            unsubscribe_url=unsubscribe_url(member, choice),
+            locale=_locale(member),
+            items=[_item(kind, post, topic, author, member.mail_text)],
+            choice=choice,
+            account_url=site_url("accounts.account"),
+        )
+
+
+def _locale(member: User) -> str:
+    return member.locale or "en"
 
 
 def _item(kind, post, topic, author, with_text: bool, count: int = 1) -> dict:
@@ -110,19 +118,24 @@ def _digest(member: User, now) -> int:
     )
     if not notices:
         return 0
-    items = [_item(n.kind, n.post, n.topic, n.actor, member.mail_text, n.count) for n in notices]
     choices = sorted({MAIL_CHOICE[n.kind] for n in notices})
-    mail.queue(
-        member.email,
-        f"{current_app.config['SITE_NAME']}: " + _("%(num)d new notifications", num=len(items)),
-        "notification",
-        # One header names one kind: the digest's is its first; the mail links each.
-        unsubscribe_url=unsubscribe_url(member, choices[0]),
-        items=items,
-        choice=choices[0],
-        digest_choices={c: unsubscribe_url(member, c) for c in choices},
-        account_url=site_url("accounts.account"),
-    )
+    with force_locale(_locale(member)):
+        items = [
+            _item(n.kind, n.post, n.topic, n.actor, member.mail_text, n.count) for n in notices
+        ]
+        count = ngettext("%(num)d new notification", "%(num)d new notifications", len(items))
+        mail.queue(
+            member.email,
+            f"{current_app.config['SITE_NAME']}: {count}",
+            "notification",
+            # One header names one kind: the digest's is its first; the mail links each.
+            unsubscribe_url=unsubscribe_url(member, choices[0]),
+            locale=_locale(member),
+            items=items,
+            choice=choices[0],
+            digest_choices={c: unsubscribe_url(member, c) for c in choices},
+            account_url=site_url("accounts.account"),
+        )
     for notice in notices:
         notice.mailed = True
     member.last_digest_at = now
@@ -132,9 +145,9 @@ def _digest(member: User, now) -> int:
 def check_unsubscribe(token: str, choice: str) -> None:
     """ServiceError unless the token is a live member's and the kind is one of ours."""
     if choice not in MAIL_CHOICES or not token or len(token) > 100:
-        raise ServiceError("This unsubscribe link is not valid.")
+        raise ServiceError(_("This unsubscribe link is not valid."))
     if db.session.scalar(select(User.id).where(User.mail_key == token)) is None:
-        raise ServiceError("This unsubscribe link is not valid.")
+        raise ServiceError(_("This unsubscribe link is not valid."))
 
 
 def unsubscribe(token: str, choice: str) -> None:
@@ -150,7 +163,7 @@ def set_choices(member: User, choices: dict[str, str], with_text: bool, auto_wat
     for choice in MAIL_CHOICES:
         value = choices.get(choice, "never")
         if value not in MAIL_WHEN:
-            raise ServiceError("Choose never, at once or a daily digest.", field=choice)
+            raise ServiceError(_("Choose never, at once or a daily digest."), field=choice)
         setattr(member, f"mail_{choice}", value)
     member.mail_text = bool(with_text)
     member.auto_watch = bool(auto_watch)

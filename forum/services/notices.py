@@ -13,6 +13,7 @@ views.actions.send_mail_after_response().
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -174,13 +175,16 @@ def staff_message(member: User, staff: User, text: str) -> None:
 
 def thanked(post: Post, member: User) -> None:
     """Tell the author that `member` thanked their post (only with THANKS_NOTIFY on)."""
-    tell(
-        _member(post.author_id),
-        member,
-        "thanks",
-        _("%(name)s thanked your %(post)s.", name=member.username, post=_post_name(post)),
-        f"/p/{post.id}/thanked-by",
-    )
+    author = _member(post.author_id)
+    # Stored as text: written in the author's language, one whole sentence to translate.
+    with force_locale((author.locale if author else None) or "en"):
+        text = _(
+            "%(name)s thanked your post #%(num)d in “%(topic)s”.",
+            name=member.username,
+            num=post.position,
+            topic=_topic(post).title,
+        )
+    tell(author, member, "thanks", text, f"/p/{post.id}/thanked-by")
 
 
 def notices_for(member: User, limit: int = LIST_LIMIT, kinds=NOTICE_KINDS) -> list[Notice]:

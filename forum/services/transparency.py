@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -37,12 +38,12 @@ EARLIEST = date(2000, 1, 1)
 # The longest a notice may be deferred: an order for longer is recorded again when it ends.
 LONGEST_DEFERRAL_DAYS = 10 * 366
 FIELD_NAMES = {
-    "email": "email address",
-    "signup_ip": "network address at registration",
-    "post_ips": "network addresses kept beside posts",
-    "signin_ips": "network addresses kept beside sign-in requests",
+    "email": _l("email address"),
+    "signup_ip": _l("network address at registration"),
+    "post_ips": _l("network addresses kept beside posts"),
+    "signin_ips": _l("network addresses kept beside sign-in requests"),
 }
-KIND_NAMES = {"authority": "an authority, under law", "protection": "to protect someone"}
+KIND_NAMES = {"authority": _l("an authority, under law"), "protection": _l("to protect someone")}
 PER_PAGE = 50
 
 
@@ -156,7 +157,7 @@ def _hand_over(admin: User, member: User, name: str, reason: str, record_id: int
 
 def _tell(record: DisclosureRecord, member: User, now: datetime) -> None:
     """Tell the member of a record: the one place a disclosure reaches their notices."""
-    given = [FIELD_NAMES[f] for f in record.field_list("given")]
+    given = [str(FIELD_NAMES[f]) for f in record.field_list("given")]
     when = f"{record.received_on:%Y-%m-%d}"
     if given:
         text = _(

@@ -4,6 +4,7 @@ A member watches their own topics and the topics they reply to, unless they turn
 (`users.auto_watch`). The caller commits.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -14,7 +15,7 @@ from . import Forbidden, NotFound
 
 def _check_member(member: User) -> None:
     if not (member and member.is_authenticated):
-        raise Forbidden("Only members can watch.")
+        raise Forbidden(_("Only members can watch."))
 
 
 def _find(member: User, topic: Topic | None, category: Category | None) -> Watch | None:
@@ -26,7 +27,7 @@ def watch(member: User, topic: Topic | None = None, category: Category | None = 
     """Start watching a topic or a category (nothing changes when already watching)."""
     _check_member(member)
     if (topic is None) == (category is None):
-        raise NotFound("There is nothing to watch here.")
+        raise NotFound(_("There is nothing to watch here."))
     if _find(member, topic, category) is None:
         db.session.add(
             Watch(

@@ -179,7 +179,14 @@ def set_topic_flag(topic_id, change):
     return act(
         ReasonForm(prefix=change),
         lambda f: moderation.set_topic_flag(t, current_user, change, f.reason.data),
-        _("You %(action)s.", action=moderation.ACTIONS[change + "_topic"]),
+        {
+            "hide": _("You hid a topic."),
+            "unhide": _("You showed a topic again."),
+            "lock": _("You locked a topic."),
+            "unlock": _("You unlocked a topic."),
+            "pin": _("You pinned a topic."),
+            "unpin": _("You unpinned a topic."),
+        }[change],
         url_for("moderation.topic", topic_id=t.id),
         lambda form: _topic_page(moderation.topic_for_moderation(topic_id), (change, form)),
         mail=True,
