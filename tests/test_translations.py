@@ -12,7 +12,7 @@ from jinja2 import Environment
 
 from forum import catalogs
 from forum.extensions import db
-from forum.models import Notice, Topic, utcnow
+from forum.models import Notice, Post, Topic, utcnow
 from forum.services import ServiceError, ledger, moderation, sanctions
 from forum.services import export as export_service
 from forum.services import forum as forum_service
@@ -477,3 +477,33 @@ def test_the_moderation_log_speaks_the_staff_members_language(admin_client, admi
     assert "hat ein Thema geschlossen" in page
     # The filter's options start with a capital and keep the nouns' capitals.
     assert ">Hat ein Thema geschlossen</option>" in page and "locked a topic" not in page
+
+
+def test_moderation_notices_are_written_in_the_members_language(app, member, moderator, topic):
+    """A notice is kept as text: it is written in its reader's language, whoever acts."""
+    from forum.services import notices
+
+    member.locale = "de"
+    db.session.commit()
+    post = db.session.scalar(db.select(Post).where(Post.topic_id == topic.id))
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        notices.post_hidden(post, moderator, "Werbung")
+        notices.topic_changed(topic, moderator, "move", "Passt besser", "Anderswo")
+        notices.unsuspended(member, moderator)
+    db.session.commit()
+    texts = sorted(n.text for n in db.session.scalars(db.select(Notice)))
+    assert any(
+        t.startswith("Dein Beitrag #1 in „") and "von der Moderation ausgeblendet" in t
+        for t in texts
+    ), texts
+    assert any("nach Anderswo verschoben. Grund: Passt besser" in t for t in texts), texts
+    assert "Deine Sperre wurde aufgehoben: Du kannst wieder schreiben." in texts
+    # A member who chose no language reads English.
+    member.locale = None
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        notices.unsuspended(member, moderator)
+    db.session.commit()
+    assert "Your suspension was lifted: you can write again." in {
+        n.text for n in db.session.scalars(db.select(Notice))
+    }

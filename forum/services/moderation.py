@@ -335,7 +335,7 @@ def move_topic(topic: Topic, staff: User, category_id, reason: str) -> None:
     touch_topic(topic.id)
     recount_category(old)
     recount_category(target.id)
-    notices.topic_changed(topic, staff, "move", reason, f"to {target.name}")
+    notices.topic_changed(topic, staff, "move", reason, target.name)
     log_action(
         staff,
         "move_topic",

@@ -42,14 +42,18 @@ LIST_LIMIT = 50
 PAGE_SIZE = 30
 
 
-def tell(member: User | None, actor: User | None, kind: str, text: str, link: str = "") -> None:
+def tell(member: User | None, actor: User | None, kind: str, text, link: str = "") -> None:
     """Add a notice for `member` (none for a former member, or for staff acting on their
-    own things), count it on their row, and queue it by mail if they chose mail."""
+    own things), count it on their row, and queue it by mail if they chose mail.
+
+    `text` may be a lazy string: it is written, and kept, in the member's language (the
+    notice is stored as text, so it reads as it was written, whoever acted)."""
     if member is None or (actor is not None and actor.id == member.id):
         return
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    text = text[:2500]
+    with force_locale(member.locale or "en"):
+        text = str(text)[:2500]
     db.session.add(
         Notice(member_id=member.id, kind=kind, text=text, link=link[:200], created_at=utcnow())
     )
@@ -85,17 +89,19 @@ def _topic(post: Post) -> Topic:
     return db.session.get(Topic, post.topic_id)
 
 
-def _post_name(post: Post) -> str:
-    return f"post #{post.position} in “{_topic(post).title}”"
-
-
 def post_hidden(post: Post, staff: User, reason: str) -> None:
     """Tell the author their post was hidden, with the reason."""
     tell(
         _member(post.author_id),
         staff,
         "post_hidden",
-        f"Your {_post_name(post)} was hidden by the moderators. Reason: {reason}",
+        _l(
+            "Your post #%(position)s in “%(title)s” was hidden by the moderators. "
+            "Reason: %(reason)s",
+            position=post.position,
+            title=_topic(post).title,
+            reason=reason,
+        ),
         f"/t/{post.topic_id}/{_topic(post).slug}",
     )
 
@@ -106,21 +112,46 @@ def post_deleted(post: Post, staff: User, reason: str) -> None:
         _member(post.author_id),
         staff,
         "post_deleted",
-        f"Your {_post_name(post)} was deleted by the moderators. Reason: {reason}",
+        _l(
+            "Your post #%(position)s in “%(title)s” was deleted by the moderators. "
+            "Reason: %(reason)s",
+            position=post.position,
+            title=_topic(post).title,
+            reason=reason,
+        ),
     )
 
 
 def topic_changed(topic: Topic, staff: User, change: str, reason: str, detail: str = "") -> None:
-    """Tell the author their topic was hidden, locked or moved, with the reason."""
+    """Tell the author their topic was hidden, locked or moved (`detail`: the category it
+    went to), with the reason."""
     kind = {"hide": "topic_hidden", "lock": "topic_locked", "move": "topic_moved"}.get(change)
     if kind is None:
         return
-    done = {"hide": "hidden", "lock": "locked", "move": f"moved {detail}"}[change]
+    sentence = {
+        "hide": _l(
+            "Your topic “%(title)s” was hidden by the moderators. Reason: %(reason)s",
+            title=topic.title,
+            reason=reason,
+        ),
+        "lock": _l(
+            "Your topic “%(title)s” was locked by the moderators. Reason: %(reason)s",
+            title=topic.title,
+            reason=reason,
+        ),
+        "move": _l(
+            "Your topic “%(title)s” was moved to %(category)s by the moderators. "
+            "Reason: %(reason)s",
+            title=topic.title,
+            category=detail,
+            reason=reason,
+        ),
+    }[change]
     tell(
         _member(topic.author_id),
         staff,
         kind,
-        f"Your topic “{topic.title}” was {done} by the moderators. Reason: {reason}",
+        sentence,
         f"/t/{topic.id}/{topic.slug}",
     )
 
@@ -131,19 +162,36 @@ def suspended(member: User, staff: User) -> None:
         member,
         staff,
         "suspended",
-        f"You are suspended until {member.suspended_until:%Y-%m-%d %H:%M} UTC: you can read but "
-        f"not write until then. Reason: {member.suspension_reason}",
+        _l(
+            "You are suspended until %(until)s UTC: you can read but not write until then. "
+            "Reason: %(reason)s",
+            until=member.suspended_until.strftime("%Y-%m-%d %H:%M"),
+            reason=member.suspension_reason,
+        ),
     )
 
 
 def unsuspended(member: User, staff: User) -> None:
-    tell(member, staff, "unsuspended", "Your suspension was lifted: you can write again.")
+    tell(member, staff, "unsuspended", _l("Your suspension was lifted: you can write again."))
 
 
+# What became of a report, as the reporter is told it (a whole sentence per outcome).
 REPORT_OUTCOMES = {
-    "hidden": "the post was hidden",
-    "dismissed": "the moderators looked and left the post as it is",
-    "deleted": "the post was deleted",
+    "hidden": lambda **names: _l(
+        "Your report about post #%(position)s in “%(title)s” was handled: the post was "
+        "hidden. Thank you.",
+        **names,
+    ),
+    "dismissed": lambda **names: _l(
+        "Your report about post #%(position)s in “%(title)s” was handled: the moderators "
+        "looked and left the post as it is. Thank you.",
+        **names,
+    ),
+    "deleted": lambda **names: _l(
+        "Your report about post #%(position)s in “%(title)s” was handled: the post was "
+        "deleted. Thank you.",
+        **names,
+    ),
 }
 
 
@@ -162,15 +210,14 @@ def reports_handled(post: Post, staff: User, resolution: str) -> None:
             reporter,
             staff,
             "report_handled",
-            f"Your report about {_post_name(post)} was handled: "
-            f"{REPORT_OUTCOMES[resolution]}. Thank you.",
+            REPORT_OUTCOMES[resolution](position=post.position, title=_topic(post).title),
             f"/t/{post.topic_id}/{_topic(post).slug}",
         )
 
 
 def staff_message(member: User, staff: User, text: str) -> None:
     """Keep a copy of a staff message on the member's list (the mail goes by itself)."""
-    tell(member, staff, "staff_message", f"A message from the staff: {text}")
+    tell(member, staff, "staff_message", _l("A message from the staff: %(text)s", text=text))
 
 
 def thanked(post: Post, member: User) -> None:

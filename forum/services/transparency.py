@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -157,25 +158,27 @@ def _hand_over(admin: User, member: User, name: str, reason: str, record_id: int
 
 def _tell(record: DisclosureRecord, member: User, now: datetime) -> None:
     """Tell the member of a record: the one place a disclosure reaches their notices."""
-    given = [str(FIELD_NAMES[f]) for f in record.field_list("given")]
-    when = f"{record.received_on:%Y-%m-%d}"
-    if given:
-        text = _(
-            "On %(day)s, %(requester)s asked for your personal data (%(basis)s). "
-            "Handed over: %(given)s. Your data export shows exactly what.",
-            day=when,
-            requester=record.requester,
-            basis=record.basis,
-            given=", ".join(given),
-        )
-    else:
-        text = _(
-            "On %(day)s, %(requester)s asked for your personal data (%(basis)s). "
-            "The request was refused: nothing was handed over.",
-            day=when,
-            requester=record.requester,
-            basis=record.basis,
-        )
+    # Written in the member's language (the notice is kept as text).
+    with force_locale(member.locale or "en"):
+        given = [str(FIELD_NAMES[f]) for f in record.field_list("given")]
+        when = f"{record.received_on:%Y-%m-%d}"
+        if given:
+            text = _(
+                "On %(day)s, %(requester)s asked for your personal data (%(basis)s). "
+                "Handed over: %(given)s. Your data export shows exactly what.",
+                day=when,
+                requester=record.requester,
+                basis=record.basis,
+                given=", ".join(given),
+            )
+        else:
+            text = _(
+                "On %(day)s, %(requester)s asked for your personal data (%(basis)s). "
+                "The request was refused: nothing was handed over.",
+                day=when,
+                requester=record.requester,
+                basis=record.basis,
+            )
     notices.tell(member, None, "disclosure", text, "/account/data")
     record.told_at = now
 
