@@ -43,9 +43,12 @@ test-sqlite: $(STAMP)
 	@echo "== tests on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
+# The two runs share one Redis server but not its database: tests reset the rate limiter's
+# storage, which would wipe the other run's keys. The PostgreSQL run uses database 14.
 test-postgresql: $(STAMP)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests on PostgreSQL"; \
+		if [ -n "$$REDIS_URL" ]; then export REDIS_URL="$${REDIS_URL%/*}/14"; fi; \
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	else \
 		echo "== PostgreSQL run SKIPPED: TEST_DATABASE_URL is not set (CI sets it; see README)"; \

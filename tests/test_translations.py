@@ -13,7 +13,7 @@ from jinja2 import Environment
 from forum import catalogs
 from forum.extensions import db
 from forum.models import Notice, Post, Topic, utcnow
-from forum.services import ServiceError, ledger, moderation, sanctions
+from forum.services import ServiceError, ledger, moderation, moderation_notices, sanctions
 from forum.services import export as export_service
 from forum.services import forum as forum_service
 from forum.services import thanks as thanks_service
@@ -481,15 +481,13 @@ def test_the_moderation_log_speaks_the_staff_members_language(admin_client, admi
 
 def test_moderation_notices_are_written_in_the_members_language(app, member, moderator, topic):
     """A notice is kept as text: it is written in its reader's language, whoever acts."""
-    from forum.services import notices
-
     member.locale = "de"
     db.session.commit()
     post = db.session.scalar(db.select(Post).where(Post.topic_id == topic.id))
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        notices.post_hidden(post, moderator, "Werbung")
-        notices.topic_changed(topic, moderator, "move", "Passt besser", "Anderswo")
-        notices.unsuspended(member, moderator)
+        moderation_notices.post_hidden(post, moderator, "Werbung")
+        moderation_notices.topic_changed(topic, moderator, "move", "Passt besser", "Anderswo")
+        moderation_notices.unsuspended(member, moderator)
     db.session.commit()
     texts = sorted(n.text for n in db.session.scalars(db.select(Notice)))
     assert any(
@@ -502,7 +500,7 @@ def test_moderation_notices_are_written_in_the_members_language(app, member, mod
     member.locale = None
     db.session.commit()
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
-        notices.unsuspended(member, moderator)
+        moderation_notices.unsuspended(member, moderator)
     db.session.commit()
     assert "Your suspension was lifted: you can write again." in {
         n.text for n in db.session.scalars(db.select(Notice))

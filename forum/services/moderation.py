@@ -11,7 +11,15 @@ from sqlalchemy.orm import joinedload
 from ..catalogs import N_
 from ..extensions import db
 from ..models import Category, ModerationLog, Post, Report, Topic, User, utcnow
-from . import NotFound, ServiceError, erasure, notices, notifications, require_staff
+from . import (
+    NotFound,
+    ServiceError,
+    erasure,
+    moderation_notices,
+    notices,
+    notifications,
+    require_staff,
+)
 from .counters import recount_category, recount_topic, touch_topic
 from .forum import check_body
 from .pagination import Page, paged
@@ -97,7 +105,7 @@ def log_action(actor: User, action: str, reason: str = "", detail: str = "", **t
 
 def _close_reports(post: Post, staff: User, resolution: str) -> None:
     """Close a post's open reports, telling each reporter what became of it."""
-    notices.reports_handled(post, staff, resolution)
+    moderation_notices.reports_handled(post, staff, resolution)
     close_reports(post.id, staff, resolution)
 
 
@@ -195,7 +203,7 @@ def set_post_hidden(
     if hidden:
         _close_reports(post, staff, "hidden")
         notices.forget_post(post)
-        notices.post_hidden(post, staff, reason)
+        moderation_notices.post_hidden(post, staff, reason)
     action = "hide_post" if hidden else "unhide_post"
     _log_post(staff, action, post, reason, f"report {report.id}" if report else "")
 
@@ -252,8 +260,8 @@ def delete_post(post: Post, staff: User, reason: str) -> bool:
     )
     if post.deleted or claimed.rowcount != 1:
         raise ServiceError(_("This post is already deleted."))
-    notices.post_deleted(post, staff, reason)
-    notices.reports_handled(post, staff, "deleted")
+    moderation_notices.post_deleted(post, staff, reason)
+    moderation_notices.reports_handled(post, staff, "deleted")
     post_id, topic_id, author_id = post.id, post.topic_id, post.author_id
     category_id = db.session.scalar(select(Topic.category_id).where(Topic.id == topic_id))
     whole_topic = erasure.delete_post(post, staff, by="moderator")
@@ -306,7 +314,7 @@ def set_topic_flag(topic: Topic, staff: User, change: str, reason: str) -> None:
     recount_category(topic.category_id)
     if change == "hide":
         notices.forget_topic(topic)
-    notices.topic_changed(topic, staff, change, reason)
+    moderation_notices.topic_changed(topic, staff, change, reason)
     log_action(
         staff,
         f"{change}_topic",
@@ -335,7 +343,7 @@ def move_topic(topic: Topic, staff: User, category_id, reason: str) -> None:
     touch_topic(topic.id)
     recount_category(old)
     recount_category(target.id)
-    notices.topic_changed(topic, staff, "move", reason, target.name)
+    moderation_notices.topic_changed(topic, staff, "move", reason, target.name)
     log_action(
         staff,
         "move_topic",

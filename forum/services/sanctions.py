@@ -20,7 +20,7 @@ from . import (
     NotFound,
     ServiceError,
     mail,
-    notices,
+    moderation_notices,
     require_admin,
     require_staff,
 )
@@ -60,7 +60,7 @@ def suspend(member: User, staff: User, days, reason: str, now: datetime | None =
         )
     member.suspended_until = (now or utcnow()) + timedelta(days=days)
     member.suspension_reason = reason
-    notices.suspended(member, staff)
+    moderation_notices.suspended(member, staff)
     log_action(
         staff,
         "suspend",
@@ -78,7 +78,7 @@ def unsuspend(member: User, staff: User, reason: str) -> None:
         raise ServiceError(_("This member is not suspended."))
     member.suspended_until = None
     member.suspension_reason = None
-    notices.unsuspended(member, staff)
+    moderation_notices.unsuspended(member, staff)
     log_action(staff, "unsuspend", reason, member_id=member.id)
 
 
@@ -107,7 +107,7 @@ def message_member(member: User, staff: User, text: str) -> None:
         text=text,
         support_url=site_url("support.ask"),
     )
-    notices.staff_message(member, staff, text)
+    moderation_notices.staff_message(member, staff, text)
     log_action(staff, "message", member_id=member.id, message=text)
 
 

@@ -17,7 +17,15 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Image, Post, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError, erasure, images, notices, require_staff
+from . import (
+    Forbidden,
+    NotFound,
+    ServiceError,
+    erasure,
+    images,
+    moderation_notices,
+    require_staff,
+)
 from .deletion import delete_account
 from .moderation import check_reason, log_action
 from .sanctions import SUSPEND_MAX_DAYS, suspend
@@ -176,7 +184,7 @@ def _remove_content(planned: Plan, member: User, staff: User, reason: str) -> No
         )
     for post_id in planned.post_ids:
         post = db.session.get(Post, post_id)
-        notices.reports_handled(post, staff, "deleted")
+        moderation_notices.reports_handled(post, staff, "deleted")
         erasure.delete_post(post, staff, by="moderator")
         log_action(
             staff,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Post, Thanks, Topic, User, utcnow
-from . import Forbidden, NotFound, ServiceError, notices
+from . import Forbidden, NotFound, ServiceError, moderation_notices
 from .counters import touch_topic
 
 
@@ -66,7 +66,7 @@ def thank(post: Post, member: User) -> bool:
     _recount([post.id])
     touch_topic(post.topic_id)
     if current_app.config["THANKS_NOTIFY"]:
-        notices.thanked(post, member)
+        moderation_notices.thanked(post, member)
     return True
 
 
