@@ -15,8 +15,20 @@ from werkzeug.routing import IntegerConverter, ValidationError
 import config as settings
 
 from . import cli, hooks, i18n, links, pagecache, rate_limits, sealing, security, templating, views
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager
 from .forms import widgets as form_widgets
+
+
+def enable_migrations(app: Flask) -> None:
+    """Flask-Migrate on `app`, for flask_migrate.upgrade() and the like (tests, scripts).
+
+    Not part of create_app: Flask-Migrate imports Alembic, about 10 MB in every web worker,
+    which never migrates. `flask db ...` calls this itself (forum/cli.py).
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -34,7 +46,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     _configure_database(app)
     _check_data_key(app)
-    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     _configure_login(app)

@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user, purge, mail send-queued, stats flush,
+"""Flask commands: db (migrations), seed-demo, create-user, purge, mail send-queued, stats flush,
 backup, restore, search reindex, posts rerender and keys rotate."""
 
 import click
@@ -9,7 +9,33 @@ from .models import ROLES
 from .services import ServiceError
 
 
+class MigrationCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's group (its options, callback and commands), loaded
+    with Alembic only when it is used."""
+
+    def _load(self) -> None:
+        from flask_migrate.cli import db as commands
+
+        from . import enable_migrations
+
+        enable_migrations(current_app._get_current_object())
+        self.params, self.callback, self.commands = (
+            commands.params,
+            commands.callback,
+            commands.commands,
+        )
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        self._load()
+        return super().make_context(*args, **kwargs)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(MigrationCommands("db", help="Perform database migrations."))
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(mail_group)

@@ -31,15 +31,27 @@ def _member():
     return user if user is not None and user.is_authenticated else None
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The member's chosen language, or the browser's best match, or English."""
     user = _member()
     if user is not None and user.locale in languages():
-        return user.locale
+        return _locale(user.locale)
     if not has_request_context():
-        return "en"
+        return _locale("en")
     g.language_from_header = True
-    return best_match(request.accept_languages, languages())
+    return _locale(best_match(request.accept_languages, languages()))
+
+
+# Flask-Babel parses what the selector returns on every request unless it is a Locale
+# already: one per language, parsed once.
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
 
 
 def best_match(accepted, offered: list[str]) -> str:

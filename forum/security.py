@@ -1,5 +1,6 @@
 """Security headers on every response, cookieless form protection, role checks for views."""
 
+import time
 import unicodedata
 from datetime import UTC, datetime
 from functools import wraps
@@ -85,6 +86,8 @@ def set_hsts(response):
     return response
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
 # The session's key holding when its cookie expires, fixed at sign-in (a Unix time).
 FIXED_EXPIRY = "_expires"
 
@@ -100,9 +103,38 @@ class FixedExpirySessionInterface(SecureCookieSessionInterface):
             return datetime.fromtimestamp(expires, UTC)
         return super().get_expiration_time(app, session)
 
+    # Cookies whose signature was checked: (serializer, value) -> (their data, when their
+    # signature stops being valid). Checking it again would give the same answer until then,
+    # and checking it was a sixth of a member's page. Only data of plain values is kept (a
+    # session's flashed messages are a list, changed in place).
+    VERIFIED_MAX = 2048
+
     def __init__(self):
         super().__init__()
         self._serializers = {}
+        self._verified: dict[tuple[int, str], tuple[dict, float]] = {}
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        key, now = (id(serializer), value), time.time()
+        known = self._verified.get(key)
+        if known is not None and now < known[1]:
+            return self.session_class(known[0])
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
+            if len(self._verified) >= self.VERIFIED_MAX:
+                self._verified.clear()
+            self._verified[key] = (data, signed.timestamp() + max_age)
+        return self.session_class(data)
 
     def get_signing_serializer(self, app):
         # One per set of keys, not one per request: itsdangerous tries its serializer out on
@@ -117,19 +149,33 @@ class FixedExpirySessionInterface(SecureCookieSessionInterface):
 # The salt flask_wtf.csrf signs its tokens with.
 CSRF_SALT = "wtf-csrf-token"
 _csrf_serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
+# A signed token is reused for this long (the signature carries its time, to the second;
+# WTF_CSRF_TIME_LIMIT, when set, is far longer): signing on every page a member opens was
+# a tenth of a member's page.
+CSRF_REUSE_SECONDS = 60
+_signed_csrf: dict[tuple, tuple[float, str]] = {}
+_SIGNED_CSRF_MAX = 4096
 
 
 def csrf_token() -> str:
-    """The session's signed CSRF token, exactly as flask_wtf.csrf.generate_csrf makes it
-    (kept in `g` for the request), but with its serializer kept per secret, not built per
-    call. The first token of a session is still made by flask_wtf."""
+    """The session's signed CSRF token, as flask_wtf.csrf.generate_csrf makes it (kept in
+    `g` for the request), but with its serializer kept per secret and the signed token
+    reused for CSRF_REUSE_SECONDS. The first token of a session is still made by
+    flask_wtf."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    if field not in g and isinstance(session.get(field), str):
+    raw = session.get(field)
+    if field not in g and isinstance(raw, str):
         secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        signer = _csrf_serializers.get(secret)
-        if signer is None:
-            signer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
-        setattr(g, field, signer.dumps(session[field]))
+        now = time.monotonic()
+        made = _signed_csrf.get((secret, raw))
+        if made is None or now - made[0] > CSRF_REUSE_SECONDS:
+            signer = _csrf_serializers.get(secret)
+            if signer is None:
+                signer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+            if len(_signed_csrf) >= _SIGNED_CSRF_MAX:
+                _signed_csrf.clear()
+            made = _signed_csrf[(secret, raw)] = (now, signer.dumps(raw))
+        setattr(g, field, made[1])
     return generate_csrf()
 
 

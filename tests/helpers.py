@@ -17,7 +17,7 @@ from sqlalchemy import insert, text
 from sqlalchemy import inspect as sa_inspect
 
 from config import TestingConfig
-from forum import create_app
+from forum import create_app, enable_migrations
 from forum.extensions import db
 from forum.models import MemberSession, utcnow
 from forum.services import mail as mail_service
@@ -81,6 +81,7 @@ def make_app(**overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    enable_migrations(app)  # tests build and change schemas with flask_migrate
     app.test_client_class = IsolatedClient
     # Templates that only tests use (a plain mail) live beside the tests.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEST_TEMPLATES)])

@@ -113,10 +113,11 @@ def test_the_background_thread_flushes_every_few_seconds(app):
 EXIT_SCRIPT = """
 import sys
 from flask_migrate import upgrade
-from forum import create_app
+from forum import create_app, enable_migrations
 
 app = create_app({"FORUM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "MAIL_URL": "console://", "REDIS_URL": None, "STATS_FLUSH_SECONDS": 3600})
+enable_migrations(app)
 with app.app_context():
     upgrade()
 client = app.test_client()

@@ -75,15 +75,18 @@ def category_by_slug(slug: str) -> Category:
     return category
 
 
+_CATEGORY_WITH_WATCH = (
+    select(Category, Watch.id)
+    .outerjoin(Watch, (Watch.category_id == Category.id) & (Watch.member_id == bindparam("member")))
+    .where(Category.slug == bindparam("slug"))
+)
+
+
 def category_with_watch(slug: str, viewer: User | None) -> tuple[Category, bool]:
     """The category with this slug, and whether the viewer watches it (one query)."""
     if viewer is None or not viewer.is_authenticated:
         return category_by_slug(slug), False
-    row = db.session.execute(
-        select(Category, Watch.id)
-        .outerjoin(Watch, (Watch.category_id == Category.id) & (Watch.member_id == viewer.id))
-        .where(Category.slug == slug)
-    ).first()
+    row = db.session.execute(_CATEGORY_WITH_WATCH, {"slug": slug, "member": viewer.id}).first()
     if row is None:
         raise NotFound(_("There is no such category."))
     return row[0], row[1] is not None

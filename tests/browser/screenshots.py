@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from forum import create_app  # noqa: E402
+from forum import create_app, enable_migrations  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E402
 from forum.seed import seed_demo  # noqa: E402
@@ -205,6 +205,7 @@ def main(out: Path) -> int:
             "STATS_ENABLED": False,
         }
     )
+    enable_migrations(app)
     pages, users = build_forum(app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
