@@ -195,3 +195,49 @@ def test_unsubscribe_links_name_no_member_and_die_with_an_address_change(
     body = mailbox.messages[-1][1].get_body(("plain",)).get_content()
     client.post(f"/signin/{SIGNIN_LINK.search(body).group(1)}", headers=SAME_SITE)
     assert app.test_client().get(f"/unsubscribe/{token}").status_code == 400
+
+
+def test_a_remembered_cookie_check_ends_with_the_cookie_and_shares_no_data(app):
+    """The session interface remembers cookies it verified (forum/security.py): what it
+    hands out is a copy, a changed or re-signed cookie is checked afresh, and a cookie is
+    refused once its signature's age passes the session lifetime, remembered or not."""
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    interface = app.session_interface
+    name = app.config["SESSION_COOKIE_NAME"]
+    serializer = interface.get_signing_serializer(app)
+
+    def opened(value):
+        with app.test_request_context("/", headers={"Cookie": f"{name}={value}"}):
+            from flask import request
+
+            return interface.open_session(app, request)
+
+    value = serializer.dumps({"_user_id": "key-1", "csrf_token": "t"})
+    first = opened(value)
+    assert dict(first) == {"_user_id": "key-1", "csrf_token": "t"}
+    first["_user_id"] = "changed in one request"
+    assert opened(value)["_user_id"] == "key-1"
+    # One character changed: a bad signature, whatever was remembered.
+    tampered = value[:-1] + ("A" if value[-1] != "A" else "B")
+    assert dict(opened(tampered)) == {}
+
+    # A cookie signed (lifetime - 2) seconds ago: good now, refused 3 seconds later.
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+
+    class Aged(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - lifetime + 2
+
+    aged = serializer.__class__(
+        serializer.secret_keys,
+        salt=serializer.salt,
+        serializer=serializer.serializer,
+        signer=Aged,
+        signer_kwargs=serializer.signer_kwargs,
+    ).dumps({"_user_id": "key-2"})
+    assert opened(aged)["_user_id"] == "key-2"
+    time.sleep(3.1)
+    assert dict(opened(aged)) == {}
