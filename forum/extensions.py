@@ -31,3 +31,15 @@ babel = Babel()
 
 # Storage (memory:// or Redis) and the limits themselves come from the app's config.
 limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
+
+
+def read_columns(statement, params: dict | None = None):
+    """Run a SELECT of columns (no ORM entities) on the session's connection, in its
+    transaction, and return the result.
+
+    For the few reads on every page view (a page's head, a member's reading progress):
+    going through the connection skips the ORM's execution machinery, which costs as much
+    again as the query. It does not flush the session first, so it is for reads that
+    nothing in this request has changed yet.
+    """
+    return db.session.connection().execute(statement, params)

@@ -23,7 +23,7 @@ class Thanks(db.Model):
     """One member's thanks for one post (at most one: the primary key)."""
 
     __tablename__ = "thanks"
-    # A member's thanks in one topic, read with the topic's head (services/topic_head.topic_head).
+    # A member's thanks in one topic, read with the topic's head (services/heads.topic_head).
     __table_args__ = (Index("ix_thanks_member_topic", "member_id", "topic_id"),)
 
     post_id: Mapped[int] = mapped_column(

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import Category, Post, Topic, User, Watch, utcnow
+from ..extensions import db, read_columns
+from ..models import Category, Post, Topic, User, utcnow
 from . import Forbidden, NotFound, ServiceError, images, network, notifications, watching
 from .counters import touch_topic
 from .pagination import Page, page_count, page_number
@@ -49,7 +49,7 @@ _CATEGORIES_REVISION = select(
 def categories_revision() -> tuple[int, int]:
     """What keys the cached index: the number of categories and the sum of their revision
     counters, which every change to a category or its topics raises (one small query)."""
-    count, total = db.session.execute(_CATEGORIES_REVISION).one()
+    count, total = read_columns(_CATEGORIES_REVISION).one()
     return count, total
 
 
@@ -75,34 +75,26 @@ def category_by_slug(slug: str) -> Category:
     return category
 
 
-_CATEGORY_WITH_WATCH = (
-    select(Category, Watch.id)
-    .outerjoin(Watch, (Watch.category_id == Category.id) & (Watch.member_id == bindparam("member")))
-    .where(Category.slug == bindparam("slug"))
-)
-
-
-def category_with_watch(slug: str, viewer: User | None) -> tuple[Category, bool]:
-    """The category with this slug, and whether the viewer watches it (one query)."""
-    if viewer is None or not viewer.is_authenticated:
-        return category_by_slug(slug), False
-    row = db.session.execute(_CATEGORY_WITH_WATCH, {"slug": slug, "member": viewer.id}).first()
+def category_for_page(slug: str, viewer: User | None) -> tuple[Category, int]:
+    """The category with this slug and how many topics its pages list for the viewer
+    (hidden ones too for staff, counted in the same query), or NotFound."""
+    if not _is_staff(viewer):
+        category = category_by_slug(slug)
+        return category, category.topic_count
+    every = select(func.count()).where(Topic.category_id == Category.id).scalar_subquery()
+    row = db.session.execute(select(Category, every).where(Category.slug == slug)).first()
     if row is None:
         raise NotFound(_("There is no such category."))
-    return row[0], row[1] is not None
+    return row[0], row[1]
 
 
-def category_page(category: Category, raw_page: str | None, viewer: User | None) -> Page:
-    """A page of a category's topics: pinned first, then by latest activity."""
+def category_page(category: Category, total: int, raw_page: str | None, viewer) -> Page:
+    """A page of a category's topics (`total` of them, see category_for_page): pinned
+    first, then by latest activity."""
     per_page = current_app.config["TOPICS_PER_PAGE"]
     query = select(Topic).where(Topic.category_id == category.id)
-    if _is_staff(viewer):
-        total = db.session.scalar(
-            select(func.count()).select_from(Topic).where(Topic.category_id == category.id)
-        )
-    else:
+    if not _is_staff(viewer):
         query = query.where(Topic.hidden.is_(False))
-        total = category.topic_count
     pages = page_count(total, per_page)
     number = page_number(raw_page, pages)
     topics = db.session.scalars(

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
+from ..extensions import db, read_columns
 from ..models import Category, Topic, TopicRead, User, utcnow
 from .pagination import Page, page_count, page_number
 
@@ -130,7 +130,7 @@ _UNREAD_CATEGORIES = (
 def unread_categories(member: User) -> set[int]:
     """The ids of the categories holding a topic `member` has unread posts in (one query),
     for the markers on the index."""
-    return set(db.session.execute(_UNREAD_CATEGORIES, _unread_params(member)).scalars())
+    return set(read_columns(_UNREAD_CATEGORIES, _unread_params(member)).scalars())
 
 
 def first_unread_page(seen: int) -> int:

@@ -3,12 +3,14 @@
 Only members are tracked, one row per topic they open; visitors leave nothing behind.
 """
 
+import json
+
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from ..extensions import db
+from ..extensions import db, read_columns
 from ..models import TopicRead, User, utcnow
 
 
@@ -17,7 +19,7 @@ def progress_to_record(seen: int | None, page_number: int, last_position: int) -
     it shows nothing past what they had seen: then there is nothing to write.
 
     `seen` is their progress before this visit (None on their first), read with the page's
-    other columns (topic_head.topic_head), so that re-reading a page writes nothing at all.
+    other columns (heads.topic_head), so that re-reading a page writes nothing at all.
     """
     up_to = min(page_number * current_app.config["POSTS_PER_PAGE"], last_position)
     if seen is not None and up_to <= seen:
@@ -66,14 +68,25 @@ def seen_positions(user: User, topic_ids: list[int]) -> dict[int, int]:
     opened are left out: everything in them would be "new"). One query."""
     if not topic_ids:
         return {}
-    rows = db.session.execute(_SEEN_POSITIONS, {"user": user.id, "topics": topic_ids})
-    return dict(rows.all())
+    if db.engine.dialect.name == "postgresql":
+        statement, ids = _SEEN_POSITIONS_PG, [int(i) for i in topic_ids]
+    else:
+        statement, ids = _SEEN_POSITIONS_SQLITE, json.dumps([int(i) for i in topic_ids])
+    return dict(read_columns(statement, {"user": user.id, "topics": ids}).all())
 
 
-# Built once: it runs on every listing a member opens.
-_SEEN_POSITIONS = select(TopicRead.topic_id, TopicRead.seen_position).where(
+# Built once: it runs on every listing a member opens. The ids are one parameter (a JSON
+# array on SQLite, an array on PostgreSQL) rather than an expanding IN list, whose SQL is
+# written anew on every execution.
+_SEEN_POSITIONS_SQLITE = select(TopicRead.topic_id, TopicRead.seen_position).where(
     TopicRead.user_id == bindparam("user"),
-    TopicRead.topic_id.in_(bindparam("topics", expanding=True)),
+    TopicRead.topic_id.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam("topics")))
+    ),
+)
+_SEEN_POSITIONS_PG = select(TopicRead.topic_id, TopicRead.seen_position).where(
+    TopicRead.user_id == bindparam("user"),
+    TopicRead.topic_id == any_(bindparam("topics", type_=postgresql.ARRAY(Integer))),
 )
 
 

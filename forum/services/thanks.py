@@ -87,7 +87,7 @@ def withdraw(post: Post, member: User) -> bool:
 
 def thanked_in(head) -> set[int]:
     """The ids of the posts the member thanked in a topic, from its head's `thanked` (read
-    in the same query: services/topic_head.topic_head), for the buttons of its pages."""
+    in the same query: services/heads.topic_head), for the buttons of its pages."""
     return {int(n) for n in (head.thanked or "").split(",") if n.strip().isdigit()}
 
 

@@ -17,13 +17,13 @@ from ..services import (
     ServiceError,
     erasure,
     forum,
+    heads,
     images,
     latest,
     notices,
     reading,
     reports,
     thanks,
-    topic_head,
 )
 from ..services.preview import formatting_note, render_preview
 from .actions import run, send_mail_after_response
@@ -142,20 +142,21 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    cat, watches = forum.category_with_watch(slug, current_user)
+    head = heads.category_head(slug, current_user)
     raw = request.args.get("page")
-    number = forum.category_page_number(cat, raw)
+    number = forum.category_page_number(head, raw)
 
     def render():
-        page = forum.category_page(cat, raw, current_user)
+        cat, total = forum.category_for_page(slug, current_user)
+        page = forum.category_page(cat, total, raw, current_user)
         return render_marked("forum/category.html", category=cat, page=page)
 
     member = current_user._get_current_object()
     return _page_for(
-        ("category", cat.id, cat.revision, number),
+        ("category", head.id, head.revision, number),
         render,
         seen_of=lambda topic_ids: reading.seen_positions(member, topic_ids),
-        watching=watches,
+        watching=head.watch is not None,
     )
 
 
@@ -192,7 +193,7 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    head = topic_head.topic_head(topic_id, current_user)
+    head = heads.topic_head(topic_id, current_user)
     if slug != head.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)

@@ -1,12 +1,13 @@
-"""The head of a topic request: the few columns that route it and key its cached page,
-with the viewer's own facts (how far they read, whether they watch it, what they thanked)
-in the same one query."""
+"""The head of a topic or category request: the few columns that route it and key its
+cached page, with the viewer's own facts (how far they read a topic, whether they watch it,
+what they thanked) in the same one query. No ORM entity: the page's own queries load those
+when the page is rendered, which the page cache makes rare."""
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, String, bindparam, cast, func, null, select
 
-from ..extensions import db
-from ..models import Thanks, Topic, TopicRead, User, Watch
+from ..extensions import db, read_columns
+from ..models import Category, Thanks, Topic, TopicRead, User, Watch
 from . import NotFound
 
 
@@ -61,10 +62,34 @@ def topic_head(topic_id: int, viewer: User | None):
     """
     if viewer is not None and viewer.is_authenticated:
         statement = _HEAD_FOR_MEMBER[db.engine.dialect.name]
-        head = db.session.execute(statement, {"topic": topic_id, "user": viewer.id})
+        head = read_columns(statement, {"topic": topic_id, "user": viewer.id})
     else:
-        head = db.session.execute(_HEAD_FOR_VISITOR, {"topic": topic_id})
+        head = read_columns(_HEAD_FOR_VISITOR, {"topic": topic_id})
     head = head.first()
     if head is None or (head.hidden and not _is_staff(viewer)):
         raise NotFound(_("There is no such topic."))
+    return head
+
+
+_CATEGORY_HEAD = (Category.id, Category.slug, Category.revision, Category.topic_count)
+_CATEGORY_FOR_VISITOR = select(*_CATEGORY_HEAD, null().label("watch")).where(
+    Category.slug == bindparam("slug")
+)
+_CATEGORY_FOR_MEMBER = (
+    select(*_CATEGORY_HEAD, Watch.id.label("watch"))
+    .outerjoin(Watch, (Watch.category_id == Category.id) & (Watch.member_id == bindparam("member")))
+    .where(Category.slug == bindparam("slug"))
+)
+
+
+def category_head(slug: str, viewer: User | None):
+    """A row with the category's id, slug, revision and topic_count, and `watch` (not None
+    when a signed-in viewer watches it), or NotFound."""
+    if viewer is not None and viewer.is_authenticated:
+        row = read_columns(_CATEGORY_FOR_MEMBER, {"slug": slug, "member": viewer.id})
+    else:
+        row = read_columns(_CATEGORY_FOR_VISITOR, {"slug": slug})
+    head = row.first()
+    if head is None:
+        raise NotFound(_("There is no such category."))
     return head
