@@ -101,3 +101,20 @@ def test_a_member_topic_page_stays_within_the_query_budget(
         with count_queries() as queries:
             assert member_client.get(path).status_code == 200
         assert queries.count <= 5, (path, queries.statements)
+
+
+def test_a_members_page_view_loads_the_member_with_the_pages_head(
+    member_client, site, member, count_queries
+):
+    """With the page cache warm, a member's topic page is one query, as a visitor's is: the
+    member comes with the topic's head (services/heads.py). A category page adds what they
+    read of its topics; the index, the categories' counters and what is unread."""
+    expected = {site.topic: 1, site.long_topic + "?page=last": 1, site.category: 2, "/": 3}
+    for path, count in expected.items():
+        member_client.get(path)
+        db.session.expire_all()
+        with count_queries() as queries:
+            response = member_client.get(path)
+        assert response.status_code == 200
+        assert "Sign out" in response.get_data(as_text=True)  # it is the member's page
+        assert queries.count == count, (path, queries.statements)

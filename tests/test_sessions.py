@@ -141,11 +141,26 @@ def test_the_lifetime_counts_from_sign_in_and_does_not_slide(app, client, mailbo
     assert not signed_in(client)
 
 
-def test_a_forged_or_stale_session_key_is_a_visitor(client, member):
-    for value in ("1", str(member.id), "x" * 500, ""):
+def test_a_forged_or_stale_session_key_is_a_visitor(client, member, site):
+    for value in ("1", str(member.id), "x" * 500, "", 7, None, ["a"]):
         with client.session_transaction() as session:
             session["_user_id"] = value
         assert not signed_in(client), value
+        # Topic and category pages load the member with the page (services/heads.py).
+        for path in (site.topic, site.category, site.topic + "-wrong-slug", "/t/999999/x"):
+            response = client.get(path)
+            assert response.status_code in (200, 301, 404), (value, path)
+            assert "Sign out" not in response.get_data(as_text=True), (value, path)
+
+
+def test_a_session_ended_elsewhere_is_a_visitor_on_every_page(app, client, member, site):
+    sign_in(client, member)
+    assert "Sign out" in client.get(site.topic).get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(db.delete(MemberSession).where(MemberSession.user_id == member.id))
+        db.session.commit()
+    for path in (site.topic, site.category, "/"):
+        assert "Sign out" not in client.get(path).get_data(as_text=True), path
 
 
 def test_member_pages_are_never_stored_by_a_cache(client, member):

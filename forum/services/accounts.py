@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -339,21 +339,31 @@ def start_session(user: User) -> str:
     return raw
 
 
-# Built once: it runs on every request a member makes. The sealed columns (address, sign-up
-# network) are left unopened until a page reads them (one query then): opening them on
-# every request cost more than the rest of loading the member.
-_MEMBER_FOR_SESSION = (
-    select(User)
-    .join(MemberSession, MemberSession.user_id == User.id)
-    .where(MemberSession.key_hash == bindparam("key"), MemberSession.expires_at > bindparam("now"))
-    .options(defer(User.email), defer(User.signup_ip))
-)
+def member_select(*columns) -> Select:
+    """SELECT the member a live session key names (bound as `key`, with `now`), and
+    `columns`: the page heads read along with the member (services/heads.py). The sealed
+    columns (address, sign-up network) are left unopened until a page reads them (one query
+    then): opening them on every request cost more than the rest of loading the member."""
+    return (
+        select(User, *columns)
+        .select_from(MemberSession)
+        .join(User, User.id == MemberSession.user_id)
+        .where(
+            MemberSession.key_hash == bindparam("key"), MemberSession.expires_at > bindparam("now")
+        )
+        .options(defer(User.email), defer(User.signup_ip))
+    )
+
+
+# Built once: it runs on every request a member makes (but for the page views that read the
+# member with their head).
+_MEMBER_FOR_SESSION = member_select()
 
 
 def member_for_session(raw: str | None) -> User | None:
     """The member a live session key belongs to, or None (one query)."""
-    if not raw or len(raw) > 100:
-        return None
+    if not isinstance(raw, str) or not 0 < len(raw) <= 100:
+        return None  # a key is a string (a cookie of ids from long ago held a number)
     user = db.session.scalar(_MEMBER_FOR_SESSION, {"key": _hash(raw), "now": utcnow()})
     if user is not None:
         user.session_key = raw

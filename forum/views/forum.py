@@ -142,7 +142,7 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    head = heads.category_head(slug, current_user)
+    head = heads.category_head(slug)
     raw = request.args.get("page")
     number = forum.category_page_number(head, raw)
 
@@ -193,7 +193,7 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    head = heads.topic_head(topic_id, current_user)
+    head = heads.topic_head(topic_id)
     if slug != head.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)
