@@ -14,7 +14,19 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import config as settings
 
-from . import cli, hooks, i18n, links, pagecache, rate_limits, sealing, security, templating, views
+from . import (
+    cli,
+    hooks,
+    i18n,
+    links,
+    pagecache,
+    rate_limits,
+    sealing,
+    security,
+    templating,
+    transactions,
+    views,
+)
 from .extensions import babel, csrf, db, limiter, login_manager
 from .forms import widgets as form_widgets
 
@@ -45,6 +57,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     sealing.init_app(app)
     db.init_app(app)
     _configure_database(app)
+    transactions.init_app(app)
     _check_data_key(app)
     csrf.init_app(app)
     limiter.init_app(app)

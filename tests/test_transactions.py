@@ -1,0 +1,61 @@
+"""On PostgreSQL a request whose transaction wrote nothing ends it with COMMIT, so that
+psycopg keeps the statements it prepared (forum/transactions.py); a request that wrote,
+failed, or left objects pending in its session is rolled back as before."""
+
+import pytest
+from sqlalchemy import func, select, text
+
+from forum.extensions import db
+from forum.models import Category
+from tests.helpers import DATABASE_URL, make_app
+
+pytestmark = pytest.mark.skipif(
+    not DATABASE_URL.startswith("postgresql"),
+    reason="psycopg's prepared statements; on SQLite transactions end as before",
+)
+
+
+@pytest.fixture
+def served(app):
+    """An app of its own (its own connection pool), with three views that misbehave."""
+    other = make_app(PROPAGATE_EXCEPTIONS=False)  # a failure is a 500, as served
+
+    @other.get("/_test/pending")
+    def pending():
+        db.session.add(Category(name="Pending", slug="pending"))
+        return "left pending"
+
+    @other.get("/_test/flushed")
+    def flushed():
+        db.session.add(Category(name="Flushed", slug="flushed"))
+        db.session.flush()
+        db.session.expunge_all()  # the session looks clean; the connection wrote
+        return "flushed, not committed"
+
+    @other.get("/_test/failed")
+    def failed():
+        db.session.execute(text("INSERT INTO categories (name, slug) VALUES ('Failed', 'failed')"))
+        raise RuntimeError("after writing")
+
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_page_views_keep_the_statements_psycopg_prepared(served, site):
+    client = served.test_client()
+    for _ in range(8):
+        assert client.get(site.topic).status_code == 200
+    with served.app_context():  # the pool's one connection, the requests' own
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("FROM topics" in statement for statement in prepared), prepared
+
+
+def test_requests_that_wrote_or_left_changes_pending_are_still_rolled_back(served, category):
+    client = served.test_client()
+    assert client.get("/_test/pending").status_code == 200
+    assert client.get("/_test/flushed").status_code == 200
+    assert client.get("/_test/failed").status_code == 500
+    db.session.rollback()
+    slugs = ("pending", "flushed", "failed")
+    assert db.session.scalar(select(func.count()).where(Category.slug.in_(slugs))) == 0
