@@ -5,13 +5,14 @@ forum/i18n.py): visitors read UTC, said as such; members read the zone they chos
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask, has_app_context
 from flask_babel import get_locale, get_timezone, gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import audience
 from .models import utcnow
@@ -33,7 +34,7 @@ def number(n) -> str:
     return format_decimal(n, locale=_locale())
 
 
-def relative(moment: datetime, now: datetime | None = None) -> str:
+def relative(moment: datetime, now: datetime | None = None, locale=None, zone=None) -> str:
     """'3 hours ago' or 'in 6 days' in the reader's language, or a date (in their zone)
     for anything a week or more away. Amounts are whole units, rounded down."""
     seconds = int(((now or utcnow()) - moment).total_seconds())
@@ -41,6 +42,7 @@ def relative(moment: datetime, now: datetime | None = None) -> str:
     seconds = abs(seconds)
     if seconds < 60:
         return gettext("in a minute") if future and seconds else gettext("just now")
+    locale = locale or _locale()
     for unit, size, limit in _UNITS:
         if seconds < limit:
             amount = timedelta(seconds=seconds // size * size)
@@ -49,18 +51,30 @@ def relative(moment: datetime, now: datetime | None = None) -> str:
                 granularity=unit,
                 threshold=1,
                 add_direction=True,
-                locale=_locale(),
+                locale=locale,
             )
-    local = moment.replace(tzinfo=UTC).astimezone(_zone())
-    return format_date(local, "medium", locale=_locale())
+    local = moment.replace(tzinfo=UTC).astimezone(zone or _zone())
+    return _date(local.date(), locale)
 
 
-def absolute(moment: datetime) -> str:
+def absolute(moment: datetime, locale=None, zone=None) -> str:
     """The date and time in the reader's locale and zone, the zone named: 'Dec 8, 2026,
     12:00 UTC'."""
-    zone = _zone()
+    zone = zone or _zone()
     local = moment.replace(tzinfo=UTC).astimezone(zone)
-    locale = _locale()
+    # Times are shown to the minute: one formatting per minute, zone and language.
+    return _date_and_time(local.replace(second=0, microsecond=0), locale or _locale(), zone)
+
+
+# Babel's formatting is the costliest part of a page of dated rows (a search's results, a
+# topic's posts); the same few dates come back on page after page.
+@lru_cache(maxsize=4096)
+def _date(day, locale: Locale) -> str:
+    return format_date(day, "medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date_and_time(local: datetime, locale: Locale, zone) -> str:
     # The locale's own way of joining a date and a time ("{1}, {0}", "{1} à {0}").
     joined = str(locale.datetime_formats["medium"]).format(
         format_time(local, "short", locale=locale), format_date(local, "medium", locale=locale)
@@ -73,9 +87,10 @@ def time_tag(moment: datetime | None) -> Markup:
     its title, the relative time as its text."""
     if moment is None:
         return Markup("")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        f"{moment:%Y-%m-%dT%H:%M:%SZ}", absolute(moment), relative(moment)
-    )
+    locale, zone = _locale(), _zone()
+    title = escape(absolute(moment, locale, zone))
+    text = escape(relative(moment, locale=locale, zone=zone))
+    return Markup(f'<time datetime="{moment:%Y-%m-%dT%H:%M:%SZ}" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
 
 
 def rfc3339(moment: datetime) -> str:
