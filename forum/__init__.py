@@ -31,18 +31,6 @@ from .extensions import babel, csrf, db, limiter, login_manager
 from .forms import widgets as form_widgets
 
 
-def enable_migrations(app: Flask) -> None:
-    """Flask-Migrate on `app`, for flask_migrate.upgrade() and the like (tests, scripts).
-
-    Not part of create_app: Flask-Migrate imports Alembic, about 10 MB in every web worker,
-    which never migrates. `flask db ...` calls this itself (forum/cli.py).
-    """
-    if "migrate" not in app.extensions:
-        from flask_migrate import Migrate
-
-        Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
-
-
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app: settings from FORUM_ENV and the environment, overridden by `config`."""
     overrides = dict(config or {})

@@ -4,7 +4,7 @@ backup, restore, search reindex, posts rerender and keys rotate."""
 import click
 from flask import Flask, current_app
 
-from .extensions import db
+from .extensions import db, enable_migrations
 from .models import ROLES
 from .services import ServiceError
 
@@ -15,8 +15,6 @@ class MigrationCommands(click.Group):
 
     def _load(self) -> None:
         from flask_migrate.cli import db as commands
-
-        from . import enable_migrations
 
         enable_migrations(current_app._get_current_object())
         self.params, self.callback, self.commands = (

@@ -8,6 +8,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+import config as settings
+
 from .rate_limits import rate_limit_key
 
 NAMING_CONVENTION = {
@@ -43,3 +45,15 @@ def read_columns(statement, params: dict | None = None):
     nothing in this request has changed yet.
     """
     return db.session.connection().execute(statement, params)
+
+
+def enable_migrations(app) -> None:
+    """Flask-Migrate on `app`, for flask_migrate.upgrade() and the like (tests, scripts).
+
+    Not part of create_app: Flask-Migrate imports Alembic, about 10 MB in every web worker,
+    which never migrates. `flask db ...` calls this itself (forum/cli.py).
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)

@@ -179,6 +179,22 @@ def csrf_token() -> str:
     return generate_csrf()
 
 
+def member_to_load() -> str | None:
+    """The session key of this request's cookie while Flask-Login has not loaded the member
+    it names: a page view can then read the member in its own head query (services/heads.py)
+    and hand them over with set_member."""
+    raw = session.get("_user_id")
+    if "_login_user" in g or not isinstance(raw, str) or not 0 < len(raw) <= 100:
+        return None
+    return raw
+
+
+def set_member(user) -> None:
+    """Make `user` the request's current_user (None: a visitor), as Flask-Login's own
+    loading ends."""
+    current_app.login_manager._update_request_context_with_user(user)
+
+
 # Longer than any path of ours: a `next` this long is not a page we sent.
 REDIRECT_TARGET_MAX = 2000
 

@@ -17,8 +17,8 @@ from sqlalchemy import insert, text
 from sqlalchemy import inspect as sa_inspect
 
 from config import TestingConfig
-from forum import create_app, enable_migrations
-from forum.extensions import db
+from forum import create_app
+from forum.extensions import db, enable_migrations
 from forum.models import MemberSession, utcnow
 from forum.services import mail as mail_service
 from forum.services.accounts import session_key_hash

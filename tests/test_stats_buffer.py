@@ -113,7 +113,8 @@ def test_the_background_thread_flushes_every_few_seconds(app):
 EXIT_SCRIPT = """
 import sys
 from flask_migrate import upgrade
-from forum import create_app, enable_migrations
+from forum import create_app
+from forum.extensions import enable_migrations
 
 app = create_app({"FORUM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "MAIL_URL": "console://", "REDIS_URL": None, "STATS_FLUSH_SECONDS": 3600})

@@ -4,14 +4,13 @@ what they thanked), and the signed-in member themselves, all in one query.
 
 The member: Flask-Login loads the member a session names on first use of current_user
 (services/accounts.member_for_session, one query). A page view asks for its head first, so
-when the request's member is not loaded yet the head's query loads them too: a member's
-topic page is then one query, as a visitor's is. No page entity is loaded: the page's own
+when the request's member is not loaded yet the view asks for the head with the session's
+key (the *_with_member functions) and the same query reads the member: a member's topic page
+is then one query, as a visitor's is. No page entity is loaded: the page's own
 queries load those when it is rendered, which the page cache makes rare.
 """
 
-from flask import current_app, g, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Select, String, bindparam, cast, func, null, select
 
 from ..extensions import db, read_columns
@@ -28,32 +27,20 @@ def _is_staff(viewer: User | None) -> bool:
     return bool(viewer and viewer.is_staff)
 
 
-def _with_member(statements: dict, params: dict):
-    """Run statements[_JOINED] for the member the session names, when that member is not
-    loaded yet, and make them the request's member (a visitor when the key is stale); the
-    row (member first, then the head), or None when the caller must ask for the head alone:
-    no session, the member loaded already, or the key named no one."""
-    raw = session.get("_user_id")
-    if "_login_user" in g or not isinstance(raw, str) or not 0 < len(raw) <= 100:
-        return None
-    params = {**params, "key": session_key_hash(raw), "now": utcnow()}
-    row = db.session.execute(statements[_JOINED], params).first()
-    user = row[0] if row is not None else None
-    if user is not None:
-        user.session_key = raw
-    # What Flask-Login's own loading ends with (None: the anonymous visitor).
-    current_app.login_manager._update_request_context_with_user(user)
-    return row
+def _with_member(statement, params: dict, session_key: str):
+    """(member, head) from a statement reading both (None, None: the key names no one)."""
+    params = {**params, "key": session_key_hash(session_key), "now": utcnow()}
+    row = db.session.execute(statement, params).first()
+    if row is None:
+        return None, None
+    member = row[0]
+    member.session_key = session_key
+    return member, (row if row.id is not None else None)
 
 
-def _head(statements: dict, params: dict, found):
-    """The head row for the request's viewer, or None when `found(row)` says there is no
-    such page."""
-    row = _with_member(statements, params)
-    if row is not None:
-        return row if found(row) else None
-    if current_user.is_authenticated:
-        return read_columns(statements[_BOUND], {**params, "user": current_user.id}).first()
+def _alone(statements: dict, params: dict, viewer: User | None):
+    if viewer is not None and viewer.is_authenticated:
+        return read_columns(statements[_BOUND], {**params, "user": viewer.id}).first()
     return read_columns(statements["visitor"], params).first()
 
 
@@ -100,17 +87,26 @@ _TOPIC = {
 }
 
 
-def topic_head(topic_id: int):
-    """The few columns that route a topic request and key its cached page.
+def topic_head(topic_id: int, viewer: User | None):
+    """The few columns that route a topic request and key its cached page, or None.
 
     A row with id, slug, revision, last_position, hidden, and `seen`: how far a signed-in
     viewer had read the topic (None for visitors and on a first visit), `watch` (not None
-    when they watch it) and `thanked`, the posts they thanked in it. NotFound as for
-    forum.visible_topic.
+    when they watch it) and `thanked`, the posts they thanked in it.
     """
-    statements = _TOPIC[db.engine.dialect.name]
-    head = _head(statements, {"topic": topic_id}, lambda row: row.id is not None)
-    if head is None or (head.hidden and not _is_staff(current_user)):
+    return _alone(_TOPIC[db.engine.dialect.name], {"topic": topic_id}, viewer)
+
+
+def topic_head_with_member(topic_id: int, session_key: str):
+    """(member, head): the member a live session key names, and the topic's head as they
+    see it, in one query; (None, None) when the key names no one."""
+    statement = _TOPIC[db.engine.dialect.name][_JOINED]
+    return _with_member(statement, {"topic": topic_id}, session_key)
+
+
+def visible_topic_head(head, viewer: User | None):
+    """The head, or NotFound when there is no such topic or it is hidden from the viewer."""
+    if head is None or (head.hidden and not _is_staff(viewer)):
         raise NotFound(_("There is no such topic."))
     return head
 
@@ -141,10 +137,19 @@ _CATEGORY = {
 }
 
 
-def category_head(slug: str):
+def category_head(slug: str, viewer: User | None):
     """A row with the category's id, slug, revision and topic_count, and `watch` (not None
-    when a signed-in viewer watches it), or NotFound."""
-    head = _head(_CATEGORY, {"slug": slug}, lambda row: row.id is not None)
+    when a signed-in viewer watches it), or None."""
+    return _alone(_CATEGORY, {"slug": slug}, viewer)
+
+
+def category_head_with_member(slug: str, session_key: str):
+    """(member, head), as topic_head_with_member."""
+    return _with_member(_CATEGORY[_JOINED], {"slug": slug}, session_key)
+
+
+def existing_category_head(head):
+    """The head, or NotFound when there is no such category."""
     if head is None:
         raise NotFound(_("There is no such category."))
     return head

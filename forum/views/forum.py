@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..forms import add_service_error
 from ..forms.forum import DeletePostForm, EditPostForm, ReplyForm, TopicForm
 from ..forms.reports import ReportForm
-from ..security import client_ip, writer_required
+from ..security import client_ip, member_to_load, set_member, writer_required
 from ..services import (
     Forbidden,
     NotFound,
@@ -124,6 +124,18 @@ def _status(preview: str | None) -> int:
     return 422 if request.method == "POST" and preview is None else 200
 
 
+def _head_for_viewer(alone, with_member, key):
+    """A page's head (services/heads.py) for the request's viewer. While the session's
+    member is not loaded, they are read in the head's own query and become current_user."""
+    session_key = member_to_load()
+    if session_key is not None:
+        member, head = with_member(key, session_key)
+        set_member(member)
+        if member is not None:
+            return head
+    return alone(key, current_user._get_current_object())
+
+
 def topic_url(topic, **kwargs) -> str:
     return url_for("forum.topic", topic_id=topic.id, slug=topic.slug, **kwargs)
 
@@ -142,7 +154,8 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     """A category's topics, pinned first, then by latest activity."""
-    head = heads.category_head(slug)
+    head = _head_for_viewer(heads.category_head, heads.category_head_with_member, slug)
+    head = heads.existing_category_head(head)
     raw = request.args.get("page")
     number = forum.category_page_number(head, raw)
 
@@ -193,7 +206,8 @@ def new_topic(slug):
 @bp.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id, slug=None):
     """A page of a topic's posts."""
-    head = heads.topic_head(topic_id)
+    head = _head_for_viewer(heads.topic_head, heads.topic_head_with_member, topic_id)
+    head = heads.visible_topic_head(head, current_user)
     if slug != head.slug:
         page_arg = request.args.get("page")
         return redirect(topic_url(head, **({"page": page_arg} if page_arg else {})), code=301)

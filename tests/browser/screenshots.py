@@ -20,8 +20,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from forum import create_app, enable_migrations  # noqa: E402
-from forum.extensions import db  # noqa: E402
+from forum import create_app  # noqa: E402
+from forum.extensions import db, enable_migrations  # noqa: E402
 from forum.models import Category, Post, SupportRequest, Topic, User  # noqa: E402
 from forum.seed import seed_demo  # noqa: E402
 from forum.services import (  # noqa: E402
