@@ -45,11 +45,16 @@ test-sqlite: $(STAMP)
 
 # The two runs share one Redis server but not its database: tests reset the rate limiter's
 # storage, which would wipe the other run's keys. The PostgreSQL run uses database 14.
+# The browser journeys (tests/browser, a third of a run) run on the SQLite pass only: what
+# the database does on the pages they visit is tested on PostgreSQL by the rest of the
+# suite. BROWSER_ON_POSTGRESQL=1 runs them on this pass too.
 test-postgresql: $(STAMP)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests on PostgreSQL"; \
 		if [ -n "$$REDIS_URL" ]; then export REDIS_URL="$${REDIS_URL%/*}/14"; fi; \
-		$(BIN)/pytest $(PYTEST_ARGS); \
+		skip=; if [ -z "$$BROWSER_ON_POSTGRESQL" ]; then skip=--ignore=tests/browser; \
+			echo "== browser journeys: on the SQLite run (BROWSER_ON_POSTGRESQL=1 adds them here)"; fi; \
+		$(BIN)/pytest $(PYTEST_ARGS) $$skip; \
 	else \
 		echo "== PostgreSQL run SKIPPED: TEST_DATABASE_URL is not set (CI sets it; see README)"; \
 	fi
