@@ -9,11 +9,11 @@ Run from the project root (or `make bench BENCH_ARGS="--rounds 6"`); defaults sh
 It builds a fresh SQLite database in bench/out/ (`flask db upgrade`, then `bench/data.py`:
 about 100,000 posts, one topic of 10,000 and one of 20 posts showing two pictures each),
 or, with BENCH_DATABASE_URL naming a PostgreSQL database, seeds that one (when it holds no
-topics yet) and uses it. It serves the forum (wsgi:app) and the ceiling (bench/ceiling.py:
-one query, a plain template) with gunicorn (under python -OO, as the README deploys it),
-2 sync workers each, checks that every URL answers 200, then loads each page with wrk, the
-pages interleaved over several rounds (order reversed every other round), and takes the
-median req/s. Member rows send the session cookie of a signed-in member (a
+topics yet) and uses it. It serves
+the forum (wsgi:app) and the ceiling (bench/ceiling.py: one query, a plain template) with
+gunicorn, 2 sync workers each, checks that every URL answers 200, then loads each page with
+wrk, the pages interleaved over several rounds (order reversed every other round), and
+takes the median req/s. Member rows send the session cookie of a signed-in member (a
 session made in the database, as a mailed link would, with its CSRF token already in it).
 
 It prints req/s per page, the ratio to the ceiling, the SQL queries each page runs (counted
@@ -285,8 +285,7 @@ class Server:
 
     def __init__(self, name: str, app: str, env: dict[str, str], workdir: Path, *extra: str):
         self.name, self.env, self.log = name, env, workdir / f"{name}.log"
-        # -OO as the README deploys the forum (the ceiling gets the same interpreter).
-        self.cmd = [sys.executable, "-OO", "-m", "gunicorn", app, *extra, "-w", "2", "-k", "sync"]
+        self.cmd = [sys.executable, "-m", "gunicorn", app, *extra, "-w", "2", "-k", "sync"]
         self.cmd += ["--no-control-socket", "-b", "127.0.0.1:0", "--error-logfile", str(self.log)]
         self.proc: subprocess.Popen | None = None
         self.port = 0

@@ -32,9 +32,8 @@ def flask_command(env: dict, *args: str) -> subprocess.CompletedProcess:
 def gunicorn(env: dict, workers: int = 1):
     """Serve wsgi:app with gunicorn; yields the base URL; stops it afterwards."""
     server = subprocess.Popen(
-        # As the README deploys it: -OO, without docstrings and asserts.
-        [f"{BIN}/python", "-OO", "-m", "gunicorn", "wsgi:app", "-b", "127.0.0.1:0",
-         "-w", str(workers), "--no-control-socket"],
+        [f"{BIN}/gunicorn", "wsgi:app", "-b", "127.0.0.1:0", "-w", str(workers),
+         "--no-control-socket"],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
