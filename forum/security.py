@@ -18,6 +18,7 @@ from werkzeug.urls import iri_to_uri
 
 from .extensions import csrf, limiter, login_manager
 from .rate_limits import anonymous_key
+from .services.accounts import is_session_key
 
 # Everything comes from our own origin: no CDN, no fonts, no analytics, no inline script.
 CSP = "; ".join(
@@ -184,9 +185,7 @@ def member_to_load() -> str | None:
     it names: a page view can then read the member in its own head query (services/heads.py)
     and hand them over with set_member."""
     raw = session.get("_user_id")
-    if "_login_user" in g or not isinstance(raw, str) or not 0 < len(raw) <= 100:
-        return None
-    return raw
+    return raw if "_login_user" not in g and is_session_key(raw) else None
 
 
 def set_member(user) -> None:

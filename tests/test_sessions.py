@@ -35,7 +35,14 @@ def sign_in_by_mail(client, mailbox, email: str) -> None:
     assert response.location == "/signin/done", response.get_data(as_text=True)
 
 
-def test_a_deleted_members_cookie_is_a_visitor_after_someone_registers(app, client, mailbox):
+def is_visitor_everywhere(client, site) -> bool:
+    """Whether the pages that read the member with their head (services/heads.py) and the
+    index all answer as to a visitor."""
+    pages = [client.get(path) for path in (site.topic, site.category, "/")]
+    return all(p.status_code == 200 and "Sign out" not in p.get_data(as_text=True) for p in pages)
+
+
+def test_a_deleted_members_cookie_is_a_visitor_after_someone_registers(app, client, mailbox, site):
     from forum.services.members import create_user
 
     first = create_user("first", "first@example.org")
@@ -52,6 +59,7 @@ def test_a_deleted_members_cookie_is_a_visitor_after_someone_registers(app, clie
     assert newcomer.id > old_id and first.id < old_id
     assert not signed_in(kept)
     assert not signed_in(client)
+    assert is_visitor_everywhere(kept, site)
 
 
 def test_the_cookie_names_no_member_id_and_carries_no_fingerprint(client, mailbox, member):
@@ -68,12 +76,14 @@ def test_the_cookie_names_no_member_id_and_carries_no_fingerprint(client, mailbo
     assert len(stored) == 1 and session["_user_id"] not in stored
 
 
-def test_a_cookie_copied_before_sign_out_is_a_visitor_after_it(app, client, mailbox, member):
+def test_a_cookie_copied_before_sign_out_is_a_visitor_after_it(app, client, mailbox, member, site):
     sign_in_by_mail(client, mailbox, member.email)
     thief = copy_of(app, client)
     assert signed_in(thief)
+    assert not is_visitor_everywhere(thief, site)
     token = csrf_token(client, "/account")
     assert client.post("/signout", data={"csrf_token": token}).status_code == 303
+    assert is_visitor_everywhere(thief, site)
     assert not signed_in(thief)
     assert not signed_in(client)
     assert db.session.scalar(db.select(db.func.count()).select_from(MemberSession)) == 0

@@ -360,10 +360,16 @@ def member_select(*columns) -> Select:
 _MEMBER_FOR_SESSION = member_select()
 
 
+def is_session_key(raw) -> bool:
+    """Whether a cookie's value can be a session key at all (a string of sane length; a
+    cookie of ids from long ago held a number)."""
+    return isinstance(raw, str) and 0 < len(raw) <= 100
+
+
 def member_for_session(raw: str | None) -> User | None:
     """The member a live session key belongs to, or None (one query)."""
-    if not isinstance(raw, str) or not 0 < len(raw) <= 100:
-        return None  # a key is a string (a cookie of ids from long ago held a number)
+    if not is_session_key(raw):
+        return None
     user = db.session.scalar(_MEMBER_FOR_SESSION, {"key": _hash(raw), "now": utcnow()})
     if user is not None:
         user.session_key = raw
