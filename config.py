@@ -106,6 +106,9 @@ class Config:
     SEARCH_MAX_PAGES = _int("SEARCH_MAX_PAGES", 50)
     SEARCH_MAX_QUERY = _int("SEARCH_MAX_QUERY", 200)
     SEARCH_CANDIDATES = _int("SEARCH_CANDIDATES", 5000)
+    # SQLite only: the most each connection keeps of the database in memory (MB). SQLite's
+    # own default (2 MB) is smaller than what one search through a large forum reads.
+    SQLITE_CACHE_MB = _int("SQLITE_CACHE_MB", 8)
     # Entries in each Atom feed, and how long readers and proxies may keep one (seconds).
     FEED_ENTRIES = _int("FEED_ENTRIES", 30)
     FEED_MAX_AGE = _int("FEED_MAX_AGE", 300)
@@ -239,7 +242,7 @@ def load(name: str | None = None, overrides: dict | None = None) -> dict:
             "TRANSPARENCY_SMALL_COUNTS must be exact or folded, got "
             f"{settings['TRANSPARENCY_SMALL_COUNTS']!r}"
         )
-    for key in ("NETWORK_TAG_DAYS", "IP_RETENTION_DAYS"):
+    for key in ("NETWORK_TAG_DAYS", "IP_RETENTION_DAYS", "SQLITE_CACHE_MB"):
         if settings[key] < 1:
             raise ConfigError(f"{key} must be at least 1, got {settings[key]}")
     return settings

@@ -114,11 +114,16 @@ def _configure_database(app: Flask) -> None:
         # Created here, readable by its owner only, before SQLite would create it 0644;
         # SQLite gives the -wal and -shm files the database file's mode.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    cache_kib = app.config["SQLITE_CACHE_MB"] * 1024
+
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        _set_pragmas(dbapi_connection, cache_kib)
+
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _set_pragmas(dbapi_connection, cache_kib: int) -> None:
     # WAL lets readers go on while one writer writes; the busy timeout queues writers.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -127,6 +132,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Pages kept per connection (a negative size is in KiB); they are allocated as used.
+    cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     cursor.close()
 
 

@@ -41,6 +41,20 @@ def test_production_refuses_a_short_key(monkeypatch):
         config.load("production")
 
 
+def test_the_sqlite_cache_is_set_on_each_connection_and_refused_below_one_mb(monkeypatch, tmp_path):
+    monkeypatch.setattr(config.TestingConfig, "SQLITE_CACHE_MB", 0)
+    with pytest.raises(config.ConfigError, match="SQLITE_CACHE_MB must be at least 1"):
+        config.load("testing")
+    from forum import create_app
+    from forum.extensions import db
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.db", "SQLITE_CACHE_MB": 24}
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -24 * 1024
+
+
 def test_postgres_urls_get_the_psycopg_driver():
     assert config._database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalogs import N_
@@ -50,6 +50,10 @@ class Topic(db.Model):
         # The category page: pinned first, then by latest activity.
         Index("ix_topics_category_listing", "category_id", "pinned", "last_post_at"),
         Index("ix_topics_last_post_at", "last_post_at"),
+        # Hidden topics, which are few: search leaves their posts out by this set.
+        Index(
+            "ix_topics_hidden", "id", sqlite_where=text("hidden"), postgresql_where=text("hidden")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

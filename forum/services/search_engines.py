@@ -67,6 +67,11 @@ class Engine:
         return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
 
     @staticmethod
+    def topics_join(filters) -> str:
+        """The posts arm reads its topic only to filter by category."""
+        return " JOIN topics AS t ON t.id = p.topic_id" if filters.category_id is not None else ""
+
+    @staticmethod
     def where(filters, table: str, at: str, author: str | None, staff: bool) -> str:
         """The filter conditions of one arm (column names are ours, values are bound)."""
         parts = []
@@ -82,7 +87,11 @@ class Engine:
             # A deleted post has no words left; its placeholder is found by no one.
             parts.append("p.deleted_at IS NULL")
         if not staff and table == "p":
-            parts.append("p.hidden = false AND t.hidden = false")
+            # Hidden topics are few and have their own partial index (ix_topics_hidden): a
+            # set of them built once per query costs less than a topic lookup per match.
+            parts.append(
+                "p.hidden = false AND p.topic_id NOT IN (SELECT id FROM topics WHERE hidden)"
+            )
         elif not staff and table == "t":
             parts.append("t.hidden = false")
         return "".join(f" AND {part}" for part in parts)
@@ -140,8 +149,9 @@ class SQLiteEngine(Engine):
     def posts_arm(self, filters, staff):
         return (
             "SELECT 'post' AS kind, f.rowid AS id, f.rank AS score, p.created_at AS at "
-            "FROM posts_fts AS f JOIN posts AS p ON p.id = f.rowid "
-            "JOIN topics AS t ON t.id = p.topic_id WHERE f.posts_fts MATCH :match"
+            "FROM posts_fts AS f JOIN posts AS p ON p.id = f.rowid"
+            + self.topics_join(filters)
+            + " WHERE f.posts_fts MATCH :match"
             + self.where(filters, "p", "created_at", "p.author_id", staff)
             + " ORDER BY f.rowid DESC LIMIT :candidates"
         ), "posts"
@@ -268,8 +278,9 @@ class PostgreSQLEngine(Engine):
     def posts_arm(self, filters, staff):
         return (
             f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._tsquery}) "
-            "AS score, p.created_at AS at FROM posts AS p JOIN topics AS t ON t.id = p.topic_id "
-            f"WHERE p.search_vector @@ ({self._tsquery})"
+            "AS score, p.created_at AS at FROM posts AS p"
+            + self.topics_join(filters)
+            + f" WHERE p.search_vector @@ ({self._tsquery})"
             + self.where(filters, "p", "created_at", "p.author_id", staff)
             + " ORDER BY p.id DESC LIMIT :candidates"
         ), "posts"
