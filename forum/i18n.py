@@ -11,10 +11,16 @@ Accept-Language`, and the page cache keys every page on (locale, zone) as well a
 audience, so a cached page is never served in another language or zone.
 """
 
+from datetime import UTC, tzinfo
+from typing import NamedTuple
+
 from babel import Locale
-from flask import Flask, current_app, g, has_request_context, request
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_timezone, get_translations, gettext
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from . import catalogs
 
@@ -136,6 +142,54 @@ def translations():
     return found
 
 
+class Reader(NamedTuple):
+    """Who a template is rendered for, as far as words and times go: found once per render
+    (a context processor) instead of once per string and per date."""
+
+    locale: Locale
+    zone: tzinfo
+    catalog: NullTranslations
+
+
+def reader() -> Reader:
+    """The language, zone and catalog of the current request (English and UTC outside one)."""
+    zone = (get_timezone() if has_app_context() else None) or UTC
+    return Reader(get_locale() or Locale("en"), zone, translations())
+
+
+def _reader_context() -> dict:
+    return {"_reader": reader()}
+
+
+def template_reader(context) -> Reader:
+    """The render's Reader; a macro imported without context has none, and asks."""
+    found = context.get("_reader")
+    return found if found is not None else reader()
+
+
+# Templates' own gettext and ngettext. Jinja's newstyle callables (install_gettext_callables)
+# wrap a function in two further calls through the template context and find the catalog
+# again for every string, which together cost more than the lookup: a search page
+# translates some sixty strings. These behave the same: the translation is marked safe
+# where the template autoescapes, and it is always a format string (ngettext's count given
+# as `num` unless named).
+@pass_context
+def template_gettext(context, string: str, /, **variables) -> str:
+    found = template_reader(context).catalog.ugettext(string)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
+    return found % variables
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    found = template_reader(context).catalog.ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
+    return found % variables
+
+
 def init_app(app: Flask) -> None:
     from zoneinfo import available_timezones
 
@@ -149,6 +203,10 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )
+    app.context_processor(_reader_context)
     app.jinja_env.globals.update(
         html_lang=html_lang, text_direction=text_direction, current_timezone=current_timezone
     )

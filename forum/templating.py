@@ -10,11 +10,13 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_timezone, gettext
+from flask_login import current_user
+from jinja2 import Template, pass_context
 from markupsafe import Markup, escape
 
-from . import audience
+from . import audience, i18n
 from .models import utcnow
 
 _UNITS = (("minute", 60, 3600), ("hour", 3600, 86400), ("day", 86400, 7 * 86400))
@@ -82,15 +84,69 @@ def _date_and_time(local: datetime, locale: Locale, zone) -> str:
     return f"{joined} {zone}"
 
 
-def time_tag(moment: datetime | None) -> Markup:
+_WEEK = 7 * 86400
+
+
+@pass_context
+def time_tag(context, moment: datetime | None) -> Markup:
     """A <time> element: machine-readable UTC, the absolute time in the reader's zone as
-    its title, the relative time as its text."""
+    its title, the relative time as its text (a date, past a week)."""
     if moment is None:
         return Markup("")
-    locale, zone = _locale(), _zone()
-    title = escape(absolute(moment, locale, zone))
-    text = escape(relative(moment, locale=locale, zone=zone))
-    return Markup(f'<time datetime="{moment:%Y-%m-%dT%H:%M:%SZ}" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
+    locale, zone, _ = i18n.template_reader(context)
+    # The zone conversion and the formatted strings are shared by the title and the text;
+    # formatting is kept per minute (title) and per day (text).
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    title = _escaped_date_and_time(local.replace(second=0, microsecond=0), locale, zone)
+    if abs((utcnow() - moment).total_seconds()) >= _WEEK:
+        text = _escaped_date(local.date(), locale)
+    else:
+        text = escape(relative(moment, locale=locale, zone=zone))
+    stamp = moment.isoformat(timespec="seconds")
+    return Markup(f'<time datetime="{stamp}Z" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
+
+
+@lru_cache(maxsize=4096)
+def _escaped_date(day, locale: Locale) -> str:
+    return str(escape(_date(day, locale)))
+
+
+@lru_cache(maxsize=4096)
+def _escaped_date_and_time(local: datetime, locale: Locale, zone) -> str:
+    return str(escape(_date_and_time(local, locale, zone)))
+
+
+_FRAMES_KEPT = 512
+
+
+def frame(name: str) -> Markup:
+    """The site's header or footer (templates/_<name>.html), rendered once per audience,
+    language and time zone: what differs from one member to another in them (their name,
+    their form token, their count of notices) is a marker, filled with the rest of the page.
+
+    A page outside the page cache (a search, a form) spent a third of its rendering here.
+    """
+    app = current_app._get_current_object()
+    if not has_request_context():
+        return Markup(_render_kept(app, name))  # noqa: S704 (a template's output)
+    user = current_user._get_current_object()
+    key = (name, audience.audience(user), _locale(), _zone(), request.script_root)
+    frames = app.extensions["frames"]
+    part = frames.get(key)
+    if part is None:
+        part = Markup(_render_kept(app, name))  # noqa: S704 (a template's output)
+        if len(frames) >= _FRAMES_KEPT:
+            frames.clear()  # a bound, not an LRU: a full set is a few hundred KB
+        frames[key] = part
+    return part
+
+
+def _render_kept(app: Flask, name: str) -> str:
+    # Jinja's own render: the markers stay, for the page that holds the part to fill.
+    template = app.jinja_env.get_template(f"_{name}.html")
+    context: dict = {}
+    app.update_template_context(context)
+    return Template.render(template, context)
 
 
 def rfc3339(moment: datetime) -> str:
@@ -110,5 +166,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["datetime"] = absolute
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["frame"] = frame
+    app.extensions["frames"] = {}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

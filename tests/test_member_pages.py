@@ -159,3 +159,32 @@ def test_new_since_last_visit_is_each_members_own(site, readers, member, other_m
     badge = f'href="{path}#new">New posts'
     assert badge in listing["moss"]
     assert badge not in listing["juniper"] and "New posts" not in listing["visitor"]
+
+
+def test_the_kept_header_and_footer_give_each_reader_their_own_parts(
+    app, readers, member, moderator
+):
+    """Pages outside the page cache (a search, the latest topics) take the site's header
+    and footer from templating.frame, kept per audience, language and zone: each reader
+    still gets their own name, sign-out token, staff links and time zone."""
+    member.timezone = "Asia/Tokyo"
+    db.session.commit()
+    for path in ("/search?q=anything", "/latest"):
+        pages = _read_all(readers, path)
+        for name in ("juniper", "tomasz", "moss"):
+            nav = NAV.search(pages[name]).group(1)
+            assert f">{name}</a>" in nav, (path, name)
+            assert all(f">{other}</a>" not in nav for other in readers if other != name)
+            assert token_in(pages[name])
+        tokens = {token_in(pages[name]) for name in ("juniper", "tomasz", "moss")}
+        assert len(tokens) == 3
+        assert "Asia/Tokyo" in pages["juniper"] and "Asia/Tokyo" not in pages["tomasz"]
+        assert ('href="/staff"' in pages["moss"]) and 'href="/staff"' not in pages["juniper"]
+        visitor = pages["visitor"]
+        assert "Sign in" in NAV.search(visitor).group(1) and "csrf_token" not in visitor
+        assert "Times are shown in UTC" in visitor
+        assert audience.NONCE not in "".join(pages.values())
+    kept = {key[:2] for key in app.extensions["frames"]}
+    assert kept == {
+        (part, who) for part in ("header", "footer") for who in ("visitor", "member", "moderator")
+    }

@@ -262,6 +262,21 @@ def test_ngettext_plurals(app, lang, one, two, zero):
     assert big == {"en": "1,200 topics", "de": "1.200 Themen", "fr": "1\u202f200 sujets"}[lang]
 
 
+def test_template_gettext_escapes_values_in_html_only(app):
+    """The templates' own gettext (forum/i18n.py) keeps Jinja's newstyle rules: the
+    translation is safe, what is put into it is escaped where the template autoescapes
+    (pages) and left alone where it does not (plain-text mail)."""
+    html = "{{ _('By %(member)s, %(at)s', member=name, at=when) }}"
+    text = "{% autoescape false %}" + html + "{% endautoescape %}"
+    with app.test_request_context():
+        page = render_template_string(html, name="<b>x</b>", when="now")
+        assert page == "By &lt;b&gt;x&lt;/b&gt;, now"
+        assert render_template_string(text, name="<b>x</b>", when="now") == "By <b>x</b>, now"
+        with force_locale("de"):
+            assert render_template_string("{{ _('Search') }}") == "Suchen"
+            assert render_template_string("{{ gettext('Search') }}") == "Suchen"
+
+
 def test_relative_dates_in_german_and_french(app):
     now = utcnow()
     with app.test_request_context():
