@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, read_columns
 from ..models import Category, User
 from . import NotFound, ServiceError
 from .members import find_by_username
@@ -103,7 +103,7 @@ _CATEGORY_CHOICES = select(Category.slug, Category.name).order_by(Category.posit
 
 def category_choices() -> list:
     """(slug, name) of every category, in the forum's order, for the filter (one query)."""
-    return list(db.session.execute(_CATEGORY_CHOICES))
+    return read_columns(_CATEGORY_CHOICES).all()
 
 
 def resolve_filters(
