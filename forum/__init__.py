@@ -43,6 +43,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.from_mapping(settings.load(overrides.pop("FORUM_ENV", None), overrides))
     _check_mail_url(app.config["MAIL_URL"])
     sealing.init_app(app)
+    _pool_options(app)
     db.init_app(app)
     _configure_database(app)
     transactions.init_app(app)
@@ -102,6 +103,16 @@ def _check_data_key(app: Flask) -> None:
         problem = sealing.check_key(app, db.engine, db.metadata)
     if problem:
         raise settings.ConfigError(problem)
+
+
+def _pool_options(app: Flask) -> None:
+    # PostgreSQL: a worker takes back the connection it used last, whose statements psycopg
+    # has prepared; a second connection, opened now and then (the statistics' daily salt is
+    # written on one of its own), would otherwise take every other request. SQLite's
+    # in-memory pool takes no such option.
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
 
 
 def _configure_database(app: Flask) -> None:

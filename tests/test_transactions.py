@@ -59,3 +59,33 @@ def test_requests_that_wrote_or_left_changes_pending_are_still_rolled_back(serve
     db.session.rollback()
     slugs = ("pending", "flushed", "failed")
     assert db.session.scalar(select(func.count()).where(Category.slug.in_(slugs))) == 0
+
+
+def test_a_search_runs_its_statements_outside_a_transaction(served, site, member):
+    """The search page only reads (extensions.reads_only): no BEGIN and COMMIT around its
+    statements, two round trips to the server fewer. Each statement finds the connection
+    idle, which inside a transaction only the first would; a member's search too."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    from tests.helpers import sign_in
+
+    with served.app_context():
+        engine = db.engine
+    seen = []
+
+    def status(connection, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0], cursor.connection.info.transaction_status))
+
+    client = served.test_client()
+    event.listen(engine, "before_cursor_execute", status)
+    try:
+        assert client.get("/search?q=welcome").status_code == 200
+        searched = len(seen)
+        sign_in(client, member)
+        seen.clear()
+        assert client.get("/search?q=welcome").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", status)
+    assert searched >= 2 and len(seen) >= 2
+    assert all(state == TransactionStatus.IDLE for _, state in seen), seen

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from ..extensions import limiter
+from ..extensions import limiter, reads_only
 from ..forms import add_service_error
 from ..forms.search import SearchForm
 from ..services import NotFound, ServiceError
@@ -16,6 +16,7 @@ bp = Blueprint("search", __name__)
 @limiter.limit(lambda: current_app.config["LIMIT_SEARCH"], scope="search")
 def search():
     """Results for ?q=, with filters by category, author and dates, best match first."""
+    reads_only()
     form = SearchForm(formdata=request.args)
     form.set_categories(search_service.category_choices())
     query = search_service.parse_query(form.q.data)
