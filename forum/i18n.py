@@ -11,7 +11,7 @@ Accept-Language`, and the page cache keys every page on (locale, zone) as well a
 audience, so a cached page is never served in another language or zone.
 """
 
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
 from babel import Locale
@@ -23,6 +23,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from . import catalogs
+from .models import utcnow
 
 
 def languages() -> list[str]:
@@ -149,12 +150,15 @@ class Reader(NamedTuple):
     locale: Locale
     zone: tzinfo
     catalog: NullTranslations
+    now: datetime  # naive UTC: "3 minutes ago" is counted from one moment per page
 
 
 def reader() -> Reader:
     """The language, zone and catalog of the current request (English and UTC outside one)."""
     zone = (get_timezone() if has_app_context() else None) or UTC
-    return Reader(get_locale() or Locale("en"), zone, translations())
+    if zone is not UTC and str(zone) == "UTC":
+        zone = UTC  # one UTC, which dates need not be converted to
+    return Reader(get_locale() or Locale("en"), zone, translations(), utcnow())
 
 
 def _reader_context() -> dict:
@@ -167,6 +171,12 @@ def template_reader(context) -> Reader:
     return found if found is not None else reader()
 
 
+def _catalog(context) -> NullTranslations:
+    # The render's, or (in a macro imported without context) the request's.
+    found = context.get("_reader")
+    return found.catalog if found is not None else translations()
+
+
 # Templates' own gettext and ngettext. Jinja's newstyle callables (install_gettext_callables)
 # wrap a function in two further calls through the template context and find the catalog
 # again for every string, which together cost more than the lookup: a search page
@@ -175,7 +185,7 @@ def template_reader(context) -> Reader:
 # as `num` unless named).
 @pass_context
 def template_gettext(context, string: str, /, **variables) -> str:
-    found = template_reader(context).catalog.ugettext(string)
+    found = _catalog(context).ugettext(string)
     if context.eval_ctx.autoescape:
         found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
     return found % variables
@@ -184,7 +194,7 @@ def template_gettext(context, string: str, /, **variables) -> str:
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
-    found = template_reader(context).catalog.ungettext(singular, plural, num)
+    found = _catalog(context).ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
     return found % variables

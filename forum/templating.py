@@ -93,15 +93,17 @@ def time_tag(context, moment: datetime | None) -> Markup:
     its title, the relative time as its text (a date, past a week)."""
     if moment is None:
         return Markup("")
-    locale, zone, _ = i18n.template_reader(context)
+    locale, zone, _, now = i18n.template_reader(context)
     # The zone conversion and the formatted strings are shared by the title and the text;
     # formatting is kept per minute (title) and per day (text).
-    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    local = moment.replace(tzinfo=UTC)
+    if zone is not UTC:
+        local = local.astimezone(zone)
     title = _escaped_date_and_time(local.replace(second=0, microsecond=0), locale, zone)
-    if abs((utcnow() - moment).total_seconds()) >= _WEEK:
+    if abs((now - moment).total_seconds()) >= _WEEK:
         text = _escaped_date(local.date(), locale)
     else:
-        text = escape(relative(moment, locale=locale, zone=zone))
+        text = escape(relative(moment, now, locale, zone))
     stamp = moment.isoformat(timespec="seconds")
     return Markup(f'<time datetime="{stamp}Z" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
 
