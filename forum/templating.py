@@ -118,7 +118,31 @@ def _escaped_date_and_time(local: datetime, locale: Locale, zone) -> str:
     return str(escape(_date_and_time(local, locale, zone)))
 
 
-_FRAMES_KEPT = 512
+_PARTS_KEPT = 512
+
+
+def kept(template: str, key: tuple, **context) -> Markup:
+    """A part of a page (a template of its own) rendered once per `key`, then reused: for
+    parts that depend on nothing but what the key names. Members' own parts in it stay
+    markers (forum/audience.py), filled with the page that holds it.
+
+    Kept per process, at most a few hundred parts (a bound, not an LRU: a full set is a
+    few hundred KB); the key is the whole of what the part depends on, so nothing kept
+    can be stale, whichever app server changed what.
+    """
+    app = current_app._get_current_object()
+    parts = app.extensions["kept_parts"]
+    key = (template, _locale(), *key)
+    part = parts.get(key)
+    if part is None:
+        found = app.jinja_env.get_template(template)
+        app.update_template_context(context)
+        # Jinja's own render: the markers stay, for the page that holds the part to fill.
+        part = Markup(Template.render(found, context))  # noqa: S704 (a template's output)
+        if len(parts) >= _PARTS_KEPT:
+            parts.clear()
+        parts[key] = part
+    return part
 
 
 def frame(name: str) -> Markup:
@@ -128,27 +152,14 @@ def frame(name: str) -> Markup:
 
     A page outside the page cache (a search, a form) spent a third of its rendering here.
     """
-    app = current_app._get_current_object()
     if not has_request_context():
-        return Markup(_render_kept(app, name))  # noqa: S704 (a template's output)
+        app = current_app._get_current_object()
+        context: dict = {}
+        app.update_template_context(context)
+        template = app.jinja_env.get_template(f"_{name}.html")
+        return Markup(Template.render(template, context))  # noqa: S704 (a template's output)
     user = current_user._get_current_object()
-    key = (name, audience.audience(user), _locale(), _zone(), request.script_root)
-    frames = app.extensions["frames"]
-    part = frames.get(key)
-    if part is None:
-        part = Markup(_render_kept(app, name))  # noqa: S704 (a template's output)
-        if len(frames) >= _FRAMES_KEPT:
-            frames.clear()  # a bound, not an LRU: a full set is a few hundred KB
-        frames[key] = part
-    return part
-
-
-def _render_kept(app: Flask, name: str) -> str:
-    # Jinja's own render: the markers stay, for the page that holds the part to fill.
-    template = app.jinja_env.get_template(f"_{name}.html")
-    context: dict = {}
-    app.update_template_context(context)
-    return Template.render(template, context)
+    return kept(f"_{name}.html", (audience.audience(user), _zone(), request.script_root))
 
 
 def rfc3339(moment: datetime) -> str:
@@ -169,6 +180,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = absolute
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["frame"] = frame
-    app.extensions["frames"] = {}
+    app.extensions["kept_parts"] = {}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -135,6 +135,25 @@ def _numbers(pager: str) -> list[str]:
     return [n or gap for n, gap in re.findall(r"(\d+)</(?:a|span)>|(…)", pager)]
 
 
+@pytest.mark.parametrize(
+    ("number", "count", "window"),
+    [
+        (1, 1, [1]),
+        (1, 2, [1, 2]),
+        (2, 2, [1, 2]),
+        (1, 5, [1, 2, 3, None, 5]),
+        (3, 5, [1, 2, 3, 4, 5]),
+        (4, 7, [1, 2, 3, 4, 5, 6, 7]),
+        (7, 14, [1, None, 5, 6, 7, 8, 9, None, 14]),
+        (14, 14, [1, None, 12, 13, 14]),
+    ],
+)
+def test_page_window(number, count, window):
+    from forum.services.pagination import Page
+
+    assert Page([], number, count).window == window
+
+
 def test_pager_always_shows_the_first_and_last_page(app, client, site):
     app.config["POSTS_PER_PAGE"] = 5  # 69 posts: 14 pages
     pager = _pager(client.get(site.long_topic + "?page=7").get_data(as_text=True))

@@ -306,3 +306,29 @@ def test_reindex_command_rebuilds_the_index(app, runner, category, member):
     assert "Indexed 2 rows." in result.output
     found = service.search(service.parse_query("puffin"), service.Filters(), None, None)
     assert [hit.kind for hit in found.hits] == ["topic", "post"] or found.total == 2
+
+
+def test_blank_filters_are_kept_per_language_and_categories_and_never_stale(
+    app, client, category, member
+):
+    """Blank filters are rendered once (templating.kept) for a language and a list of
+    categories: a category added or renamed shows at once, in whatever language; filters
+    someone filled in are rendered for them, with their values."""
+    forum_service.create_topic(category, member, "Kayaks", "kayak talk")
+    db.session.commit()
+    first = results(client, q="kayak")[1]
+    assert '<option selected value="">All categories</option>' in first
+    assert f'<option value="{category.slug}">{category.name}</option>' in first
+    assert results(client, q="kayak")[1] == first
+    kept = [key for key in app.extensions["kept_parts"] if key[0] == "search/_filters.html"]
+    assert len(kept) == 1
+    category.name = "Paddling"
+    db.session.add(Category(name="Canoes", slug="canoes", position=9))
+    db.session.commit()
+    page = results(client, q="kayak")[1]
+    assert ">Paddling</option>" in page and ">Canoes</option>" in page
+    german = client.get("/search?q=kayak", headers={"Accept-Language": "de"})
+    assert "Eingrenzen" in german.get_data(as_text=True)
+    filled = results(client, q="kayak", author="juniper", category=category.slug)[1]
+    assert 'value="juniper"' in filled and f'selected value="{category.slug}"' in filled
+    assert results(client, q="kayak")[1].count('value="juniper"') == 0

@@ -43,6 +43,13 @@ class SearchForm(Form):
     since = _DateField("From", name="from")
     until = _DateField("To", name="to")
 
+    @property
+    def filters_blank(self) -> bool:
+        """No filter given (and so none refused): the filters look the same for every such
+        search."""
+        fields = (self.category, self.author, self.since, self.until)
+        return not any(f.data or f.errors for f in fields)
+
     def set_categories(self, categories) -> None:
         """Offer these (slug, name) pairs (the view passes them; forms never read the database)."""
         self.category.choices = [SelectChoice("", _("All categories"))] + [

@@ -26,6 +26,21 @@ class Page:
     def has_next(self) -> bool:
         return self.number < self.count
 
+    @property
+    def window(self) -> list[int | None]:
+        """The page numbers a pager shows: the first, two on each side of this one, the
+        last; None where numbers are left out."""
+        low, high = max(2, self.number - 2), min(self.count - 1, self.number + 2)
+        numbers: list[int | None] = [1]
+        if low > 2:
+            numbers.append(None)
+        numbers.extend(range(low, high + 1))
+        if high < self.count - 1:
+            numbers.append(None)
+        if self.count > 1:
+            numbers.append(self.count)
+        return numbers
+
 
 def page_count(items: int, per_page: int) -> int:
     """How many pages `items` rows fill (at least one)."""

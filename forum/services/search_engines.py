@@ -9,6 +9,7 @@ quotes (the FTS5 MATCH string).
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, text
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 class Hit:
     """One result: a topic (its title matched), a post, or a published support answer."""
 
+    # After `kind`, in the order of the columns the engines' details select (_HIT_COLUMNS).
     kind: str
     id: int
     at: datetime
@@ -63,7 +65,7 @@ class Engine:
         # Read on the session's connection: the ORM's execution path, for a text statement,
         # cost as much again as a rare word's query.
         reading = self.session.connection()
-        rows = reading.execute(text(sql), params | {"limit": limit, "offset": offset}).all()
+        rows = reading.execute(_statement(sql), params | {"limit": limit, "offset": offset}).all()
         return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
 
     @staticmethod
@@ -105,14 +107,16 @@ class Engine:
             ids = [id_ for k, id_ in ranked if k == kind]
             if not ids:
                 continue
-            sql = text(self.details_sql(kind)).bindparams(bindparam("ids", expanding=True))
-            for row in reading.execute(sql, params | {"ids": ids}).mappings():
-                values = dict(row)
+            for row in reading.execute(
+                _details_statement(self.details_sql(kind)), params | {"ids": ids}
+            ):
+                # Columns in the order of Hit's fields (see _HIT_COLUMNS).
+                hit = Hit(kind, *row)
                 # Raw SQL on SQLite returns timestamps as text, and booleans as integers.
-                if isinstance(values["at"], str):
-                    values["at"] = datetime.fromisoformat(values["at"])
-                values["hidden"] = bool(values.get("hidden"))
-                found[(kind, row["id"])] = Hit(kind=kind, **values)
+                if isinstance(hit.at, str):
+                    hit.at = datetime.fromisoformat(hit.at)
+                hit.hidden = bool(hit.hidden)
+                found[(kind, hit.id)] = hit
         return [found[key] for key in ranked if key in found]
 
     def index_size(self) -> int:
@@ -122,6 +126,19 @@ class Engine:
         )
 
 
+@lru_cache(maxsize=256)
+def _statement(sql: str):
+    """A ranking statement, built once per text (filters, engine, number of words)."""
+    return text(sql)
+
+
+@lru_cache(maxsize=64)
+def _details_statement(sql: str):
+    """A details statement, built once per text (per kind and number of words)."""
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+# Each kind's details: the fields of Hit after `kind`, in their order.
 _HIT_COLUMNS = {
     "post": "p.id AS id, p.created_at AS at, t.title AS title, {title_html} AS title_html, "
     "{snippet} AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
@@ -130,7 +147,8 @@ _HIT_COLUMNS = {
     "'' AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
     "c.name AS category, t.hidden AS hidden",
     "answer": "a.id AS id, a.published_at AS at, a.title AS title, "
-    "{title_html} AS title_html, {snippet} AS snippet, a.slug AS slug",
+    "{title_html} AS title_html, {snippet} AS snippet, NULL AS topic_id, a.slug AS slug, "
+    "NULL AS author, NULL AS category, false AS hidden",
 }
 
 

@@ -8,6 +8,7 @@ from ..forms import add_service_error
 from ..forms.search import SearchForm
 from ..services import NotFound, ServiceError
 from ..services import search as search_service
+from ..templating import kept
 
 bp = Blueprint("search", __name__)
 
@@ -18,7 +19,8 @@ def search():
     """Results for ?q=, with filters by category, author and dates, best match first."""
     reads_only()
     form = SearchForm(formdata=request.args)
-    form.set_categories(search_service.category_choices())
+    categories = search_service.category_choices()
+    form.set_categories(categories)
     query = search_service.parse_query(form.q.data)
     results = None
     status = 200
@@ -38,6 +40,11 @@ def search():
     # The pager keeps the filters; the query is the parsed, possibly shortened, text.
     keep = {name: request.args.get(name, "") for name in ("category", "author", "from", "to")}
     keep = {"q": query.text} | {name: value for name, value in keep.items() if value}
+    # Blank filters, as most searches leave them, are rendered once per language and list of
+    # categories (the key names all they show).
+    filters = None
+    if form.filters_blank:
+        filters = kept("search/_filters.html", tuple(map(tuple, categories)), form=form)
     return render_template(
-        "search/results.html", form=form, query=query, results=results, keep=keep
+        "search/results.html", form=form, query=query, results=results, keep=keep, filters=filters
     ), status
