@@ -54,10 +54,11 @@ def reads_only() -> None:
     On PostgreSQL that saves the BEGIN and the COMMIT, two round trips to the server, and
     changes nothing a reader sees: under READ COMMITTED every statement takes its own
     snapshot, in a transaction or not. A request that writes must not call this (each
-    statement would commit on its own). SQLite opens no transaction for a read anyway.
+    statement would commit on its own). SQLite opens no transaction for a read anyway, and
+    is left alone: setting its isolation level back costs a PRAGMA per request.
     """
     session = db.session()
-    if not session.in_transaction():
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
