@@ -327,8 +327,9 @@ def test_blank_filters_are_kept_per_language_and_categories_and_never_stale(
     db.session.commit()
     page = results(client, q="kayak")[1]
     assert ">Paddling</option>" in page and ">Canoes</option>" in page
-    german = client.get("/search?q=kayak", headers={"Accept-Language": "de"})
-    assert "Eingrenzen" in german.get_data(as_text=True)
+    german = client.get("/search?q=kayak", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Eingrenzen" in german
+    assert '<label for="from">Von</label>' in german and '<label for="to">Bis</label>' in german
     filled = results(client, q="kayak", author="juniper", category=category.slug)[1]
     assert 'value="juniper"' in filled and f'selected value="{category.slug}"' in filled
     assert results(client, q="kayak")[1].count('value="juniper"') == 0

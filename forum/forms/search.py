@@ -40,8 +40,8 @@ class SearchForm(Form):
         _l("Category"), choices=[SelectChoice("", _l("All categories"))], default=""
     )
     author = StringField(_l("Author"), validators=[Optional(), Length(max=40)])
-    since = _DateField("From", name="from")
-    until = _DateField("To", name="to")
+    since = _DateField(_l("From"), name="from")
+    until = _DateField(_l("To"), name="to")
 
     @property
     def filters_blank(self) -> bool:
