@@ -206,13 +206,7 @@ def init_app(app: Flask) -> None:
     app.extensions["languages"] = catalogs.languages()
     app.extensions["zones"] = frozenset(available_timezones())
     app.after_request(vary_on_language)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    # Over the newstyle callables Flask-Babel installed (its pgettext and npgettext stay).
     app.jinja_env.globals.update(
         _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

@@ -55,17 +55,22 @@ def relative(moment: datetime, now: datetime | None = None, locale=None, zone=No
                 add_direction=True,
                 locale=locale,
             )
-    local = moment.replace(tzinfo=UTC).astimezone(zone or _zone())
-    return _date(local.date(), locale)
+    return _date(_local(moment, zone or _zone()).date(), locale)
 
 
 def absolute(moment: datetime, locale=None, zone=None) -> str:
     """The date and time in the reader's locale and zone, the zone named: 'Dec 8, 2026,
     12:00 UTC'."""
     zone = zone or _zone()
-    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    local = _local(moment, zone)
     # Times are shown to the minute: one formatting per minute, zone and language.
     return _date_and_time(local.replace(second=0, microsecond=0), locale or _locale(), zone)
+
+
+def _local(moment: datetime, zone) -> datetime:
+    # A naive UTC timestamp in `zone` (i18n.Reader gives visitors datetime.UTC itself).
+    aware = moment.replace(tzinfo=UTC)
+    return aware if zone is UTC else aware.astimezone(zone)
 
 
 # Babel's formatting is the costliest part of a page of dated rows (a search's results, a
@@ -84,38 +89,17 @@ def _date_and_time(local: datetime, locale: Locale, zone) -> str:
     return f"{joined} {zone}"
 
 
-_WEEK = 7 * 86400
-
-
 @pass_context
 def time_tag(context, moment: datetime | None) -> Markup:
     """A <time> element: machine-readable UTC, the absolute time in the reader's zone as
-    its title, the relative time as its text (a date, past a week)."""
+    its title, the relative time as its text."""
     if moment is None:
         return Markup("")
     locale, zone, _, now = i18n.template_reader(context)
-    # The zone conversion and the formatted strings are shared by the title and the text;
-    # formatting is kept per minute (title) and per day (text).
-    local = moment.replace(tzinfo=UTC)
-    if zone is not UTC:
-        local = local.astimezone(zone)
-    title = _escaped_date_and_time(local.replace(second=0, microsecond=0), locale, zone)
-    if abs((now - moment).total_seconds()) >= _WEEK:
-        text = _escaped_date(local.date(), locale)
-    else:
-        text = escape(relative(moment, now, locale, zone))
+    title = escape(absolute(moment, locale, zone))
+    text = escape(relative(moment, now, locale, zone))
     stamp = moment.isoformat(timespec="seconds")
     return Markup(f'<time datetime="{stamp}Z" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
-
-
-@lru_cache(maxsize=4096)
-def _escaped_date(day, locale: Locale) -> str:
-    return str(escape(_date(day, locale)))
-
-
-@lru_cache(maxsize=4096)
-def _escaped_date_and_time(local: datetime, locale: Locale, zone) -> str:
-    return str(escape(_date_and_time(local, locale, zone)))
 
 
 _PARTS_KEPT = 512
@@ -152,14 +136,12 @@ def frame(name: str) -> Markup:
 
     A page outside the page cache (a search, a form) spent a third of its rendering here.
     """
-    if not has_request_context():
-        app = current_app._get_current_object()
-        context: dict = {}
-        app.update_template_context(context)
-        template = app.jinja_env.get_template(f"_{name}.html")
-        return Markup(Template.render(template, context))  # noqa: S704 (a template's output)
-    user = current_user._get_current_object()
-    return kept(f"_{name}.html", (audience.audience(user), _zone(), request.script_root))
+    if has_request_context():
+        user = current_user._get_current_object()
+        key = (audience.audience(user), _zone(), request.script_root)
+    else:
+        key = ("visitor", _zone(), "")
+    return kept(f"_{name}.html", key)
 
 
 def rfc3339(moment: datetime) -> str:

@@ -108,7 +108,7 @@ class Engine:
             if not ids:
                 continue
             for row in reading.execute(
-                _details_statement(self.details_sql(kind)), params | {"ids": ids}
+                _statement(self.details_sql(kind), "ids"), params | {"ids": ids}
             ):
                 # Columns in the order of Hit's fields (see _HIT_COLUMNS).
                 hit = Hit(kind, *row)
@@ -127,15 +127,11 @@ class Engine:
 
 
 @lru_cache(maxsize=256)
-def _statement(sql: str):
-    """A ranking statement, built once per text (filters, engine, number of words)."""
-    return text(sql)
-
-
-@lru_cache(maxsize=64)
-def _details_statement(sql: str):
-    """A details statement, built once per text (per kind and number of words)."""
-    return text(sql).bindparams(bindparam("ids", expanding=True))
+def _statement(sql: str, expanding: str | None = None):
+    """A statement built once per text (engine, filters, kind, number of words), with the
+    parameter named `expanding` bound as a list."""
+    statement = text(sql)
+    return statement.bindparams(bindparam(expanding, expanding=True)) if expanding else statement
 
 
 # Each kind's details: the fields of Hit after `kind`, in their order.
