@@ -44,6 +44,7 @@ SEED_VERSION = "3"  # bump when bench/data.py's text (or how it is stored) chang
 # The seeded database is cached between runs, so its DATA_KEY is fixed (bench data only).
 DATA_KEY = "bench-search-data-key-not-a-secret-" + "s" * 16
 MAX_PAGE_RATIO = 3.0
+SITE_URL = "https://127.0.0.1"  # requests come to 127.0.0.1
 CANDIDATES = 5000
 QUERIES = [
     ("common word", BENCH_WORDS[0]),
@@ -93,7 +94,7 @@ def flask_env(url: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_hex(32),
         DATA_KEY=DATA_KEY,
         FORUM_ENV="production",
-        SITE_URL="https://127.0.0.1",  # requests come to 127.0.0.1
+        SITE_URL=SITE_URL,
     )
 
 
@@ -231,7 +232,7 @@ def page_statements(app, client, text: str) -> list[tuple[str, object]]:
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        client.get("/search", query_string={"q": text})
+        client.get("/search", query_string={"q": text}, base_url=SITE_URL)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return seen
@@ -257,8 +258,12 @@ def replay(url: str):
 def measure(url: str, size: int, rounds: int) -> list[dict]:
     from forum import create_app
 
+    # The settings a deployment runs with (production: templates are not checked for
+    # changes on every render), on a site at 127.0.0.1.
     app = create_app(
         {
+            "FORUM_ENV": "production",
+            "SITE_URL": SITE_URL,
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": secrets.token_hex(32),
             "DATA_KEY": DATA_KEY,
@@ -275,7 +280,7 @@ def measure(url: str, size: int, rounds: int) -> list[dict]:
     for label, text in QUERIES:
 
         def page(text=text):
-            response = client.get("/search", query_string={"q": text})
+            response = client.get("/search", query_string={"q": text}, base_url=SITE_URL)
             if response.status_code != 200 or "<mark>" not in response.get_data(as_text=True):
                 raise BenchError(f"/search?q={text} answered {response.status_code}")
 

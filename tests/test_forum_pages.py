@@ -175,3 +175,42 @@ def test_jump_to_latest_lands_on_the_last_post(client, site):
     html = client.get(site.long_topic + "?page=last").get_data(as_text=True)
     assert html.index('id="latest"') < html.index("Post 69") < html.index("</main>")
     assert html.count('id="latest"') == 1
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "values"),
+    [
+        ("latest.latest_topics", {}),
+        ("forum.category", {"slug": "general"}),
+        ("forum.topic", {"topic_id": 7, "slug": "a-topic"}),
+        ("search.search", {"q": 'otter "a&b" ü', "category": "general"}),
+        ("moderation.log", {"action": "hide_post"}),
+    ],
+)
+def test_pager_links_are_what_url_for_writes(app, endpoint, values):
+    """The pager builds its links from one url_for: each must be what url_for would write."""
+    from flask import url_for
+
+    from forum.templating import page_link
+
+    with app.test_request_context():
+        link = page_link(endpoint, **values)
+        for n in (1, 2, 10, 123):
+            expected = url_for(endpoint, page=n, **values) if n > 1 else url_for(endpoint, **values)
+            assert link(n) == expected
+
+
+def test_id_links_are_what_url_for_writes(app):
+    from flask import url_for
+
+    from forum.templating import id_link
+
+    with app.test_request_context("/search", base_url="http://localhost/sub"):
+        for endpoint, key, values in [
+            ("forum.post", "post_id", {}),
+            ("forum.topic", "topic_id", {"slug": "ünïcode topic"}),
+            ("support.answer", "answer_id", {"slug": "an-answer"}),
+        ]:
+            link = id_link(endpoint, key, **values)
+            for n in (1, 42, 7309146528, 10**12):
+                assert link(n) == url_for(endpoint, **values, **{key: n})
