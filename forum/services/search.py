@@ -219,9 +219,9 @@ def index_size() -> int:
     return engine_for(db.session).index_size()
 
 
-# Names the migrations create outside the SQLAlchemy metadata (FTS5 tables and their shadow
-# tables on SQLite, tsvector columns and GIN indexes on PostgreSQL).
-SEARCH_TABLE = re.compile(r"^(posts|topics|support_answers)_fts(_\w+)?$")
+# Names the migrations create outside the SQLAlchemy metadata (FTS5 tables, their shadow
+# tables and posts_unlisted on SQLite, tsvector columns and GIN indexes on PostgreSQL).
+SEARCH_TABLE = re.compile(r"^((posts|topics|support_answers)_fts(_\w+)?|posts_unlisted)$")
 SEARCH_NAMES = {
     "search_vector",
     "ix_posts_search_vector",
