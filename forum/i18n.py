@@ -12,6 +12,7 @@ audience, so a cached page is never served in another language or zone.
 """
 
 from datetime import UTC, datetime, tzinfo
+from numbers import Number
 from typing import NamedTuple
 
 from babel import Locale
@@ -20,7 +21,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from flask_babel import get_locale, get_timezone, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import catalogs
 from .models import utcnow
@@ -185,19 +186,26 @@ def _catalog(context) -> NullTranslations:
 # as `num` unless named).
 @pass_context
 def template_gettext(context, string: str, /, **variables) -> str:
-    found = _catalog(context).ugettext(string)
-    if context.eval_ctx.autoescape:
-        found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
-    return found % variables
+    return _formatted(context, _catalog(context).ugettext(string), variables)
 
 
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
-    found = _catalog(context).ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        found = Markup(found)  # noqa: S704 (the catalog's text; variables are escaped by %)
-    return found % variables
+    return _formatted(context, _catalog(context).ungettext(singular, plural, num), variables)
+
+
+def _formatted(context, found: str, variables: dict) -> str:
+    """The translation with its variables; where the template autoescapes, marked safe
+    with every variable escaped (numbers left as they are, for %(num)d).
+
+    What Markup's own % does, without the wrapper object it makes for every value, which
+    cost three times the formatting (a search page formats forty such strings).
+    """
+    if not context.eval_ctx.autoescape:
+        return found % variables
+    safe = {key: v if isinstance(v, Number) else escape(v) for key, v in variables.items()}
+    return Markup(found % safe)  # noqa: S704 (the catalog's text, every value escaped)
 
 
 def init_app(app: Flask) -> None:

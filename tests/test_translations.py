@@ -3,12 +3,14 @@ a cookie, members their chosen language and time zone, in pages and in mail."""
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 from jinja2 import Environment
+from markupsafe import Markup
 
 from forum import catalogs
 from forum.extensions import db
@@ -272,6 +274,15 @@ def test_template_gettext_escapes_values_in_html_only(app):
         page = render_template_string(html, name="<b>x</b>", when="now")
         assert page == "By &lt;b&gt;x&lt;/b&gt;, now"
         assert render_template_string(text, name="<b>x</b>", when="now") == "By <b>x</b>, now"
+        # Safe values are kept, numbers stay numbers (for %(num)d), anything else escaped.
+        safe = render_template_string(html, name=Markup("<b>x</b>"), when=Decimal("1.5"))
+        assert safe == "By <b>x</b>, 1.5"
+        assert render_template_string("{{ _('page %(num)d', num=3) }}") == "page 3"
+        plural = "{{ ngettext('%(num)d post', '%(num)d posts', n, what=w) }}"
+        assert render_template_string(plural, n=2, w="<i>") == "2 posts"
+        assert render_template_string(html, name=["<a>"], when=None) == (
+            "By [&#39;&lt;a&gt;&#39;], None"
+        )
         with force_locale("de"):
             assert render_template_string("{{ _('Search') }}") == "Suchen"
             assert render_template_string("{{ gettext('Search') }}") == "Suchen"
