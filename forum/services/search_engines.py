@@ -143,13 +143,16 @@ def _statement(sql: str, expanding: str | None = None):
     return statement.bindparams(bindparam(expanding, expanding=True)) if expanding else statement
 
 
-# Each kind's details: the fields of Hit after `kind`, in their order.
+# Each kind's details: the fields of Hit after `kind`, in their order. The author is a lookup
+# per hit: PostgreSQL would otherwise hash the whole users table for twenty names.
 _HIT_COLUMNS = {
     "post": "p.id AS id, p.created_at AS at, t.title AS title, {title_html} AS title_html, "
-    "{snippet} AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
+    "{snippet} AS snippet, t.id AS topic_id, t.slug AS slug, "
+    "(SELECT username FROM users AS u WHERE u.id = p.author_id) AS author, "
     "c.name AS category, (p.hidden OR t.hidden) AS hidden",
     "topic": "t.id AS id, t.created_at AS at, t.title AS title, {title_html} AS title_html, "
-    "'' AS snippet, t.id AS topic_id, t.slug AS slug, u.username AS author, "
+    "'' AS snippet, t.id AS topic_id, t.slug AS slug, "
+    "(SELECT username FROM users AS u WHERE u.id = t.author_id) AS author, "
     "c.name AS category, t.hidden AS hidden",
     "answer": "a.id AS id, a.published_at AS at, a.title AS title, "
     "{title_html} AS title_html, {snippet} AS snippet, NULL AS topic_id, a.slug AS slug, "
@@ -209,13 +212,11 @@ class SQLiteEngine(Engine):
                 title_html="t.title", snippet=f"snippet(posts_fts, 0, {marks}, '…', 32)"
             )
             source = "posts_fts JOIN posts AS p ON p.id = posts_fts.rowid"
-            joins = (
-                "JOIN topics AS t ON t.id = p.topic_id LEFT JOIN users AS u ON u.id = p.author_id"
-            )
+            joins = "JOIN topics AS t ON t.id = p.topic_id"
         elif kind == "topic":
             columns = _HIT_COLUMNS["topic"].format(title_html=f"highlight(topics_fts, 0, {marks})")
             source = "topics_fts JOIN topics AS t ON t.id = topics_fts.rowid"
-            joins = "LEFT JOIN users AS u ON u.id = t.author_id"
+            joins = ""
         else:
             columns = _HIT_COLUMNS["answer"].format(
                 title_html=f"highlight(support_answers_fts, 0, {marks})",
@@ -348,16 +349,13 @@ class PostgreSQLEngine(Engine):
                 title_html="t.title",
                 snippet=f"ts_headline('english', {_untag('p.body')}, {q}, :headline)",
             )
-            source = (
-                "posts AS p JOIN topics AS t ON t.id = p.topic_id "
-                "LEFT JOIN users AS u ON u.id = p.author_id"
-            )
+            source = "posts AS p JOIN topics AS t ON t.id = p.topic_id"
             table = "p"
         elif kind == "topic":
             columns = _HIT_COLUMNS["topic"].format(
                 title_html=f"ts_headline('english', {_untag('t.title')}, {q}, :headline_all)"
             )
-            source = "topics AS t LEFT JOIN users AS u ON u.id = t.author_id"
+            source = "topics AS t"
             table = "t"
         else:
             columns = _HIT_COLUMNS["answer"].format(
