@@ -1,6 +1,7 @@
 """A small forum that knows as little about you as it can."""
 
 import os
+import select
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -110,13 +112,41 @@ def _pool_options(app: Flask) -> None:
     # has prepared; a second connection, opened now and then (the statistics' daily salt is
     # written on one of its own), would otherwise take every other request. SQLite's
     # in-memory pool takes no such option.
+    # Its connections are checked without a round trip (_check_connection), not pinged.
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_use_lifo": True,
+            **options,
+            "pool_pre_ping": False,
+        }
+
+
+def _check_connection(dbapi_connection, _record, _proxy) -> None:
+    """Pool checkout (PostgreSQL): a connection that the server or the network closed
+    while it waited in the pool is given up, and the pool opens another.
+
+    What pool_pre_ping's SELECT 1 finds, without its round trip on every request (a tenth
+    of a search page): nothing comes on an idle connection (no LISTEN here) unless its end
+    came, the server's goodbye (shut down, idle timeout, terminated) or the socket closing.
+    A connection libpq knows is broken, or with something to read, is not used.
+    """
+    from psycopg.pq import ConnStatus  # imported already: the connection is psycopg's
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.status != ConnStatus.OK:
+        raise DisconnectionError("the connection is closed")
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection")
 
 
 def _configure_database(app: Flask) -> None:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql":
+        with app.app_context():
+            event.listen(db.engine, "checkout", _check_connection)
     if url.get_backend_name() != "sqlite":
         return
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):

@@ -95,6 +95,32 @@ def test_database_outage_is_a_503_and_the_app_recovers_without_a_restart(app, me
     assert bodies[-2:] == ["Before the outage", "After the outage"]
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has no server to close a connection")
+def test_a_connection_closed_while_idle_in_the_pool_is_replaced_unseen(app, topic):
+    """The server ends a connection that waits in the pool (a restart, an idle timeout, an
+    administrator): the next request gets a fresh one and a normal page, not a 503."""
+    server = make_app()
+    client = server.test_client()
+    assert client.get("/").status_code == 200
+    with server.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()  # back to the pool, the one the next request takes
+    with db.engine.connect() as conn:
+        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+        for _ in range(200):  # at most 10 s
+            if conn.scalar(gone, {"pid": pid}):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the terminated backend did not go")
+    for url in ("/", f"/t/{topic.id}/{topic.slug}"):
+        assert client.get(url).status_code == 200
+    with server.app_context():
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+        db.engine.dispose()
+
+
 def test_a_worker_killed_mid_transaction_leaves_no_partial_post(app, tmp_path):
     """The worker dies while its reply waits for a lock inside its transaction."""
     loaded = make_app(SECRET_KEY=SECRET_KEY)
