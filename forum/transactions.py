@@ -49,8 +49,11 @@ def _commit_if_read_only(error) -> None:
         return
     if session.new or session.dirty or session.deleted:
         return
-    if session.connection().info.get(_WROTE):
+    connection = session.connection()
+    if connection.info.get(_WROTE):
         return
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # extensions.reads_only(): no transaction to end, and nothing prepared is lost
     try:
         session.commit()
     except Exception:  # the connection went away: the session's own close cleans up

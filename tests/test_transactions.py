@@ -89,3 +89,14 @@ def test_a_search_runs_its_statements_outside_a_transaction(served, site, member
         event.remove(engine, "before_cursor_execute", status)
     assert searched >= 2 and len(seen) >= 2
     assert all(state == TransactionStatus.IDLE for _, state in seen), seen
+
+
+def test_searches_keep_their_statements_prepared(served, site):
+    """A search ends with no transaction to end (transactions.py leaves it alone): the
+    ranking statement psycopg prepared on its fifth run stays prepared for the next."""
+    client = served.test_client()
+    for _ in range(8):
+        assert client.get("/search?q=welcome").status_code == 200
+    with served.app_context():
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("ts_rank" in statement for statement in prepared), prepared

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from markupsafe import Markup
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
 
 
@@ -66,7 +66,8 @@ class Engine:
         # Read on the session's connection: the ORM's execution path, for a text statement,
         # cost as much again as a rare word's query.
         reading = self.session.connection()
-        rows = reading.execute(_statement(sql), params | {"limit": limit, "offset": offset}).all()
+        statement = _statement(sql, _RANK_COLUMNS)
+        rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
         return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
 
     @staticmethod
@@ -117,7 +118,7 @@ class Engine:
             if not ids:
                 continue
             for row in reading.execute(
-                _statement(self.details_sql(kind), "ids"), params | {"ids": ids}
+                _statement(self.details_sql(kind), _DETAILS_COLUMNS, "ids"), params | {"ids": ids}
             ):
                 # Columns in the order of Hit's fields (see _HIT_COLUMNS).
                 hit = Hit(kind, *row)
@@ -136,11 +137,19 @@ class Engine:
 
 
 @lru_cache(maxsize=256)
-def _statement(sql: str, expanding: str | None = None):
-    """A statement built once per text (engine, filters, kind, number of words), with the
-    parameter named `expanding` bound as a list."""
+def _statement(sql: str, columns: tuple[str, ...], expanding: str | None = None):
+    """A statement built once per text (engine, filters, kind, number of words), its result
+    `columns` named in order (SQLAlchemy then keeps how to read its rows, rather than work
+    it out from the driver's description on every run), with the parameter named
+    `expanding` bound as a list."""
     statement = text(sql)
-    return statement.bindparams(bindparam(expanding, expanding=True)) if expanding else statement
+    if expanding:
+        statement = statement.bindparams(bindparam(expanding, expanding=True))
+    return statement.columns(*(column(name) for name in columns))
+
+
+_RANK_COLUMNS = ("kind", "id", "score", "total")
+_DETAILS_COLUMNS = tuple(name for name in Hit.__dataclass_fields__ if name != "kind")
 
 
 # Each kind's details: the fields of Hit after `kind`, in their order. The author is a lookup
