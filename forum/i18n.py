@@ -163,19 +163,23 @@ def reader() -> Reader:
 
 
 def _reader_context() -> dict:
-    return {"_reader": reader()}
+    found = reader()
+    # For macros imported without context (a pager, a form field): the render's reader.
+    g._forum_reader = found
+    return {"_reader": found}
 
 
 def template_reader(context) -> Reader:
-    """The render's Reader; a macro imported without context has none, and asks."""
+    """The render's Reader; a macro imported without context has none, and takes the
+    latest render's (set with it), or asks."""
     found = context.get("_reader")
+    if found is None:
+        found = g.get("_forum_reader") if has_app_context() else None
     return found if found is not None else reader()
 
 
 def _catalog(context) -> NullTranslations:
-    # The render's, or (in a macro imported without context) the request's.
-    found = context.get("_reader")
-    return found.catalog if found is not None else translations()
+    return template_reader(context).catalog
 
 
 # Templates' own gettext and ngettext. Jinja's newstyle callables (install_gettext_callables)

@@ -100,9 +100,14 @@ def _date_and_time(local: datetime, locale: Locale, zone) -> str:
 def time_tag(context, moment: datetime | None) -> Markup:
     """A <time> element: machine-readable UTC, the absolute time in the reader's zone as
     its title, the relative time as its text."""
+    return time_element(moment, i18n.template_reader(context))
+
+
+def time_element(moment: datetime | None, reader: i18n.Reader) -> Markup:
+    """time_tag for `reader` (i18n.reader()), outside a template."""
     if moment is None:
         return Markup("")
-    locale, zone, _, now = i18n.template_reader(context)
+    locale, zone, _, now = reader
     title = escape(absolute(moment, locale, zone))
     text = escape(relative(moment, now, locale, zone))
     stamp = moment.isoformat(timespec="seconds")

@@ -1,14 +1,18 @@
 """Search: one page, for visitors and members alike, that works without cookies or script."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from ..extensions import limiter, reads_only
 from ..forms import add_service_error
 from ..forms.search import SearchForm
+from ..i18n import reader
 from ..services import NotFound, ServiceError
 from ..services import search as search_service
-from ..templating import kept
+from ..services.search_engines import Hit
+from ..templating import id_link, kept, time_element
 
 bp = Blueprint("search", __name__)
 
@@ -45,6 +49,61 @@ def search():
     filters = None
     if form.filters_blank:
         filters = kept("search/_filters.html", tuple(map(tuple, categories)), form=form)
+    items = hit_items(results.hits) if results is not None else None
     return render_template(
-        "search/results.html", form=form, query=query, results=results, keep=keep, filters=filters
+        "search/results.html",
+        form=form,
+        query=query,
+        results=results,
+        items=items,
+        keep=keep,
+        filters=filters,
     ), status
+
+
+def hit_items(hits: list[Hit]) -> Markup:
+    """The results' <li> items (what templates/search/results.html shows for each hit).
+
+    Written out here rather than as the template's loop: each item took Jinja some 220
+    calls (a yield through three generators per piece, an escape and a Markup per value),
+    a third of a rare word's page. Everything a hit shows from the database or a member is
+    escaped (titles and snippets come from search.highlight, already escaped and marked).
+    """
+    if not hits:
+        return Markup("")
+    now = reader()
+    hidden = f' <span class="badge">{escape(_("hidden"))}</span>'
+    former = _("a former member")
+    post_link = id_link("forum.post", "post_id")
+    label = {
+        "post": _("Post in %(category)s"),
+        "topic": _("Topic in %(category)s"),
+        "answer": _("Support answer"),
+    }
+    byline = {
+        "post": _("By %(member)s, %(at)s"),
+        "topic": _("Started by %(member)s, %(at)s"),
+        "answer": _("Published %(at)s"),
+    }
+    items = []
+    for hit in hits:
+        kind = hit.kind
+        at = time_element(hit.at, now)
+        if kind == "post":
+            link, title, excerpt = post_link(hit.id), escape(hit.title), hit.snippet
+        elif kind == "topic":
+            link = url_for("forum.topic", topic_id=hit.id, slug=hit.slug)
+            title, excerpt = hit.title_html, None
+        else:
+            link = url_for("support.answer", answer_id=hit.id, slug=hit.slug)
+            title, excerpt = hit.title_html, hit.snippet or None
+        values = {"category": escape(hit.category), "member": escape(hit.author or former)}
+        items.append(
+            f'  <li class="result result-{kind}">\n'
+            f'    <p class="result-kind muted">{label[kind] % values}</p>\n'
+            f'    <h2><a href="{escape(link)}">{title}</a>{hidden if hit.hidden else ""}</h2>\n'
+            + (f'    <p class="excerpt">{excerpt}</p>\n' if excerpt is not None else "")
+            + f'    <p class="muted">{byline[kind] % (values | {"at": at})}</p>\n'
+            "  </li>\n"
+        )
+    return Markup("".join(items))  # noqa: S704 (every value escaped above)
