@@ -1,7 +1,6 @@
 """Search: one page, for visitors and members alike, that works without cookies or script."""
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -72,18 +71,21 @@ def hit_items(hits: list[Hit]) -> Markup:
     if not hits:
         return Markup("")
     now = reader()
-    hidden = f' <span class="badge">{escape(_("hidden"))}</span>'
-    former = _("a former member")
+    # The reader's catalog, straight: Flask-Babel's gettext looks up the locale every call.
+    catalog = now.catalog
+    hidden = escape(catalog.ugettext("hidden"))
+    hidden = f' <span class="badge">{hidden}</span>'
+    former = catalog.ugettext("a former member")
     post_link = id_link("forum.post", "post_id")
     label = {
-        "post": _("Post in %(category)s"),
-        "topic": _("Topic in %(category)s"),
-        "answer": _("Support answer"),
+        "post": catalog.ugettext("Post in %(category)s"),
+        "topic": catalog.ugettext("Topic in %(category)s"),
+        "answer": catalog.ugettext("Support answer"),
     }
     byline = {
-        "post": _("By %(member)s, %(at)s"),
-        "topic": _("Started by %(member)s, %(at)s"),
-        "answer": _("Published %(at)s"),
+        "post": catalog.ugettext("By %(member)s, %(at)s"),
+        "topic": catalog.ugettext("Started by %(member)s, %(at)s"),
+        "answer": catalog.ugettext("Published %(at)s"),
     }
     items = []
     for hit in hits:
