@@ -303,6 +303,28 @@ def test_ranking_is_relevance_then_newest_and_pages_are_bounded(app, client, cat
     assert client.get("/search?q=otter&page=99999999999").status_code == 404
 
 
+def test_details_read_by_id_or_by_going_through_the_matches_are_the_same(
+    app, client, category, member
+):
+    """With fewer matches than SEARCH_CANDIDATES, SQLite's details go through every match
+    rather than look each id up (search_engines.details_sql): each hit's title, snippet,
+    author, date and link come out the same either way."""
+    topic = forum_service.create_topic(category, member, "Wren notes", "A wren <sang> here.")
+    for n in range(6):
+        forum_service.reply(topic, member, f"The wren number {n} & its nest.")
+    db.session.commit()
+
+    def hits(candidates):
+        app.config["SEARCH_CANDIDATES"] = candidates
+        page = results(client, q="wren")[1]
+        return re.findall(r'<li class="result.*?</li>', page, re.S)
+
+    looked_up, gone_through = hits(3), hits(100)  # 3 posts and a topic ranked; 8 in all
+    assert len(looked_up) == 4 and len(gone_through) == 8
+    assert set(looked_up) <= set(gone_through)
+    assert any("<mark>wren</mark> number 5 &amp; its nest" in hit for hit in looked_up)
+
+
 def test_results_are_capped_at_the_configured_pages(app, client, category, member):
     app.config.update(SEARCH_PER_PAGE=2, SEARCH_MAX_PAGES=3)
     topic = forum_service.create_topic(category, member, "Cap", "beaver one")

@@ -48,6 +48,9 @@ class Engine:
 
     def __init__(self, session: Session):
         self.session = session
+        # Set by rank(): every match of each kind was among the candidates, so there are
+        # fewer than SEARCH_CANDIDATES of them (details() may then read them all).
+        self.all_ranked = False
 
     def rank(self, query, filters, staff: bool, candidates: int, offset: int, limit: int):
         """(kind, id) of one page of results, best first, and how many there are in all."""
@@ -68,7 +71,9 @@ class Engine:
         reading = self.session.connection()
         statement = _statement(sql, _RANK_COLUMNS)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
-        return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
+        total = rows[0].total if rows else 0
+        self.all_ranked = total < candidates
+        return [(row.kind, row.id) for row in rows], total
 
     @staticmethod
     def filters_rows(filters) -> bool:
@@ -238,10 +243,13 @@ class SQLiteEngine(Engine):
         if kind != "answer":
             joins += " JOIN categories AS c ON c.id = t.category_id"
         fts = source.split(" ", 1)[0]
-        return (
-            f"SELECT {columns} FROM {source} {joins} "
-            f"WHERE {fts} MATCH :match AND {fts}.rowid IN :ids"
-        )
+        # The page's ids: FTS5 looks each one up with the whole query again (20 to 150 us
+        # an id), or, with `+` keeping the ids from it, goes once through every match and
+        # keeps the page's (0.12 us a match). Going through is cheaper for any word that
+        # had all its matches ranked (fewer than SEARCH_CANDIDATES); a rare word's details
+        # fell from 0.67 to 0.19 ms. For a common word (615,000 posts) it would be 49 ms.
+        ids = f"+{fts}.rowid" if self.all_ranked else f"{fts}.rowid"
+        return f"SELECT {columns} FROM {source} {joins} WHERE {fts} MATCH :match AND {ids} IN :ids"
 
     def reindex(self, progress, batch):
         """Empty each FTS5 table, then fill it again in batches of rows (commits each)."""
