@@ -108,10 +108,23 @@ def time_element(moment: datetime | None, reader: i18n.Reader) -> Markup:
     if moment is None:
         return Markup("")
     locale, zone, _, now = reader
-    title = escape(absolute(moment, locale, zone))
-    text = escape(relative(moment, now, locale, zone))
+    if now - moment >= _WEEK:
+        # Its text is a date from now on: the whole element is the same on every page.
+        return _dated_element(moment, locale, zone)
+    return _element(moment, absolute(moment, locale, zone), relative(moment, now, locale, zone))
+
+
+_WEEK = timedelta(seconds=_UNITS[-1][2])  # relative() writes a date from then on
+
+
+@lru_cache(maxsize=4096)
+def _dated_element(moment: datetime, locale: Locale, zone) -> Markup:
+    return _element(moment, absolute(moment, locale, zone), relative(moment, None, locale, zone))
+
+
+def _element(moment: datetime, title: str, text: str) -> Markup:
     stamp = moment.isoformat(timespec="seconds")
-    return Markup(f'<time datetime="{stamp}Z" title="{title}">{text}</time>')  # noqa: S704 (escaped above)
+    return Markup(f'<time datetime="{stamp}Z" title="{escape(title)}">{escape(text)}</time>')  # noqa: S704 (escaped)
 
 
 _PARTS_KEPT = 512

@@ -181,6 +181,8 @@ def test_snippets_are_escaped_and_only_our_mark_highlights(client, category, mem
 
 def test_highlight_balances_stray_sentinels():
     assert service.highlight("a \x02b\x03 c") == "a <mark>b</mark> c"
+    paired = "\x02x\x03 & \x02<y>\x03\x02\x03"
+    assert service.highlight(paired) == "<mark>x</mark> &amp; <mark>&lt;y&gt;</mark><mark></mark>"
     assert service.highlight("\x03x\x02y") == "x<mark>y</mark>"
     assert service.highlight("\x02\x02<i>\x03\x03") == "<mark>&lt;i&gt;</mark>"
     assert service.highlight(None) == ""
