@@ -35,6 +35,11 @@ babel = Babel()
 limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
 
 
+# A statement's execution option: PostgreSQL plans it for the values of each run (not
+# prepared; see forum/__init__.py, _execute_planned_each_run).
+PLAN_EACH_RUN = "forum_plan_each_run"
+
+
 def read_columns(statement, params: dict | None = None):
     """Run a SELECT of columns (no ORM entities) on the session's connection, in its
     transaction, and return the result.

@@ -15,6 +15,8 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
 
+from ..extensions import PLAN_EACH_RUN
+
 
 @dataclass
 class Hit:
@@ -46,6 +48,8 @@ class Engine:
     details_sql() and reindex(progress, batch).
     """
 
+    PLAN_EACH_RUN = False
+
     def __init__(self, session: Session):
         self.session = session
         # Set by rank(): every match of each kind was among the candidates, so there are
@@ -70,6 +74,8 @@ class Engine:
         # cost as much again as a rare word's query.
         reading = self.session.connection()
         statement = _statement(sql, _RANK_COLUMNS)
+        if self.PLAN_EACH_RUN:
+            statement = statement.execution_options(**{PLAN_EACH_RUN: True})
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
         total = rows[0].total if rows else 0
         self.all_ranked = total < candidates
@@ -317,6 +323,9 @@ def _untag(column: str) -> str:
 
 class PostgreSQLEngine(Engine):
     """Generated tsvector columns (search_vector) with GIN indexes, 'english' configuration."""
+
+    # One generic plan cannot rank both a rare word and a common one (forum/__init__.py).
+    PLAN_EACH_RUN = True
 
     HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
     HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
