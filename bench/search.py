@@ -15,7 +15,8 @@ snippets, template) beside the median time of the same search run straight again
 engine with its own driver (sqlite3 or psycopg): the newest SEARCH_CANDIDATES matches
 ranked by relevance, the best 20 with highlighted snippets; and beside the very SQL the
 page sends (visibility joins, topic titles and answers too, the count), replayed through
-the driver. Targets, with PASS/FAIL:
+the driver, and the page's own cost: the page less its SQL (form, filters, the service's
+Python, the template, Flask). Targets, with PASS/FAIL:
   - at the largest size, the page costs at most 3 times the bare engine query (smaller
     sizes are shown for information: there a fixed cost of about 2 ms per page, for the
     form, the template and Flask, weighs against sub-millisecond engine times);
@@ -317,22 +318,23 @@ def _verdict(ratio: float, counts: bool) -> str:
 def report(engine: str, rows: list[dict]) -> bool:
     ok = True
     print(f"\n{engine}: median ms of the /search page, of the bare engine query, and of the")
-    print(f"page's own SQL sent straight through the driver; target: page <= {MAX_PAGE_RATIO:.0f}x")
+    print("page's own SQL sent straight through the driver; the page's own cost is the page")
+    print(f"less its SQL; target: page <= {MAX_PAGE_RATIO:.0f}x the engine")
     print(
         f"{'posts':>10}  {'query':<12} {'text':<16} {'matches':>9}  {'page':>7}  "
-        f"{'engine':>7} {'ratio':>6} {'':<6}  {'its SQL':>7} {'ratio':>6}"
+        f"{'engine':>7} {'ratio':>6} {'':<6}  {'its SQL':>7}  {'own cost':>8}"
     )
     largest = max(row["size"] for row in rows)
     for row in rows:
         # The target is set at the largest forum; smaller ones are shown for comparison.
         counts = row["size"] == largest
-        bare, same = row["page"] / row["engine"], row["page"] / row["same"]
-        verdicts = _verdict(bare, counts), _verdict(same, counts)
-        ok &= "FAIL" not in verdicts
+        bare = row["page"] / row["engine"]
+        verdict = _verdict(bare, counts)
+        ok &= verdict != "FAIL"
         print(
             f"{row['size']:>10,}  {row['label']:<12} {row['text']:<16} {row['matches']:>9,}  "
-            f"{row['page']:>7.1f}  {row['engine']:>7.1f} {bare:>5.2f}x {verdicts[0]:<6}  "
-            f"{row['same']:>7.1f} {same:>5.2f}x {verdicts[1]}"
+            f"{row['page']:>7.1f}  {row['engine']:>7.1f} {bare:>5.2f}x {verdict:<6}  "
+            f"{row['same']:>7.1f}  {row['page'] - row['same']:>8.1f}"
         )
     sizes = sorted({row["size"] for row in rows})
     if len(sizes) >= 2:

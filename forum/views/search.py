@@ -65,8 +65,9 @@ def hit_items(hits: list[Hit]) -> Markup:
 
     Written out here rather than as the template's loop: each item took Jinja some 220
     calls (a yield through three generators per piece, an escape and a Markup per value),
-    a third of a rare word's page. Everything a hit shows from the database or a member is
-    escaped (titles and snippets come from search.highlight, already escaped and marked).
+    a fifth of a rare word's page; this renders a page of 20 in 0.69 ms, not 0.86. What a
+    hit shows from the database or a member is escaped (titles and snippets come from
+    search.highlight, already escaped and marked).
     """
     if not hits:
         return Markup("")
@@ -74,7 +75,7 @@ def hit_items(hits: list[Hit]) -> Markup:
     # The reader's catalog, straight: Flask-Babel's gettext looks up the locale every call.
     catalog = now.catalog
     hidden = escape(catalog.ugettext("hidden"))
-    hidden = f' <span class="badge">{hidden}</span>'
+    badge = f' <span class="badge">{hidden}</span>'
     former = catalog.ugettext("a former member")
     post_link = id_link("forum.post", "post_id")
     label = {
@@ -103,7 +104,7 @@ def hit_items(hits: list[Hit]) -> Markup:
         items.append(
             f'  <li class="result result-{kind}">\n'
             f'    <p class="result-kind muted">{label[kind] % values}</p>\n'
-            f'    <h2><a href="{escape(link)}">{title}</a>{hidden if hit.hidden else ""}</h2>\n'
+            f'    <h2><a href="{escape(link)}">{title}</a>{badge if hit.hidden else ""}</h2>\n'
             + (f'    <p class="excerpt">{excerpt}</p>\n' if excerpt is not None else "")
             + f'    <p class="muted">{byline[kind] % (values | {"at": at})}</p>\n'
             "  </li>\n"
