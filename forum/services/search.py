@@ -1,10 +1,11 @@
 """Full-text search over topic titles, posts and published support answers.
 
-One interface, two engines chosen by the database (services/search_engines.py): SQLite
-FTS5 tables kept in step by triggers, or PostgreSQL tsvector columns with GIN indexes,
-both created by the migrations. What a visitor types is parsed here into words, "quoted
-phrases" and -excluded words; the engines only ever see those tokens, each quoted or bound
-as a parameter, so no input can make an engine raise a syntax error.
+One interface, two engines chosen by the database (services/search_engines.py and
+search_postgresql.py): SQLite FTS5 tables kept in step by triggers, or PostgreSQL tsvector
+columns with GIN indexes, both created by the migrations. What a visitor types is parsed
+here into words, "quoted phrases" and -excluded words; the engines only ever see those
+tokens, each quoted or bound as a parameter, so no input can make an engine raise a syntax
+error.
 """
 
 import math
@@ -23,7 +24,8 @@ from ..models import Category, User
 from . import NotFound, ServiceError
 from .members import find_by_username
 from .pagination import Page
-from .search_engines import START, STOP, Hit, engine_for
+from .search_engines import START, STOP, Engine, Hit, SQLiteEngine
+from .search_postgresql import PostgreSQLEngine
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 # Letters and digits only: everything else separates words, as in both engines' parsers.
@@ -212,6 +214,16 @@ def highlight(marked: str | None) -> Markup:
     if inside:
         out.append("</mark>")
     return Markup("".join(out))  # noqa: S704 (the text was escaped above)
+
+
+def engine_for(session) -> Engine:
+    """The engine of the session's database."""
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        return SQLiteEngine(session)
+    if name == "postgresql":
+        return PostgreSQLEngine(session)
+    raise RuntimeError(f"search supports SQLite and PostgreSQL, not {name}")
 
 
 def reindex(progress: Callable[[int], None] = lambda n: None, batch: int = 5000) -> int:

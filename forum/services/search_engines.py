@@ -1,4 +1,5 @@
-"""The two search engines behind services/search.py: SQLite FTS5 and PostgreSQL tsvector.
+"""The search engines behind services/search.py: what both share, and SQLite FTS5
+(PostgreSQL's tsvector engine is services/search_postgresql.py).
 
 Each builds its SQL from fixed fragments; what the visitor typed reaches the database only
 as bound parameters (PostgreSQL) or as words of letters and digits, each inside double
@@ -22,7 +23,7 @@ from ..extensions import PLAN_EACH_RUN
 class Hit:
     """One result: a topic (its title matched), a post, or a published support answer."""
 
-    # After `kind`, in the order of the columns the engines' details select (_HIT_COLUMNS).
+    # After `kind`, in the order of the columns the engines' details select (HIT_COLUMNS).
     kind: str
     id: int
     at: datetime
@@ -131,7 +132,7 @@ class Engine:
             for row in reading.execute(
                 _statement(self.details_sql(kind), _DETAILS_COLUMNS, "ids"), params | {"ids": ids}
             ):
-                # Columns in the order of Hit's fields (see _HIT_COLUMNS).
+                # Columns in the order of Hit's fields (see HIT_COLUMNS).
                 hit = Hit(kind, *row)
                 # Raw SQL on SQLite returns timestamps as text, and booleans as integers.
                 if isinstance(hit.at, str):
@@ -165,7 +166,7 @@ _DETAILS_COLUMNS = tuple(name for name in Hit.__dataclass_fields__ if name != "k
 
 # Each kind's details: the fields of Hit after `kind`, in their order. The author is a lookup
 # per hit: PostgreSQL would otherwise hash the whole users table for twenty names.
-_HIT_COLUMNS = {
+HIT_COLUMNS = {
     "post": "p.id AS id, p.created_at AS at, t.title AS title, {title_html} AS title_html, "
     "{snippet} AS snippet, t.id AS topic_id, t.slug AS slug, "
     "(SELECT username FROM users AS u WHERE u.id = p.author_id) AS author, "
@@ -228,17 +229,17 @@ class SQLiteEngine(Engine):
     def details_sql(self, kind: str) -> str:
         marks = "char(2), char(3)"
         if kind == "post":
-            columns = _HIT_COLUMNS["post"].format(
+            columns = HIT_COLUMNS["post"].format(
                 title_html="t.title", snippet=f"snippet(posts_fts, 0, {marks}, '…', 32)"
             )
             source = "posts_fts JOIN posts AS p ON p.id = posts_fts.rowid"
             joins = "JOIN topics AS t ON t.id = p.topic_id"
         elif kind == "topic":
-            columns = _HIT_COLUMNS["topic"].format(title_html=f"highlight(topics_fts, 0, {marks})")
+            columns = HIT_COLUMNS["topic"].format(title_html=f"highlight(topics_fts, 0, {marks})")
             source = "topics_fts JOIN topics AS t ON t.id = topics_fts.rowid"
             joins = ""
         else:
-            columns = _HIT_COLUMNS["answer"].format(
+            columns = HIT_COLUMNS["answer"].format(
                 title_html=f"highlight(support_answers_fts, 0, {marks})",
                 snippet=f"snippet(support_answers_fts, -1, {marks}, '…', 32)",
             )
@@ -309,115 +310,3 @@ UNLISTED_FROM_TABLES = (
     "INSERT INTO posts_unlisted(id) SELECT id FROM posts "
     "WHERE hidden OR topic_id IN (SELECT id FROM topics WHERE hidden)"
 )
-
-
-# ts_headline drops whatever its parser takes for an HTML tag; stored text never holds \x01,
-# so "<" travels as \x01 and comes back in details() before the snippet is escaped.
-LT = "\x01"
-ANSWER_TEXT = "a.question || ' ' || a.answer_source"
-
-
-def _untag(column: str) -> str:
-    return f"replace({column}, '<', chr(1))"
-
-
-class PostgreSQLEngine(Engine):
-    """Generated tsvector columns (search_vector) with GIN indexes, 'english' configuration."""
-
-    # One generic plan cannot rank both a rare word and a common one (forum/__init__.py).
-    PLAN_EACH_RUN = True
-
-    HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
-    HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-
-    def query_params(self, query) -> dict:
-        params = {f"w{n}": " ".join(words) for n, words in enumerate(query.phrases)}
-        params |= {f"x{n}": " ".join(words) for n, words in enumerate(query.excluded)}
-        self._tsquery = " && ".join(
-            [f"phraseto_tsquery('english', :w{n})" for n in range(len(query.phrases))]
-            + [f"!!phraseto_tsquery('english', :x{n})" for n in range(len(query.excluded))]
-        )
-        return params | {"headline": self.HEADLINE, "headline_all": self.HEADLINE_ALL}
-
-    def posts_arm(self, filters, staff):
-        return (
-            f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._tsquery}) "
-            "AS score FROM posts AS p"
-            + self.topics_join(filters)
-            + f" WHERE p.search_vector @@ ({self._tsquery})"
-            + self.where(filters, "p", "created_at", "p.author_id", staff)
-            + " ORDER BY p.id DESC LIMIT :candidates"
-        ), "posts"
-
-    def topics_arm(self, filters, staff):
-        return (
-            f"SELECT 'topic' AS kind, t.id AS id, -ts_rank(t.search_vector, {self._tsquery}) "
-            "AS score FROM topics AS t "
-            f"WHERE t.search_vector @@ ({self._tsquery})"
-            + self.where(filters, "t", "created_at", "t.author_id", staff)
-            + " ORDER BY t.id DESC LIMIT :candidates"
-        ), "topics"
-
-    def answers_arm(self, filters):
-        # search_vector is NULL for an answer that is not published: it matches nothing.
-        return (
-            f"SELECT 'answer' AS kind, a.id AS id, -ts_rank(a.search_vector, {self._tsquery}) "
-            "AS score FROM support_answers AS a "
-            f"WHERE a.search_vector @@ ({self._tsquery})"
-            + self.where(filters, "a", "published_at", None, True)
-            + " ORDER BY a.id DESC LIMIT :candidates"
-        ), "answers"
-
-    def details_sql(self, kind: str) -> str:
-        q = self._tsquery
-        if kind == "post":
-            columns = _HIT_COLUMNS["post"].format(
-                title_html="t.title",
-                snippet=f"ts_headline('english', {_untag('p.body')}, {q}, :headline)",
-            )
-            source = "posts AS p JOIN topics AS t ON t.id = p.topic_id"
-            table = "p"
-        elif kind == "topic":
-            columns = _HIT_COLUMNS["topic"].format(
-                title_html=f"ts_headline('english', {_untag('t.title')}, {q}, :headline_all)"
-            )
-            source = "topics AS t"
-            table = "t"
-        else:
-            columns = _HIT_COLUMNS["answer"].format(
-                title_html=f"ts_headline('english', {_untag('a.title')}, {q}, :headline_all)",
-                snippet=(f"ts_headline('english', {_untag(ANSWER_TEXT)}, {q}, :headline)"),
-            )
-            source = "support_answers AS a"
-            table = "a"
-        if kind != "answer":
-            source += " JOIN categories AS c ON c.id = t.category_id"
-        return f"SELECT {columns} FROM {source} WHERE {table}.id IN :ids"
-
-    def details(self, query, ranked):
-        hits = super().details(query, ranked)
-        for hit in hits:
-            hit.title_html = hit.title_html.replace(LT, "<")
-            hit.snippet = hit.snippet.replace(LT, "<")
-        return hits
-
-    def reindex(self, progress, batch):
-        """The generated columns are always in step: rebuild their GIN indexes (commits)."""
-        done = 0
-        for table in ("posts", "topics", "support_answers"):
-            count = self.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            self.session.execute(text(f"REINDEX INDEX ix_{table}_search_vector"))
-            self.session.commit()
-            done += count
-            progress(count)
-        return done
-
-
-def engine_for(session: Session) -> Engine:
-    """The engine of the session's database."""
-    name = session.get_bind().dialect.name
-    if name == "sqlite":
-        return SQLiteEngine(session)
-    if name == "postgresql":
-        return PostgreSQLEngine(session)
-    raise RuntimeError(f"search supports SQLite and PostgreSQL, not {name}")

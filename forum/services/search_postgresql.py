@@ -1,0 +1,112 @@
+"""The PostgreSQL search engine behind services/search.py: generated tsvector columns.
+
+Its SQL is built from fixed fragments; what the visitor typed reaches the database only as
+bound parameters.
+"""
+# Every SQL fragment below is a constant of this module; user input is only ever bound.
+# ruff: noqa: S608
+
+from sqlalchemy import text
+
+from .search_engines import HIT_COLUMNS, START, STOP, Engine
+
+# ts_headline drops whatever its parser takes for an HTML tag; stored text never holds \x01,
+# so "<" travels as \x01 and comes back in details() before the snippet is escaped.
+LT = "\x01"
+ANSWER_TEXT = "a.question || ' ' || a.answer_source"
+
+
+def _untag(column: str) -> str:
+    return f"replace({column}, '<', chr(1))"
+
+
+class PostgreSQLEngine(Engine):
+    """Generated tsvector columns (search_vector) with GIN indexes, 'english' configuration."""
+
+    # One generic plan cannot rank both a rare word and a common one (forum/__init__.py).
+    PLAN_EACH_RUN = True
+
+    HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
+    HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+    def query_params(self, query) -> dict:
+        params = {f"w{n}": " ".join(words) for n, words in enumerate(query.phrases)}
+        params |= {f"x{n}": " ".join(words) for n, words in enumerate(query.excluded)}
+        self._tsquery = " && ".join(
+            [f"phraseto_tsquery('english', :w{n})" for n in range(len(query.phrases))]
+            + [f"!!phraseto_tsquery('english', :x{n})" for n in range(len(query.excluded))]
+        )
+        return params | {"headline": self.HEADLINE, "headline_all": self.HEADLINE_ALL}
+
+    def posts_arm(self, filters, staff):
+        return (
+            f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._tsquery}) "
+            "AS score FROM posts AS p"
+            + self.topics_join(filters)
+            + f" WHERE p.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "p", "created_at", "p.author_id", staff)
+            + " ORDER BY p.id DESC LIMIT :candidates"
+        ), "posts"
+
+    def topics_arm(self, filters, staff):
+        return (
+            f"SELECT 'topic' AS kind, t.id AS id, -ts_rank(t.search_vector, {self._tsquery}) "
+            "AS score FROM topics AS t "
+            f"WHERE t.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "t", "created_at", "t.author_id", staff)
+            + " ORDER BY t.id DESC LIMIT :candidates"
+        ), "topics"
+
+    def answers_arm(self, filters):
+        # search_vector is NULL for an answer that is not published: it matches nothing.
+        return (
+            f"SELECT 'answer' AS kind, a.id AS id, -ts_rank(a.search_vector, {self._tsquery}) "
+            "AS score FROM support_answers AS a "
+            f"WHERE a.search_vector @@ ({self._tsquery})"
+            + self.where(filters, "a", "published_at", None, True)
+            + " ORDER BY a.id DESC LIMIT :candidates"
+        ), "answers"
+
+    def details_sql(self, kind: str) -> str:
+        q = self._tsquery
+        if kind == "post":
+            columns = HIT_COLUMNS["post"].format(
+                title_html="t.title",
+                snippet=f"ts_headline('english', {_untag('p.body')}, {q}, :headline)",
+            )
+            source = "posts AS p JOIN topics AS t ON t.id = p.topic_id"
+            table = "p"
+        elif kind == "topic":
+            columns = HIT_COLUMNS["topic"].format(
+                title_html=f"ts_headline('english', {_untag('t.title')}, {q}, :headline_all)"
+            )
+            source = "topics AS t"
+            table = "t"
+        else:
+            columns = HIT_COLUMNS["answer"].format(
+                title_html=f"ts_headline('english', {_untag('a.title')}, {q}, :headline_all)",
+                snippet=(f"ts_headline('english', {_untag(ANSWER_TEXT)}, {q}, :headline)"),
+            )
+            source = "support_answers AS a"
+            table = "a"
+        if kind != "answer":
+            source += " JOIN categories AS c ON c.id = t.category_id"
+        return f"SELECT {columns} FROM {source} WHERE {table}.id IN :ids"
+
+    def details(self, query, ranked):
+        hits = super().details(query, ranked)
+        for hit in hits:
+            hit.title_html = hit.title_html.replace(LT, "<")
+            hit.snippet = hit.snippet.replace(LT, "<")
+        return hits
+
+    def reindex(self, progress, batch):
+        """The generated columns are always in step: rebuild their GIN indexes (commits)."""
+        done = 0
+        for table in ("posts", "topics", "support_answers"):
+            count = self.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            self.session.execute(text(f"REINDEX INDEX ix_{table}_search_vector"))
+            self.session.commit()
+            done += count
+            progress(count)
+        return done
