@@ -218,16 +218,17 @@ def bare_engine(url: str):
     return run, count
 
 
-def page_statements(app, client, text: str) -> list[tuple[str, object]]:
-    """The SQL statements (with their parameters) that one /search page sends."""
+def page_statements(app, client, text: str) -> list[tuple[str, object, bool]]:
+    """The SQL statements that one /search page sends: each with its parameters, and
+    whether the page sends it unprepared (PostgreSQL plans it for each run)."""
     from sqlalchemy import event
 
-    from forum.extensions import db
+    from forum.extensions import PLAN_EACH_RUN, db
 
-    seen: list[tuple[str, object]] = []
+    seen: list[tuple[str, object, bool]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
+        seen.append((statement, parameters, bool(context.execution_options.get(PLAN_EACH_RUN))))
 
     with app.app_context():
         engine = db.engine
@@ -250,8 +251,11 @@ def replay(url: str):
         conn.autocommit = True
 
     def run(statements):
-        for statement, parameters in statements:
-            conn.execute(statement, parameters).fetchall()
+        for statement, parameters, unprepared in statements:
+            if unprepared:  # as the page sends it (psycopg prepares the rest from the 5th run)
+                conn.execute(statement, parameters, prepare=False).fetchall()
+            else:
+                conn.execute(statement, parameters).fetchall()
 
     return run
 
