@@ -110,9 +110,9 @@ def _check_data_key(app: Flask) -> None:
 def _pool_options(app: Flask) -> None:
     # PostgreSQL: a worker takes back the connection it used last, whose statements psycopg
     # has prepared; a second connection, opened now and then (the statistics' daily salt is
-    # written on one of its own), would otherwise take every other request. SQLite's
-    # in-memory pool takes no such option.
-    # Its connections are checked without a round trip (_check_connection), not pinged.
+    # written on one of its own), would otherwise take every other request. Its connections
+    # are checked without a round trip (_check_connection), not pinged. SQLite's in-memory
+    # pool takes no such option.
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

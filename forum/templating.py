@@ -176,7 +176,8 @@ def page_link(endpoint: str, **values) -> Callable[[int], str]:
     A pager of ten links spent more building them than everything else it shows.
     """
     first = url_for(endpoint, **values)
-    if "page" in values or any("page" in r.arguments for r in _rules(endpoint)):
+    rules = current_app.url_map.iter_rules(endpoint)
+    if "page" in values or any("page" in rule.arguments for rule in rules):
         return lambda n: url_for(endpoint, **(values | {"page": n})) if n > 1 else first
     path, _, query = first.partition("?")
     rest = f"&{query}" if query else ""
@@ -195,10 +196,6 @@ def id_link(endpoint: str, key: str, **values) -> Callable[[int], str]:
     if not found or str(_SENTINEL_ID) in after:
         return lambda n: url_for(endpoint, **values, **{key: n})
     return lambda n: f"{before}{int(n)}{after}"
-
-
-def _rules(endpoint: str):
-    return current_app.url_map.iter_rules(endpoint)
 
 
 def rfc3339(moment: datetime) -> str:

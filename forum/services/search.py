@@ -61,6 +61,11 @@ class Filters:
         # Support answers have no category or author: those filters leave them out.
         return self.category_id is not None or self.author_id is not None
 
+    @property
+    def narrowed(self) -> bool:
+        """Any filter at all: each matching post's row (author, date, topic) is read."""
+        return self.forum_only or self.since is not None or self.until is not None
+
 
 @dataclass(frozen=True)
 class Results(Page):
@@ -172,7 +177,8 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     count = max(1, min(max_pages, math.ceil(total / per_page)))
     if not ranked and number > 1:
         raise NotFound(_("There is no such page."))
-    hits = engine.details(query, ranked)
+    # Fewer matches than candidates: all of them were ranked (the engine reads them so).
+    hits = engine.details(query, ranked, all_ranked=total < config["SEARCH_CANDIDATES"])
     for hit in hits:
         hit.title_html = highlight(hit.title_html)
         hit.snippet = highlight(hit.snippet)

@@ -49,13 +49,11 @@ class Engine:
     details_sql() and reindex(progress, batch).
     """
 
-    PLAN_EACH_RUN = False
+    # Whether the database plans the ranking for each search's words (PostgreSQL).
+    plans_each_ranking = False
 
     def __init__(self, session: Session):
         self.session = session
-        # Set by rank(): every match of each kind was among the candidates, so there are
-        # fewer than SEARCH_CANDIDATES of them (details() may then read them all).
-        self.all_ranked = False
 
     def rank(self, query, filters, staff: bool, candidates: int, offset: int, limit: int):
         """(kind, id) of one page of results, best first, and how many there are in all."""
@@ -75,20 +73,10 @@ class Engine:
         # cost as much again as a rare word's query.
         reading = self.session.connection()
         statement = _statement(sql, _RANK_COLUMNS)
-        if self.PLAN_EACH_RUN:
+        if self.plans_each_ranking:
             statement = statement.execution_options(**{PLAN_EACH_RUN: True})
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
-        total = rows[0].total if rows else 0
-        self.all_ranked = total < candidates
-        return [(row.kind, row.id) for row in rows], total
-
-    @staticmethod
-    def filters_rows(filters) -> bool:
-        """Whether the filters read each matching post's row (its author, date or topic)."""
-        return any(
-            value is not None
-            for value in (filters.category_id, filters.author_id, filters.since, filters.until)
-        )
+        return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
 
     @staticmethod
     def topics_join(filters) -> str:
@@ -120,8 +108,9 @@ class Engine:
             parts.append("t.hidden = false")
         return "".join(f" AND {part}" for part in parts)
 
-    def details(self, query, ranked: list[tuple[str, int]]) -> list[Hit]:
-        """The hits of a page in ranked order, with titles, authors and snippets."""
+    def details(self, query, ranked: list[tuple[str, int]], all_ranked: bool) -> list[Hit]:
+        """The hits of a page in ranked order, with titles, authors and snippets;
+        `all_ranked`: every match was among the candidates (there are fewer of them)."""
         found: dict[tuple[str, int], Hit] = {}
         params = self.query_params(query)
         reading = self.session.connection()
@@ -130,7 +119,8 @@ class Engine:
             if not ids:
                 continue
             for row in reading.execute(
-                _statement(self.details_sql(kind), _DETAILS_COLUMNS, "ids"), params | {"ids": ids}
+                _statement(self.details_sql(kind, all_ranked), _DETAILS_COLUMNS, "ids"),
+                params | {"ids": ids},
             ):
                 # Columns in the order of Hit's fields (see HIT_COLUMNS).
                 hit = Hit(kind, *row)
@@ -194,7 +184,7 @@ class SQLiteEngine(Engine):
         return {"match": match}
 
     def posts_arm(self, filters, staff):
-        if self.filters_rows(filters):
+        if filters.narrowed:
             source = "posts_fts AS f JOIN posts AS p ON p.id = f.rowid" + self.topics_join(filters)
             where = self.where(filters, "p", "created_at", "p.author_id", staff)
         else:
@@ -226,7 +216,7 @@ class SQLiteEngine(Engine):
             + " ORDER BY f.rowid DESC LIMIT :candidates"
         ), "answers"
 
-    def details_sql(self, kind: str) -> str:
+    def details_sql(self, kind: str, all_ranked: bool) -> str:
         marks = "char(2), char(3)"
         if kind == "post":
             columns = HIT_COLUMNS["post"].format(
@@ -255,7 +245,7 @@ class SQLiteEngine(Engine):
         # keeps the page's (0.12 us a match). Going through is cheaper for any word that
         # had all its matches ranked (fewer than SEARCH_CANDIDATES); a rare word's details
         # fell from 0.67 to 0.19 ms. For a common word (615,000 posts) it would be 49 ms.
-        ids = f"+{fts}.rowid" if self.all_ranked else f"{fts}.rowid"
+        ids = f"+{fts}.rowid" if all_ranked else f"{fts}.rowid"
         return f"SELECT {columns} FROM {source} {joins} WHERE {fts} MATCH :match AND {ids} IN :ids"
 
     def reindex(self, progress, batch):

@@ -24,7 +24,7 @@ class PostgreSQLEngine(Engine):
     """Generated tsvector columns (search_vector) with GIN indexes, 'english' configuration."""
 
     # One generic plan cannot rank both a rare word and a common one (forum/__init__.py).
-    PLAN_EACH_RUN = True
+    plans_each_ranking = True
 
     HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
     HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
@@ -67,7 +67,7 @@ class PostgreSQLEngine(Engine):
             + " ORDER BY a.id DESC LIMIT :candidates"
         ), "answers"
 
-    def details_sql(self, kind: str) -> str:
+    def details_sql(self, kind: str, all_ranked: bool) -> str:
         q = self._tsquery
         if kind == "post":
             columns = HIT_COLUMNS["post"].format(
@@ -93,8 +93,8 @@ class PostgreSQLEngine(Engine):
             source += " JOIN categories AS c ON c.id = t.category_id"
         return f"SELECT {columns} FROM {source} WHERE {table}.id IN :ids"
 
-    def details(self, query, ranked):
-        hits = super().details(query, ranked)
+    def details(self, query, ranked, all_ranked):
+        hits = super().details(query, ranked, all_ranked)
         for hit in hits:
             hit.title_html = hit.title_html.replace(LT, "<")
             hit.snippet = hit.snippet.replace(LT, "<")
