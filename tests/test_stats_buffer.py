@@ -158,15 +158,19 @@ def redis_url():
 
 
 def test_counts_go_through_redis_and_stats_flush_moves_them(app, redis_url):
+    # Tomorrow's noon: the Redis salt expires at the end of its day, which must not come
+    # while the test runs (noon is today's as the module was imported, maybe before midnight).
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    noon += timedelta(days=1)
     prefix = f"test-stats-{uuid.uuid4().hex}"
     worker_app = make_app(REDIS_URL=redis_url, STATS_KEY_PREFIX=prefix)
     one, two = Recorder(worker_app), Recorder(worker_app)  # two workers
     try:
         for recorder in (one, two):
             for _ in range(3):
-                recorder.record(_view(), now=NOON)
+                recorder.record(_view(), now=noon)
             recorder.flush()
-        assert one.salt_for(NOON.date()) == two.salt_for(NOON.date())
+        assert one.salt_for(noon.date()) == two.salt_for(noon.date())
         assert db.session.scalar(select(func.count()).select_from(StatHourly)) == 0
         assert one.redis.hlen(f"{prefix}:counts") > 0
 
@@ -176,17 +180,34 @@ def test_counts_go_through_redis_and_stats_flush_moves_them(app, redis_url):
         assert "Moved 31 counts" in result.output, result.output
         assert not one.redis.exists(f"{prefix}:counts")
         db.session.expire_all()
-        page = db.session.get(StatHourly, (NOON.date(), 12, "page", "forum.index"))
-        visitors = db.session.get(StatHourly, (NOON.date(), 12, "visitors", ""))
+        page = db.session.get(StatHourly, (noon.date(), 12, "page", "forum.index"))
+        visitors = db.session.get(StatHourly, (noon.date(), 12, "visitors", ""))
         assert page.count == 6 and visitors.count == 1  # the same visitor on both workers
 
-        tomorrow = NOON + timedelta(days=1)
+        tomorrow = noon + timedelta(days=1)
         one.record(_view(), now=tomorrow)
-        assert one.salt_for(NOON.date()) is None  # yesterday's salt is gone from Redis too
+        assert one.salt_for(noon.date()) is None  # yesterday's salt is gone from Redis too
     finally:
         keys = one.redis.keys(f"{prefix}:*")
         if keys:
             one.redis.delete(*keys)
+
+
+def test_a_view_counted_after_its_day_ended_is_counted_without_the_expired_salt(
+    app, redis_url
+):
+    prefix = f"test-stats-{uuid.uuid4().hex}"
+    recorder = Recorder(make_app(REDIS_URL=redis_url, STATS_KEY_PREFIX=prefix))
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    try:
+        recorder.record(_view(), now=yesterday)  # stamped at 23:59:59.999, counted at 00:00
+        assert recorder.salt_for(yesterday.date()) is None  # Redis let it expire at once
+        assert recorder.flush() > 0
+        assert recorder.redis.hlen(f"{prefix}:counts") > 0
+    finally:
+        keys = recorder.redis.keys(f"{prefix}:*")
+        if keys:
+            recorder.redis.delete(*keys)
 
 
 def test_hourly_rows_are_rolled_into_daily_after_48_hours(app, client):

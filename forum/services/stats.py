@@ -236,7 +236,9 @@ class Recorder:
         midnight = datetime.combine(day + timedelta(days=1), time(), UTC)
         key = f"{self.prefix}:salt:{day.isoformat()}"
         self.redis.set(key, secrets.token_bytes(32), nx=True, exat=int(midnight.timestamp()))
-        self._salt = self.redis.get(key)
+        # A view stamped just before midnight and counted just after finds its day over and
+        # its salt expired: it is hashed with a salt of its own, kept nowhere.
+        self._salt = self.redis.get(key) or secrets.token_bytes(32)
         if yesterday is not None and yesterday < day:
             self.redis.delete(f"{self.prefix}:salt:{yesterday.isoformat()}")
 
