@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 
 from forum.extensions import db
 from forum.models import Category, Post, Topic, utcnow
@@ -347,8 +347,38 @@ def test_search_page_takes_few_queries(client, category, member, moderator, coun
     with count_queries() as queries:
         response = client.get("/search?q=heron")
     assert response.status_code == 200
-    # categories for the form, the ranked page, then details of topics, posts and answers
-    assert queries.count <= 5, queries.statements
+    # the ranked page with the form's categories, then details of topics, posts and answers
+    assert queries.count <= 4, queries.statements
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "heron"},  # read with the ranking
+        {"q": "nothingmatchesthis"},
+        {"q": "-heron"},  # nothing to search for
+        {},
+        {"q": "heron", "from": "someday"},  # a refused filter
+        {"q": "heron", "category": "birds"},  # checked against the list first
+        {"q": "heron", "page": "2"},
+    ],
+)
+def test_the_filters_list_every_category_in_the_forums_order(client, member, params):
+    for name, slug, position in [
+        ("Marsh", "marsh", 2),
+        ("Woods", "woods", 1),
+        ("Birds", "birds", 1),
+    ]:
+        db.session.add(Category(name=name, slug=slug, position=position))
+    db.session.flush()
+    birds = db.session.scalar(select(Category).where(Category.slug == "birds"))
+    topic = forum_service.create_topic(birds, member, "Heron", "A heron by the pond.")
+    for n in range(25):
+        forum_service.reply(topic, member, f"heron sighting {n}")
+    db.session.commit()
+    page = client.get("/search", query_string=params).get_data(as_text=True)
+    options = re.findall(r'<option[^>]*value="([^"]*)"', page)
+    assert options == ["", "birds", "woods", "marsh"], options
 
 
 def test_header_has_a_labelled_search_form(client, topic):

@@ -73,6 +73,7 @@ class Results(Page):
 
     total: int
     limit: int
+    categories: list | None = None  # (slug, name) of each, when search() was asked for them
 
     @property
     def hits(self) -> list[Hit]:
@@ -147,8 +148,16 @@ def _is_staff(viewer: User | None) -> bool:
     return bool(viewer and viewer.is_staff)
 
 
-def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | None) -> Results:
-    """A page of results, best first, then newest (two to four queries).
+def search(
+    query: Query,
+    filters: Filters,
+    raw_page: str | None,
+    viewer: User | None,
+    categories: bool = False,
+) -> Results:
+    """A page of results, best first, then newest (one to three queries); with
+    `categories`, also the forum's categories (Results.categories, for the filters' list),
+    read by the ranking's statement.
 
     Hidden posts and topics are left out unless the viewer is staff. Relevance is ranked
     among the SEARCH_CANDIDATES newest matches of each kind, which keeps a search for a
@@ -163,15 +172,17 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     if number > max_pages:
         raise NotFound(_("There is no such page."))
     if not query.searchable:
-        return Results([], 1, 1, 0, per_page * max_pages)
+        listed = category_choices() if categories else None
+        return Results([], 1, 1, 0, per_page * max_pages, listed)
     engine = engine_for(db.session)
-    ranked, total = engine.rank(
+    ranked, total, listed = engine.rank(
         query,
         filters,
         staff=_is_staff(viewer),
         candidates=config["SEARCH_CANDIDATES"],
         offset=(number - 1) * per_page,
         limit=per_page,
+        categories=categories,
     )
     limit = per_page * max_pages
     count = max(1, min(max_pages, math.ceil(total / per_page)))
@@ -182,7 +193,7 @@ def search(query: Query, filters: Filters, raw_page: str | None, viewer: User | 
     for hit in hits:
         hit.title_html = highlight(hit.title_html)
         hit.snippet = highlight(hit.snippet)
-    return Results(hits, number, count, min(total, limit), limit)
+    return Results(hits, number, count, min(total, limit), limit, listed)
 
 
 _SENTINEL = re.compile(f"([{START}{STOP}])")

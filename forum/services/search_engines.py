@@ -51,12 +51,26 @@ class Engine:
 
     # Whether the database plans the ranking for each search's words (PostgreSQL).
     plans_each_ranking = False
+    # Whether details_sql() takes the page's ids as one array (`= ANY(:ids)`, PostgreSQL:
+    # one statement, prepared once, for pages of any size) or as a list (`IN :ids`).
+    ids_as_array = False
 
     def __init__(self, session: Session):
         self.session = session
 
-    def rank(self, query, filters, staff: bool, candidates: int, offset: int, limit: int):
-        """(kind, id) of one page of results, best first, and how many there are in all."""
+    def rank(
+        self,
+        query,
+        filters,
+        staff: bool,
+        candidates: int,
+        offset: int,
+        limit: int,
+        categories: bool = False,
+    ):
+        """(kind, id) of one page of results, best first, how many there are in all, and,
+        if `categories`, the (slug, name) of every category in the forum's order (else
+        None), read by the same statement: a round trip less for the search page."""
         params = self.query_params(query) | {"candidates": candidates}
         arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
         if not filters.forum_only:
@@ -69,14 +83,26 @@ class Engine:
             f"SELECT kind, id, score, count(*) OVER () AS total FROM ({union}) AS hits "
             "ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
         )
+        if categories:
+            # The page's rows first, in their order, then the categories in theirs.
+            sql = (
+                "SELECT * FROM (SELECT kind, id, score, total, NULL AS slug, NULL AS name "
+                f"FROM ({sql}) AS page UNION ALL "
+                "SELECT 'category', id, position, NULL, slug, name FROM categories) AS rows "
+                "ORDER BY kind = 'category', score, name, id DESC"
+            )
         # Read on the session's connection: the ORM's execution path, for a text statement,
         # cost as much again as a rare word's query.
         reading = self.session.connection()
-        statement = _statement(sql, _RANK_COLUMNS)
+        statement = _statement(sql, _RANK_COLUMNS + (("slug", "name") if categories else ()))
         if self.plans_each_ranking:
             statement = statement.execution_options(**{PLAN_EACH_RUN: True})
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
-        return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0)
+        if not categories:
+            return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0), None
+        hits = [row for row in rows if row.kind != "category"]
+        listed = [(row.slug, row.name) for row in rows if row.kind == "category"]
+        return [(row.kind, row.id) for row in hits], (hits[0].total if hits else 0), listed
 
     @staticmethod
     def topics_join(filters) -> str:
@@ -119,7 +145,11 @@ class Engine:
             if not ids:
                 continue
             for row in reading.execute(
-                _statement(self.details_sql(kind, all_ranked), _DETAILS_COLUMNS, "ids"),
+                _statement(
+                    self.details_sql(kind, all_ranked),
+                    _DETAILS_COLUMNS,
+                    None if self.ids_as_array else "ids",
+                ),
                 params | {"ids": ids},
             ):
                 # Columns in the order of Hit's fields (see HIT_COLUMNS).

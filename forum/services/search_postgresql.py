@@ -25,6 +25,7 @@ class PostgreSQLEngine(Engine):
 
     # One generic plan cannot rank both a rare word and a common one (forum/__init__.py).
     plans_each_ranking = True
+    ids_as_array = True
 
     HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12"
     HEADLINE_ALL = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
@@ -91,7 +92,7 @@ class PostgreSQLEngine(Engine):
             table = "a"
         if kind != "answer":
             source += " JOIN categories AS c ON c.id = t.category_id"
-        return f"SELECT {columns} FROM {source} WHERE {table}.id IN :ids"
+        return f"SELECT {columns} FROM {source} WHERE {table}.id = ANY(:ids)"
 
     def details(self, query, ranked, all_ranked):
         hits = super().details(query, ranked, all_ranked)

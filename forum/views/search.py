@@ -22,8 +22,12 @@ def search():
     """Results for ?q=, with filters by category, author and dates, best match first."""
     reads_only()
     form = SearchForm(formdata=request.args)
-    categories = search_service.category_choices()
-    form.set_categories(categories)
+    # A category asked for is checked against the list. With none (most searches) the list
+    # is only shown, and the search reads it with its ranking: a round trip less.
+    categories = None
+    if form.category.data:
+        categories = search_service.category_choices()
+        form.set_categories(categories)
     query = search_service.parse_query(form.q.data)
     results = None
     status = 200
@@ -32,7 +36,13 @@ def search():
             filters = search_service.resolve_filters(
                 form.category.data, form.author.data, form.since.parsed, form.until.parsed
             )
-            results = search_service.search(query, filters, request.args.get("page"), current_user)
+            results = search_service.search(
+                query,
+                filters,
+                request.args.get("page"),
+                current_user,
+                categories=categories is None,
+            )
         except NotFound:
             raise  # a page past the last one: 404
         except ServiceError as exc:
@@ -40,6 +50,10 @@ def search():
             status = 400
     else:
         status = 400
+    if categories is None:
+        found = results.categories if results is not None else None
+        categories = found if found is not None else search_service.category_choices()
+        form.set_categories(categories)
     # The pager keeps the filters; the query is the parsed, possibly shortened, text.
     keep = {name: request.args.get(name, "") for name in ("category", "author", "from", "to")}
     keep = {"q": query.text} | {name: value for name, value in keep.items() if value}
