@@ -193,9 +193,7 @@ def test_counts_go_through_redis_and_stats_flush_moves_them(app, redis_url):
             one.redis.delete(*keys)
 
 
-def test_a_view_counted_after_its_day_ended_is_counted_without_the_expired_salt(
-    app, redis_url
-):
+def test_a_view_counted_after_its_day_ended_is_counted_without_the_expired_salt(app, redis_url):
     prefix = f"test-stats-{uuid.uuid4().hex}"
     recorder = Recorder(make_app(REDIS_URL=redis_url, STATS_KEY_PREFIX=prefix))
     yesterday = datetime.now(UTC) - timedelta(days=1)
