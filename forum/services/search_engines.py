@@ -94,9 +94,8 @@ class Engine:
         # Read on the session's connection: the ORM's execution path, for a text statement,
         # cost as much again as a rare word's query.
         reading = self.session.connection()
-        statement = _statement(sql, _RANK_COLUMNS + (("slug", "name") if categories else ()))
-        if self.plans_each_ranking:
-            statement = statement.execution_options(**{PLAN_EACH_RUN: True})
+        columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
+        statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
         if not categories:
             return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0), None
@@ -169,15 +168,21 @@ class Engine:
 
 
 @lru_cache(maxsize=256)
-def _statement(sql: str, columns: tuple[str, ...], expanding: str | None = None):
+def _statement(
+    sql: str, columns: tuple[str, ...], expanding: str | None = None, plan_each_run: bool = False
+):
     """A statement built once per text (engine, filters, kind, number of words), its result
     `columns` named in order (SQLAlchemy then keeps how to read its rows, rather than work
     it out from the driver's description on every run), with the parameter named
-    `expanding` bound as a list."""
+    `expanding` bound as a list, and marked PLAN_EACH_RUN if asked. The same object each
+    time: SQLAlchemy keys its cache of compiled statements on it, worked out once."""
     statement = text(sql)
     if expanding:
         statement = statement.bindparams(bindparam(expanding, expanding=True))
-    return statement.columns(*(column(name) for name in columns))
+    statement = statement.columns(*(column(name) for name in columns))
+    if plan_each_run:
+        statement = statement.execution_options(**{PLAN_EACH_RUN: True})
+    return statement
 
 
 _RANK_COLUMNS = ("kind", "id", "score", "total")
