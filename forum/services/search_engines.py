@@ -143,14 +143,13 @@ class Engine:
             ids = [id_ for k, id_ in ranked if k == kind]
             if not ids:
                 continue
-            for row in reading.execute(
-                _statement(
-                    self.details_sql(kind, all_ranked),
-                    _DETAILS_COLUMNS,
-                    None if self.ids_as_array else "ids",
-                ),
-                params | {"ids": ids},
-            ):
+            statement = _statement(
+                self.details_sql(kind, all_ranked),
+                _DETAILS_COLUMNS,
+                None if self.ids_as_array else "ids",
+            )
+            # All rows at once: a row at a time through the result cost 5 us a row more.
+            for row in reading.execute(statement, params | {"ids": ids}).all():
                 # Columns in the order of Hit's fields (see HIT_COLUMNS).
                 hit = Hit(kind, *row)
                 # Raw SQL on SQLite returns timestamps as text, and booleans as integers.
