@@ -79,6 +79,7 @@ def test_a_search_runs_its_statements_outside_a_transaction(served, site, member
 
     client = served.test_client()
     event.listen(engine, "before_cursor_execute", status)
+
     def search():  # a word the site has: the ranking, then the hits' details
         response = client.get("/search?q=reading")
         assert response.status_code == 200 and "<mark>" in response.get_data(as_text=True)
