@@ -97,11 +97,13 @@ class Engine:
         columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
         statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
-        if not categories:
-            return [(row.kind, row.id) for row in rows], (rows[0].total if rows else 0), None
         hits = [row for row in rows if row.kind != "category"]
         listed = [(row.slug, row.name) for row in rows if row.kind == "category"]
-        return [(row.kind, row.id) for row in hits], (hits[0].total if hits else 0), listed
+        return (
+            [(row.kind, row.id) for row in hits],
+            (hits[0].total if hits else 0),
+            (listed if categories else None),
+        )
 
     @staticmethod
     def topics_join(filters) -> str:

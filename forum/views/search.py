@@ -50,9 +50,10 @@ def search():
             status = 400
     else:
         status = 400
-    if categories is None:
-        found = results.categories if results is not None else None
-        categories = found if found is not None else search_service.category_choices()
+    if categories is None:  # read with the ranking, unless no search ran
+        categories = (
+            results.categories if results is not None else search_service.category_choices()
+        )
         form.set_categories(categories)
     # The pager keeps the filters; the query is the parsed, possibly shortened, text.
     keep = {name: request.args.get(name, "") for name in ("category", "author", "from", "to")}
