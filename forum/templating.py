@@ -184,6 +184,60 @@ def page_link(endpoint: str, **values) -> Callable[[int], str]:
     return lambda n: f"{path}?page={n}{rest}" if n > 1 else first
 
 
+@pass_context
+def pager(context, page, endpoint: str, place: str | None = None, **values) -> Markup:
+    """A listing's pager: links to the first and last pages, two on each side of this one,
+    previous and next (url_for(endpoint, page=n, **values), through page_link); nothing
+    for a listing of one page. `place` tells a page's two pagers apart for screen readers.
+
+    Written out here rather than as a macro: a pager's macro cost a search page more than
+    its twenty results (a call through Jinja for each link, each string, each number).
+    """
+    if page.count <= 1:
+        return Markup("")
+    # The reader's catalog, found once (flask_babel.gettext looks it up on every call).
+    gettext = i18n.template_reader(context).catalog.ugettext
+    link = page_link(endpoint, **values)
+    page_word, first_word, last_word = (
+        escape(gettext("Page")),
+        escape(gettext("First page,")),
+        escape(gettext("Last page,")),
+    )
+    label = (
+        escape(gettext("Pages, %(place)s")) % {"place": place}
+        if place
+        else escape(gettext("Pages"))
+    )
+    items = []
+    if page.has_prev:
+        href = escape(link(page.number - 1))
+        items.append(f'<li><a href="{href}" rel="prev">{escape(gettext("Previous"))}</a></li>')
+    for n in page.window:
+        if n is None:
+            items.append('<li class="gap" aria-hidden="true">…</li>')
+        elif n == page.number:
+            items.append(
+                f'<li><span aria-current="page"><span class="visually-hidden">{page_word} '
+                f"</span>{n}</span></li>"
+            )
+        else:
+            rel, word = ("first", first_word) if n == 1 else ("", page_word)
+            if n == page.count:
+                rel, word = "last", last_word
+            rel_attribute = f' rel="{rel}"' if rel else ""
+            items.append(
+                f'<li><a href="{escape(link(n))}"{rel_attribute}><span class="visually-hidden">'
+                f"{word} </span>{n}</a></li>"
+            )
+    if page.has_next:
+        href = escape(link(page.number + 1))
+        items.append(f'<li><a href="{href}" rel="next">{escape(gettext("Next"))}</a></li>')
+    body = "\n    ".join(items)
+    return Markup(  # noqa: S704 (every value escaped above)
+        f'<nav class="pager" aria-label="{label}">\n  <ul>\n    {body}\n  </ul>\n</nav>\n'
+    )
+
+
 # Any number url_for writes as itself, and that no URL of ours holds otherwise.
 _SENTINEL_ID = 7309146528
 
@@ -216,7 +270,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = absolute
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["frame"] = frame
-    app.jinja_env.globals.update(page_link=page_link, id_link=id_link)
+    app.jinja_env.globals.update(page_link=page_link, id_link=id_link, pager=pager)
     app.extensions["kept_parts"] = {}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
