@@ -130,14 +130,15 @@ def _element(moment: datetime, title: str, text: str) -> Markup:
 _PARTS_KEPT = 512
 
 
-def kept(template: str, key: tuple, **context) -> Markup:
+def kept(template: str, key: tuple, context: Callable[[], dict] = dict) -> Markup:
     """A part of a page (a template of its own) rendered once per `key`, then reused: for
     parts that depend on nothing but what the key names. Members' own parts in it stay
     markers (forum/audience.py), filled with the page that holds it.
 
     Kept per process, at most a few hundred parts (a bound, not an LRU: a full set is a
     few hundred KB); the key is the whole of what the part depends on, so nothing kept
-    can be stale, whichever app server changed what.
+    can be stale, whichever app server changed what. `context` gives the template's
+    variables, and is called only when the part is rendered.
     """
     app = current_app._get_current_object()
     parts = app.extensions["kept_parts"]
@@ -145,6 +146,7 @@ def kept(template: str, key: tuple, **context) -> Markup:
     part = parts.get(key)
     if part is None:
         found = app.jinja_env.get_template(template)
+        context = context()  # what the template is given: built only to render it
         app.update_template_context(context)
         # Jinja's own render: the markers stay, for the page that holds the part to fill.
         part = Markup(Template.render(found, context))  # noqa: S704 (a template's output)

@@ -381,6 +381,23 @@ def test_the_filters_list_every_category_in_the_forums_order(client, member, par
     assert options == ["", "birds", "woods", "marsh"], options
 
 
+def test_filters_refused_then_left_blank_show_blank_again(client, topic):
+    """A search without filters builds no form: its blank filters come from the part kept
+    for them. A filtered search before it (refused, here) must not show through."""
+    refused = client.get(
+        "/search", query_string={"q": "heron", "author": "nobody-here", "from": "someday"}
+    )
+    assert refused.status_code == 400
+    assert 'value="nobody-here"' in refused.get_data(as_text=True)
+    for params in ({"q": "heron"}, {"q": "heron", "author": "", "from": "", "category": ""}):
+        response = client.get("/search", query_string=params)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "nobody-here" not in page and "someday" not in page
+        assert "aria-invalid" not in page and 'class="error"' not in page
+        assert re.search(r'<input[^>]*name="author"', page)
+
+
 def test_header_has_a_labelled_search_form(client, topic):
     page = client.get("/").get_data(as_text=True)
     form = re.search(r'<form[^>]*role="search"[^>]*>', page).group(0)

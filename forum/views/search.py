@@ -16,36 +16,45 @@ from ..templating import id_link, kept, time_element
 bp = Blueprint("search", __name__)
 
 
+# The filters' parameters: a search given none of them has no form to check.
+FILTERS = ("category", "author", "from", "to")
+
+
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["LIMIT_SEARCH"], scope="search")
 def search():
     """Results for ?q=, with filters by category, author and dates, best match first."""
     reads_only()
-    form = SearchForm(formdata=request.args)
+    args = request.args
+    # Most searches give words only, and words are any text: there is nothing to check, and
+    # the form is built only when a filter is given (WTForms cost such a page 5%), or for
+    # the blank filters' part, rendered once (below).
+    form = SearchForm(formdata=args) if any(args.get(name) for name in FILTERS) else None
     # A category asked for is checked against the list. With none (most searches) the list
     # is only shown, and the search reads it with its ranking: a round trip less.
     categories = None
-    if form.category.data:
+    if form is not None and form.category.data:
         categories = search_service.category_choices()
         form.set_categories(categories)
-    query = search_service.parse_query(form.q.data)
+    query = search_service.parse_query(args.get("q"))
     results = None
     status = 200
-    if form.validate():
+    if form is None or form.validate():
         try:
-            filters = search_service.resolve_filters(
-                form.category.data, form.author.data, form.since.parsed, form.until.parsed
+            filters = (
+                search_service.resolve_filters(
+                    form.category.data, form.author.data, form.since.parsed, form.until.parsed
+                )
+                if form is not None
+                else search_service.Filters()
             )
             results = search_service.search(
-                query,
-                filters,
-                request.args.get("page"),
-                current_user,
-                categories=categories is None,
+                query, filters, args.get("page"), current_user, categories=categories is None
             )
         except NotFound:
             raise  # a page past the last one: 404
         except ServiceError as exc:
+            form = form or SearchForm(formdata=args)
             add_service_error(form, exc)
             status = 400
     else:
@@ -54,15 +63,20 @@ def search():
         categories = (
             results.categories if results is not None else search_service.category_choices()
         )
-        form.set_categories(categories)
+        if form is not None:
+            form.set_categories(categories)
     # The pager keeps the filters; the query is the parsed, possibly shortened, text.
-    keep = {name: request.args.get(name, "") for name in ("category", "author", "from", "to")}
+    keep = {name: args.get(name, "") for name in FILTERS}
     keep = {"q": query.text} | {name: value for name, value in keep.items() if value}
     # Blank filters, as most searches leave them, are rendered once per language and list of
     # categories (the key names all they show).
     filters = None
-    if form.filters_blank:
-        filters = kept("search/_filters.html", tuple(map(tuple, categories)), form=form)
+    if form is None or form.filters_blank:
+        filters = kept(
+            "search/_filters.html",
+            tuple(map(tuple, categories)),
+            lambda: {"form": _blank_form(categories)},
+        )
     items = hit_items(results.hits) if results is not None else None
     return render_template(
         "search/results.html",
@@ -73,6 +87,13 @@ def search():
         keep=keep,
         filters=filters,
     ), status
+
+
+def _blank_form(categories) -> SearchForm:
+    """The form as a search with no filters shows it."""
+    form = SearchForm(formdata=None)
+    form.set_categories(categories)
+    return form
 
 
 def hit_items(hits: list[Hit]) -> Markup:
