@@ -209,9 +209,10 @@ def highlight(marked: str | None) -> Markup:
     """
     # Escaped whole, once: escaping leaves the sentinels as they are, and goes character
     # by character, so this is what escaping each piece between them would give.
-    escaped = str(escape(marked or ""))
+    escaped = escape(marked or "")
     if START not in escaped and STOP not in escaped:
-        return Markup(escaped)  # noqa: S704 (escaped above)
+        return escaped  # Markup already, and nothing to mark
+    escaped = str(escaped)  # str's own replace: Markup's escapes its arguments
     if _PAIRED.fullmatch(escaped):
         # As the engines write them: in pairs, in order (a regex in C, then two replaces).
         return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704

@@ -97,13 +97,10 @@ class Engine:
         columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
         statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
-        hits = [row for row in rows if row.kind != "category"]
-        listed = [(row.slug, row.name) for row in rows if row.kind == "category"]
-        return (
-            [(row.kind, row.id) for row in hits],
-            (hits[0].total if hits else 0),
-            (listed if categories else None),
-        )
+        # By position (kind, id, score, total[, slug, name]): a Row's names cost a lookup each.
+        ranked = [(row[0], row[1]) for row in rows if row[0] != "category"]
+        listed = [(row[4], row[5]) for row in rows if row[0] == "category"]
+        return ranked, (rows[0][3] if ranked else 0), (listed if categories else None)
 
     @staticmethod
     def topics_join(filters) -> str:

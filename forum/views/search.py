@@ -128,21 +128,25 @@ def hit_items(hits: list[Hit]) -> Markup:
     for hit in hits:
         kind = hit.kind
         at = time_element(hit.at, now)
-        if kind == "post":
-            link, title, excerpt = post_link(hit.id), escape(hit.title), hit.snippet
+        if kind == "post":  # its title, unmarked (the words were looked for in the post)
+            link, title, excerpt = post_link(hit.id), hit.title_html, hit.snippet
         elif kind == "topic":
             link = url_for("forum.topic", topic_id=hit.id, slug=hit.slug)
             title, excerpt = hit.title_html, None
         else:
             link = url_for("support.answer", answer_id=hit.id, slug=hit.slug)
             title, excerpt = hit.title_html, hit.snippet or None
-        values = {"category": escape(hit.category), "member": escape(hit.author or former)}
+        values = {
+            "category": escape(hit.category),
+            "member": escape(hit.author or former),
+            "at": at,
+        }
         items.append(
             f'  <li class="result result-{kind}">\n'
             f'    <p class="result-kind muted">{label[kind] % values}</p>\n'
             f'    <h2><a href="{escape(link)}">{title}</a>{badge if hit.hidden else ""}</h2>\n'
             + (f'    <p class="excerpt">{excerpt}</p>\n' if excerpt is not None else "")
-            + f'    <p class="muted">{byline[kind] % (values | {"at": at})}</p>\n'
+            + f'    <p class="muted">{byline[kind] % values}</p>\n'
             "  </li>\n"
         )
     return Markup("".join(items))  # noqa: S704 (every value escaped above)
