@@ -171,6 +171,24 @@ def test_pager_always_shows_the_first_and_last_page(app, client, site):
     assert "Jump to latest" in html and f"{site.long_topic}?page=14#latest" in html
 
 
+def test_a_topics_two_pagers_are_named_apart_in_the_readers_language(app, client, site):
+    """Screen readers list the page's navigation landmarks by name: the topic's pagers say
+    which is above and which below the posts, in the reader's language, and their links are
+    escaped attribute values."""
+    app.config["POSTS_PER_PAGE"] = 5
+    html = client.get(site.long_topic + "?page=2").get_data(as_text=True)
+    labels = re.findall(r'<nav class="pager" aria-label="([^"]*)"', html)
+    assert labels == ["Pages, above the posts", "Pages, below the posts"]
+    french = client.get(site.long_topic + "?page=2", headers={"Accept-Language": "fr"})
+    page = french.get_data(as_text=True)
+    labels = re.findall(r'<nav class="pager" aria-label="([^"]*)"', page)
+    assert labels == ["Pages, au-dessus des messages", "Pages, sous les messages"]
+    assert 'rel="prev">Précédente</a>' in page and 'rel="next">Suivante</a>' in page
+    # A page with one pager names it plainly (the search's 69 posts fill four pages).
+    results = client.get("/search", query_string={"q": "post"}).get_data(as_text=True)
+    assert re.findall(r'<nav class="pager" aria-label="([^"]*)"', results) == ["Pages"]
+
+
 def test_jump_to_latest_lands_on_the_last_post(client, site):
     html = client.get(site.long_topic + "?page=last").get_data(as_text=True)
     assert html.index('id="latest"') < html.index("Post 69") < html.index("</main>")
