@@ -71,6 +71,7 @@ class Engine:
         """(kind, id) of one page of results, best first, how many there are in all, and,
         if `categories`, the (slug, name) of every category in the forum's order (else
         None), read by the same statement: a round trip less for the search page."""
+        once = self.plans_once(query, filters)
         params = self.query_params(query) | {"candidates": candidates}
         arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
         if not filters.forum_only:
@@ -95,12 +96,22 @@ class Engine:
         # cost as much again as a rare word's query.
         reading = self.session.connection()
         columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
-        statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
+        statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking and not once)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
         # By position (kind, id, score, total[, slug, name]): a Row's names cost a lookup each.
         ranked = [(row[0], row[1]) for row in rows if row[0] != "category"]
         listed = [(row[4], row[5]) for row in rows if row[0] == "category"]
-        return ranked, (rows[0][3] if ranked else 0), (listed if categories else None)
+        total = rows[0][3] if ranked else 0
+        if ranked or not offset:  # past the last page, no row tells how many there are
+            self.observe(query, filters, total < candidates)
+        return ranked, total, (listed if categories else None)
+
+    def plans_once(self, query, filters) -> bool:
+        """Whether this search's ranking can keep one plan for any words (PostgreSQL)."""
+        return False
+
+    def observe(self, query, filters, all_ranked: bool) -> None:
+        """What a ranking found: whether every match of its words was among the candidates."""
 
     @staticmethod
     def topics_join(filters) -> str:

@@ -1,0 +1,155 @@
+"""How PostgreSQL plans a search's ranking: for the words it was made for on every search,
+or, for words whose matches were all ranked the last time, once per connection for any
+words (services/search_postgresql.py, plans_once). Either way a page shows the same."""
+
+import re
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from sqlalchemy import event
+
+from forum.extensions import PLAN_EACH_RUN, db
+from forum.services import forum as forum_service
+from forum.services import search_postgresql
+from tests.conftest import DATABASE_URL
+
+pytestmark = pytest.mark.skipif(
+    not DATABASE_URL.startswith("postgresql"), reason="SQLite has no query planner to spare"
+)
+RESULTS = re.compile(r'<ol class="results".*?</ol>', re.S)
+
+
+@pytest.fixture(autouse=True)
+def _forgotten():
+    """Each test starts with no words remembered (the memory is the process's)."""
+    search_postgresql._ALL_RANKED.clear()
+    yield
+    search_postgresql._ALL_RANKED.clear()
+
+
+@contextmanager
+def rankings():
+    """The ranking statements sent inside the block: (SQL, planned for its words)."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "count(*) OVER ()" in statement:
+            seen.append((statement, bool(context.execution_options.get(PLAN_EACH_RUN))))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def page(client, **params) -> str:
+    response = client.get("/search", query_string=params)
+    assert response.status_code == 200
+    return RESULTS.search(response.get_data(as_text=True)).group(0)
+
+
+def replies(category, member, title: str, bodies: list[str]) -> None:
+    topic = forum_service.create_topic(category, member, title, "opening words")
+    for body in bodies:
+        forum_service.reply(topic, member, body)
+    db.session.commit()
+
+
+def test_words_all_ranked_are_planned_once_and_show_the_same(client, category, member):
+    replies(category, member, "Herons", [f"A heron <b>{n}</b> & a pond." for n in range(25)])
+    with rankings() as sent:
+        first = page(client, q="heron")
+        again = [page(client, q="heron") for _ in range(3)]
+        second_page = page(client, q="heron", page="2")
+    # Never seen: planned for its words. Then all its matches were ranked: planned once,
+    # its words hidden from the planner in an InitPlan, no order an index on id can give.
+    assert [each for _, each in sent] == [True, False, False, False, False]
+    assert "p.id DESC" in sent[0][0] and "(SELECT phraseto_tsquery" not in sent[0][0]
+    assert "p.id + 0 DESC" in sent[1][0] and "(SELECT phraseto_tsquery" in sent[1][0]
+    assert again == [first] * 3
+    assert "<mark>heron</mark> <b>24</b>" not in first  # escaped, as ever
+    assert "&lt;b&gt;24&lt;/b&gt;" in first and "&lt;b&gt;4&lt;/b&gt;" in second_page
+
+
+def test_postgresql_keeps_one_plan_for_a_ranking_planned_once(app, client, category, member):
+    """What plans_once counts on: after its fifth run PostgreSQL keeps the statement's
+    generic plan (no planning per search), and that plan never reads posts in id order (a
+    common word's matches would all be read, but then so few are rare)."""
+    replies(category, member, "Kestrels", ["kestrel hovering", "a kestrel again"])
+    with rankings() as sent:
+        page(client, q="kestrel")
+        page(client, q="kestrel")
+    statement, each_run = sent[1]
+    assert not each_run
+    url = DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
+    params = {"w0": "kestrel", "candidates": 5000, "limit": 20, "offset": 0}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(7):
+            rows = conn.execute(statement, params, prepare=True).fetchall()
+        assert sorted(row[0] for row in rows if row[0] != "category") == ["post", "post", "topic"]
+        generic, custom = conn.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%%count(*) OVER ()%%'"
+        ).fetchone()
+        assert generic >= 1 and custom <= 5
+        name = "ranking_checked"
+        conn.execute(f"PREPARE {name} AS {_numbered(statement)}")
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(f"EXPLAIN EXECUTE {name}('kestrel', 5000, 20, 0)").fetchall()
+        )
+    assert "Index Scan Backward" not in plan and "pk_posts" not in plan, plan
+
+
+def _numbered(sql: str) -> str:
+    """psycopg's named placeholders as PREPARE's numbered ones, in EXPLAIN EXECUTE's order."""
+    order = ["w0", "candidates", "limit", "offset"]
+    return re.sub(r"%\((\w+)\)s", lambda m: f"${order.index(m.group(1)) + 1}", sql)
+
+
+def test_words_with_more_matches_than_are_ranked_are_planned_each_time(
+    app, client, category, member
+):
+    app.config["SEARCH_CANDIDATES"] = 4
+    replies(category, member, "Otters", [f"otter {n}" for n in range(5)])
+    replies(category, member, "Voles", ["a vole", "another vole"])
+    with rankings() as sent:
+        page(client, q="otter")
+        page(client, q="otter")  # 6 matches, 4 ranked: the plan for its words, again
+        page(client, q="vole")
+        page(client, q="vole")  # 3 matches (a title, two posts): all ranked
+    assert [each for _, each in sent] == [True, True, True, False]
+    # A word that grows past what is ranked goes back to a plan for its words.
+    replies(category, member, "More voles", ["vole one", "vole two"])
+    with rankings() as sent:
+        page(client, q="vole")  # planned once; sees 6 matches
+        page(client, q="vole")
+    assert [each for _, each in sent] == [False, True]
+
+
+def test_filtered_searches_and_pages_past_the_end_are_not_remembered(client, category, member):
+    replies(category, member, "Finches", ["finch one", "finch two"])
+    with rankings() as sent:
+        for _ in range(2):
+            page(client, q="finch", category=category.slug)
+        assert client.get("/search", query_string={"q": "finch", "page": "3"}).status_code == 404
+        page(client, q="finch")
+    # Filters narrow what is read (their plan is the one for their values); a page past
+    # the last one returns no row that counts the matches: neither teaches anything.
+    assert [each for _, each in sent] == [True, True, True, True]
+    assert search_postgresql._ALL_RANKED == {((("finch",),), ()): True}
+
+
+def test_the_memory_of_words_is_bounded(client, category, member, monkeypatch):
+    monkeypatch.setattr(search_postgresql, "_REMEMBERED", 3)
+    replies(category, member, "Birds", ["wren robin tit jay crow"])
+    for word in ("wren", "robin", "tit", "jay"):
+        page(client, q=word)
+    assert len(search_postgresql._ALL_RANKED) <= 3
+    page(client, q="crow")
+    assert len(search_postgresql._ALL_RANKED) <= 3 and (("crow",),) in {
+        key[0] for key in search_postgresql._ALL_RANKED
+    }
