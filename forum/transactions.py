@@ -16,14 +16,16 @@ left them unflushed meant them to be dropped). A request that failed keeps its r
 from flask import Flask
 from sqlalchemy import event
 
-from .extensions import db
+from .extensions import close_own_connection, db
 
 _WROTE = "forum_wrote"
 
 
 def init_app(app: Flask) -> None:
-    """On PostgreSQL, end read-only requests with COMMIT (after the app's other teardowns,
-    before Flask-SQLAlchemy's, which closes the session)."""
+    """Give a read-only request's own connection back (extensions.reads_only()); on
+    PostgreSQL, end read-only requests with COMMIT (after the app's other teardowns, before
+    Flask-SQLAlchemy's, which closes the session)."""
+    app.teardown_appcontext(close_own_connection)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
@@ -44,6 +46,8 @@ def _note_writes(connection, _cursor, statement, _parameters, _context, _execute
 
 
 def _commit_if_read_only(error) -> None:
+    if not db.session.registry.has():  # no session was opened (extensions.reads_only())
+        return
     session = db.session()
     if error is not None or not session.in_transaction():
         return

@@ -174,8 +174,7 @@ def search(
     if not query.searchable:
         listed = category_choices() if categories else None
         return Results([], 1, 1, 0, per_page * max_pages, listed)
-    engine = engine_for(db.session)
-    ranked, total, listed = engine.rank(
+    hits, total, listed = engine_for(db.session).hits(
         query,
         filters,
         staff=_is_staff(viewer),
@@ -186,10 +185,8 @@ def search(
     )
     limit = per_page * max_pages
     count = max(1, min(max_pages, math.ceil(total / per_page)))
-    if not ranked and number > 1:
+    if not hits and number > 1:
         raise NotFound(_("There is no such page."))
-    # Fewer matches than candidates: all of them were ranked (the engine reads them so).
-    hits = engine.details(query, ranked, all_ranked=total < config["SEARCH_CANDIDATES"])
     for hit in hits:
         hit.title_html = highlight(hit.title_html)
         hit.snippet = highlight(hit.snippet)
@@ -235,8 +232,8 @@ def highlight(marked: str | None) -> Markup:
 
 
 def engine_for(session) -> Engine:
-    """The engine of the session's database."""
-    name = session.get_bind().dialect.name
+    """The engine of the database (the session is opened only when the engine writes)."""
+    name = db.engine.dialect.name
     if name == "sqlite":
         return SQLiteEngine(session)
     if name == "postgresql":

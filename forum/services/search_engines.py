@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
 
+from .. import extensions
 from ..extensions import PLAN_EACH_RUN
 
 
@@ -58,6 +59,25 @@ class Engine:
     def __init__(self, session: Session):
         self.session = session
 
+    def hits(
+        self,
+        query,
+        filters,
+        staff: bool,
+        candidates: int,
+        offset: int,
+        limit: int,
+        categories: bool = False,
+    ) -> tuple[list[Hit], int, list | None]:
+        """One page of hits, best first; how many matches there are in all (at most
+        `candidates` of each kind); and, if `categories`, the (slug, name) of every
+        category in the forum's order (else None)."""
+        ranked, total, listed = self.rank(
+            query, filters, staff, candidates, offset, limit, categories
+        )
+        # Fewer matches than candidates: all of them were ranked (the engine reads them so).
+        return self.details(query, ranked, all_ranked=total < candidates), total, listed
+
     def rank(
         self,
         query,
@@ -71,47 +91,59 @@ class Engine:
         """(kind, id) of one page of results, best first, how many there are in all, and,
         if `categories`, the (slug, name) of every category in the forum's order (else
         None), read by the same statement: a round trip less for the search page."""
-        once = self.plans_once(query, filters)
-        params = self.query_params(query) | {"candidates": candidates}
-        arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
-        if not filters.forum_only:
-            arms.append(self.answers_arm(filters))
-        for key in ("category_id", "author_id", "since", "until"):
-            params[key] = getattr(filters, key)
-        union = " UNION ALL ".join(f"SELECT * FROM ({arm}) AS {kind}" for arm, kind in arms)
-        # Ties: the newest first (ids follow creation), which needs no date from the rows.
-        sql = (
-            f"SELECT kind, id, score, count(*) OVER () AS total FROM ({union}) AS hits "
-            "ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
-        )
+        params = self.query_params(query) | self.filter_params(filters, candidates)
+        sql = self.ranking_sql(filters, staff)
         if categories:
             # The page's rows first, in their order, then the categories in theirs.
             sql = (
                 "SELECT * FROM (SELECT kind, id, score, total, NULL AS slug, NULL AS name "
                 f"FROM ({sql}) AS page UNION ALL "
                 "SELECT 'category', id, position, NULL, slug, name FROM categories) AS rows "
-                "ORDER BY kind = 'category', score, name, id DESC"
+                "ORDER BY kind = 'category', score, name, id DESC, kind"
             )
-        # Read on the session's connection: the ORM's execution path, for a text statement,
-        # cost as much again as a rare word's query.
-        reading = self.session.connection()
+        # Read on the request's connection (extensions.reading()), not through the ORM: its
+        # execution path, for a text statement, cost as much again as a rare word's query.
+        reading = extensions.reading()
         columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
-        statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking and not once)
+        statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
         rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
         # By position (kind, id, score, total[, slug, name]): a Row's names cost a lookup each.
         ranked = [(row[0], row[1]) for row in rows if row[0] != "category"]
         listed = [(row[4], row[5]) for row in rows if row[0] == "category"]
         total = rows[0][3] if ranked else 0
-        if ranked or not offset:  # past the last page, no row tells how many there are
-            self.observe(query, filters, total < candidates)
+        self.observe(query, filters, offset, ranked, total < candidates)
         return ranked, total, (listed if categories else None)
+
+    @staticmethod
+    def filter_params(filters, candidates: int) -> dict:
+        params = {"candidates": candidates}
+        for key in ("category_id", "author_id", "since", "until"):
+            params[key] = getattr(filters, key)
+        return params
+
+    # What the ranking carries of each hit besides its kind, id and score (see PostgreSQL).
+    carried = ""
+
+    def ranking_sql(self, filters, staff: bool, limit: str = ":limit") -> str:
+        """Kind, id, score and the count of all matches, for one page of them."""
+        arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
+        if not filters.forum_only:
+            arms.append(self.answers_arm(filters))
+        union = " UNION ALL ".join(f"SELECT * FROM ({arm}) AS {kind}" for arm, kind in arms)
+        # Ties: the newest first (ids follow creation), which needs no date from the rows;
+        # a topic and a post of the same id by kind, so that every page draws the same order.
+        return (
+            f"SELECT kind, id, score, count(*) OVER () AS total{self.carried} "
+            f"FROM ({union}) AS hits ORDER BY score, id DESC, kind LIMIT {limit} OFFSET :offset"
+        )
 
     def plans_once(self, query, filters) -> bool:
         """Whether this search's ranking can keep one plan for any words (PostgreSQL)."""
         return False
 
-    def observe(self, query, filters, all_ranked: bool) -> None:
-        """What a ranking found: whether every match of its words was among the candidates."""
+    def observe(self, query, filters, offset: int, ranked: list, all_ranked: bool) -> None:
+        """What a ranking found: whether every match of its words was among the candidates
+        (known unless the page is past the last: no row then tells how many there are)."""
 
     @staticmethod
     def topics_join(filters) -> str:
@@ -148,7 +180,7 @@ class Engine:
         `all_ranked`: every match was among the candidates (there are fewer of them)."""
         found: dict[tuple[str, int], Hit] = {}
         params = self.query_params(query)
-        reading = self.session.connection()
+        reading = extensions.reading()
         for kind in KINDS:
             ids = [id_ for k, id_ in ranked if k == kind]
             if not ids:

@@ -8,7 +8,8 @@ bound parameters.
 
 from sqlalchemy import text
 
-from .search_engines import HIT_COLUMNS, START, STOP, Engine
+from ..extensions import reading
+from .search_engines import _DETAILS_COLUMNS, HIT_COLUMNS, START, STOP, Engine, Hit, _statement
 
 # ts_headline drops whatever its parser takes for an HTML tag; stored text never holds \x01,
 # so "<" travels as \x01 and comes back in details() before the snippet is escaped.
@@ -20,10 +21,47 @@ def _untag(column: str) -> str:
     return f"replace({column}, '<', chr(1))"
 
 
+def _untagged(hits: list[Hit]) -> list[Hit]:
+    """The hits with their "<" back (see LT)."""
+    for hit in hits:
+        hit.title_html = hit.title_html.replace(LT, "<")
+        hit.snippet = hit.snippet.replace(LT, "<")
+    return hits
+
+
 # The words (phrases, excluded) of unfiltered searches whose matches were all ranked the
 # last time this process ran them: fewer than SEARCH_CANDIDATES. Bounded: emptied when full.
 _ALL_RANKED: dict[tuple, bool] = {}
 _REMEMBERED = 4096
+
+
+# What each arm carries to a page read with its details (hits()): after kind, id, score.
+CARRIED = {
+    "post": ", p.topic_id AS topic_id, p.author_id AS author_id, p.created_at AS at, "
+    "p.hidden AS hidden",
+    "topic": ", t.id AS topic_id, t.author_id AS author_id, t.created_at AS at, t.hidden AS hidden",
+    "answer": ", NULL::int AS topic_id, NULL::int AS author_id, a.published_at AS at, "
+    "false AS hidden",
+}
+# A page of hits with their details, around the ranking: the columns of Hit (HIT_COLUMNS,
+# one CASE for all kinds), then score and total; {q} is the tsquery, built once.
+PAGE_HITS = (
+    "SELECT page.kind, page.id, page.at, coalesce(t.title, a.title) AS title, "
+    "CASE page.kind WHEN 'post' THEN t.title "
+    f"WHEN 'topic' THEN ts_headline('english', {_untag('t.title')}, {{q}}, :headline_all) "
+    f"ELSE ts_headline('english', {_untag('a.title')}, {{q}}, :headline_all) END AS title_html, "
+    f"CASE page.kind WHEN 'post' THEN ts_headline('english', {_untag('p.body')}, {{q}}, "
+    f":headline) WHEN 'answer' THEN ts_headline('english', {_untag(ANSWER_TEXT)}, {{q}}, "
+    ":headline) ELSE '' END AS snippet, page.topic_id, coalesce(t.slug, a.slug) AS slug, "
+    "(SELECT username FROM users AS u WHERE u.id = page.author_id) AS author, "
+    "c.name AS category, (page.hidden OR coalesce(t.hidden, false)) AS hidden, page.score, "
+    "page.total FROM ({ranking}) AS page "
+    "LEFT JOIN posts AS p ON page.kind = 'post' AND p.id = page.id "
+    "LEFT JOIN topics AS t ON t.id = page.topic_id "
+    "LEFT JOIN categories AS c ON c.id = t.category_id "
+    "LEFT JOIN support_answers AS a ON page.kind = 'answer' AND a.id = page.id"
+)
+_PAGE_COLUMNS = ("kind", *_DETAILS_COLUMNS, "score", "total")
 
 
 class PostgreSQLEngine(Engine):
@@ -50,7 +88,8 @@ class PostgreSQLEngine(Engine):
     def plans_once(self, query, filters) -> bool:
         """A search with no filter, for words whose matches were all ranked the last time
         (fewer than SEARCH_CANDIDATES), is ranked by a statement with one plan for any
-        words: PostgreSQL plans it once per connection, not on every search.
+        words: PostgreSQL plans it once per connection, not on every search. That statement
+        reads the page's details too (hits()).
 
         Planning the ranking cost a rare word's search more than a third of its SQL. The
         one plan reads the words' matches through the full-text index and sorts them, the
@@ -64,12 +103,47 @@ class PostgreSQLEngine(Engine):
         self._once = not filters.narrowed and _ALL_RANKED.get(key, False)
         return self._once
 
-    def observe(self, query, filters, all_ranked: bool) -> None:
-        if filters.narrowed:
+    def observe(self, query, filters, offset, ranked, all_ranked) -> None:
+        if filters.narrowed or (offset and not ranked):
             return
         if len(_ALL_RANKED) >= _REMEMBERED:
             _ALL_RANKED.clear()
         _ALL_RANKED[(query.phrases, query.excluded)] = all_ranked
+
+    @property
+    def carried(self) -> str:
+        return ", topic_id, author_id, at, hidden" if self._once else ""
+
+    def _carry(self, kind: str) -> str:
+        """What an arm carries to the page's details when ranked with them (plans_once)."""
+        return CARRIED[kind] if self._once else ""
+
+    def hits(self, query, filters, staff, candidates, offset, limit, categories=False):
+        """A search planned once reads its page's details with its ranking: one statement,
+        prepared, planned once, and one round trip rather than two."""
+        if not self.plans_once(query, filters):
+            return super().hits(query, filters, staff, candidates, offset, limit, categories)
+        params = self.query_params(query) | self.filter_params(filters, candidates)
+        # The page's size is written out: the one plan is then made for twenty rows.
+        ranking = self.ranking_sql(filters, staff, str(int(limit)))
+        sql = PAGE_HITS.format(ranking=ranking, q=f"(SELECT {self._tsquery})")
+        if categories:  # after the page's rows, in the forum's order
+            sql += (
+                " UNION ALL SELECT 'category', id, NULL, name, NULL, NULL, NULL, slug, NULL, "
+                "NULL, NULL, position, NULL FROM categories"
+            )
+        sql = (
+            f"SELECT * FROM ({sql}) AS rows ORDER BY kind = 'category', score, "
+            "CASE WHEN kind = 'category' THEN title END, id DESC, kind"
+        )
+        statement = _statement(sql, _PAGE_COLUMNS)
+        rows = reading().execute(statement, params | {"offset": offset}).all()
+        # By position: kind and Hit's fields (HIT_COLUMNS' order), then score and total.
+        hits = [Hit(*row[:11]) for row in rows if row[0] != "category"]
+        total = rows[0][12] if hits else 0
+        self.observe(query, filters, offset, hits, total < candidates)
+        listed = [(row[7], row[3]) for row in rows if row[0] == "category"]
+        return _untagged(hits), total, (listed if categories else None)
 
     @property
     def _q(self) -> str:
@@ -85,7 +159,7 @@ class PostgreSQLEngine(Engine):
     def posts_arm(self, filters, staff):
         return (
             f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._q}) "
-            "AS score FROM posts AS p"
+            f"AS score{self._carry('post')} FROM posts AS p"
             + self.topics_join(filters)
             + f" WHERE p.search_vector @@ ({self._q})"
             + self.where(filters, "p", "created_at", "p.author_id", staff)
@@ -95,7 +169,7 @@ class PostgreSQLEngine(Engine):
     def topics_arm(self, filters, staff):
         return (
             f"SELECT 'topic' AS kind, t.id AS id, -ts_rank(t.search_vector, {self._q}) "
-            "AS score FROM topics AS t "
+            f"AS score{self._carry('topic')} FROM topics AS t "
             f"WHERE t.search_vector @@ ({self._q})"
             + self.where(filters, "t", "created_at", "t.author_id", staff)
             + f" ORDER BY t.id{self._newest} LIMIT :candidates"
@@ -105,7 +179,7 @@ class PostgreSQLEngine(Engine):
         # search_vector is NULL for an answer that is not published: it matches nothing.
         return (
             f"SELECT 'answer' AS kind, a.id AS id, -ts_rank(a.search_vector, {self._q}) "
-            "AS score FROM support_answers AS a "
+            f"AS score{self._carry('answer')} FROM support_answers AS a "
             f"WHERE a.search_vector @@ ({self._q})"
             + self.where(filters, "a", "published_at", None, True)
             + f" ORDER BY a.id{self._newest} LIMIT :candidates"
@@ -140,11 +214,7 @@ class PostgreSQLEngine(Engine):
         return f"SELECT {columns} FROM {source} WHERE {table}.id = ANY(:ids)"
 
     def details(self, query, ranked, all_ranked):
-        hits = super().details(query, ranked, all_ranked)
-        for hit in hits:
-            hit.title_html = hit.title_html.replace(LT, "<")
-            hit.snippet = hit.snippet.replace(LT, "<")
-        return hits
+        return _untagged(super().details(query, ranked, all_ranked))
 
     def reindex(self, progress, batch):
         """The generated columns are always in step: rebuild their GIN indexes (commits)."""
