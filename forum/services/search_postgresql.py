@@ -29,10 +29,17 @@ def _untagged(hits: list[Hit]) -> list[Hit]:
     return hits
 
 
-# The words (phrases, excluded) of unfiltered searches whose matches were all ranked the
-# last time this process ran them: fewer than SEARCH_CANDIDATES. Bounded: emptied when full.
-_ALL_RANKED: dict[tuple, bool] = {}
+# Whether the matches of an unfiltered search's words were all ranked the last time this
+# process ran it (fewer than SEARCH_CANDIDATES), by a hash of the words (words(): the words
+# themselves are not kept). Bounded: emptied when full.
+_ALL_RANKED: dict[int, bool] = {}
 _REMEMBERED = 4096
+
+
+def words(query) -> int:
+    """The key of a search's words in _ALL_RANKED: Python's hash, salted per process. Two
+    searches with one hash (one chance in 2**64) would only share a plan, never results."""
+    return hash((query.phrases, query.excluded))
 
 
 # What each arm carries to a page read with its details (hits()): after kind, id, score.
@@ -99,8 +106,7 @@ class PostgreSQLEngine(Engine):
         for its own words as before. Its words reach the planner as an InitPlan, unseen,
         and ordering by `id + 0` leaves no plan but the index's.
         """
-        key = (query.phrases, query.excluded)
-        self._once = not filters.narrowed and _ALL_RANKED.get(key, False)
+        self._once = not filters.narrowed and _ALL_RANKED.get(words(query), False)
         return self._once
 
     def observe(self, query, filters, offset, ranked, all_ranked) -> None:
@@ -108,7 +114,7 @@ class PostgreSQLEngine(Engine):
             return
         if len(_ALL_RANKED) >= _REMEMBERED:
             _ALL_RANKED.clear()
-        _ALL_RANKED[(query.phrases, query.excluded)] = all_ranked
+        _ALL_RANKED[words(query)] = all_ranked
 
     @property
     def carried(self) -> str:
