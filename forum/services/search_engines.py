@@ -121,9 +121,6 @@ class Engine:
             params[key] = getattr(filters, key)
         return params
 
-    # What the ranking carries of each hit besides its kind, id and score (see PostgreSQL).
-    carried = ""
-
     def ranking_sql(self, filters, staff: bool, limit: str = ":limit") -> str:
         """Kind, id, score and the count of all matches, for one page of them."""
         arms = [self.posts_arm(filters, staff), self.topics_arm(filters, staff)]
@@ -133,7 +130,7 @@ class Engine:
         # Ties: the newest first (ids follow creation), which needs no date from the rows;
         # a topic and a post of the same id by kind, so that every page draws the same order.
         return (
-            f"SELECT kind, id, score, count(*) OVER () AS total{self.carried} "
+            "SELECT kind, id, score, count(*) OVER () AS total "
             f"FROM ({union}) AS hits ORDER BY score, id DESC, kind LIMIT {limit} OFFSET :offset"
         )
 

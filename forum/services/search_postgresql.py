@@ -42,29 +42,24 @@ def words(query) -> int:
     return hash((query.phrases, query.excluded))
 
 
-# What each arm carries to a page read with its details (hits()): after kind, id, score.
-CARRIED = {
-    "post": ", p.topic_id AS topic_id, p.author_id AS author_id, p.created_at AS at, "
-    "p.hidden AS hidden",
-    "topic": ", t.id AS topic_id, t.author_id AS author_id, t.created_at AS at, t.hidden AS hidden",
-    "answer": ", NULL::int AS topic_id, NULL::int AS author_id, a.published_at AS at, "
-    "false AS hidden",
-}
 # A page of hits with their details, around the ranking: the columns of Hit (HIT_COLUMNS,
 # one CASE for all kinds), then score and total; {q} is the tsquery, built once.
 PAGE_HITS = (
-    "SELECT page.kind, page.id, page.at, coalesce(t.title, a.title) AS title, "
+    "SELECT page.kind, page.id, coalesce(p.created_at, t.created_at, a.published_at) AS at, "
+    "coalesce(t.title, a.title) AS title, "
     "CASE page.kind WHEN 'post' THEN t.title "
     f"WHEN 'topic' THEN ts_headline('english', {_untag('t.title')}, {{q}}, :headline_all) "
     f"ELSE ts_headline('english', {_untag('a.title')}, {{q}}, :headline_all) END AS title_html, "
     f"CASE page.kind WHEN 'post' THEN ts_headline('english', {_untag('p.body')}, {{q}}, "
     f":headline) WHEN 'answer' THEN ts_headline('english', {_untag(ANSWER_TEXT)}, {{q}}, "
-    ":headline) ELSE '' END AS snippet, page.topic_id, coalesce(t.slug, a.slug) AS slug, "
-    "(SELECT username FROM users AS u WHERE u.id = page.author_id) AS author, "
-    "c.name AS category, (page.hidden OR coalesce(t.hidden, false)) AS hidden, page.score, "
-    "page.total FROM ({ranking}) AS page "
+    ":headline) ELSE '' END AS snippet, t.id AS topic_id, coalesce(t.slug, a.slug) AS slug, "
+    "(SELECT username FROM users AS u "
+    "WHERE u.id = CASE page.kind WHEN 'post' THEN p.author_id ELSE t.author_id END) AS author, "
+    "c.name AS category, (coalesce(p.hidden, false) OR coalesce(t.hidden, false)) "
+    "AS hidden, page.score, page.total FROM ({ranking}) AS page "
     "LEFT JOIN posts AS p ON page.kind = 'post' AND p.id = page.id "
-    "LEFT JOIN topics AS t ON t.id = page.topic_id "
+    "LEFT JOIN topics AS t "
+    "ON t.id = CASE page.kind WHEN 'post' THEN p.topic_id WHEN 'topic' THEN page.id END "
     "LEFT JOIN categories AS c ON c.id = t.category_id "
     "LEFT JOIN support_answers AS a ON page.kind = 'answer' AND a.id = page.id"
 )
@@ -116,14 +111,6 @@ class PostgreSQLEngine(Engine):
             _ALL_RANKED.clear()
         _ALL_RANKED[words(query)] = all_ranked
 
-    @property
-    def carried(self) -> str:
-        return ", topic_id, author_id, at, hidden" if self._once else ""
-
-    def _carry(self, kind: str) -> str:
-        """What an arm carries to the page's details when ranked with them (plans_once)."""
-        return CARRIED[kind] if self._once else ""
-
     def hits(self, query, filters, staff, candidates, offset, limit, categories=False):
         """A search planned once reads its page's details with its ranking: one statement,
         prepared, planned once, and one round trip rather than two."""
@@ -165,7 +152,7 @@ class PostgreSQLEngine(Engine):
     def posts_arm(self, filters, staff):
         return (
             f"SELECT 'post' AS kind, p.id AS id, -ts_rank(p.search_vector, {self._q}) "
-            f"AS score{self._carry('post')} FROM posts AS p"
+            "AS score FROM posts AS p"
             + self.topics_join(filters)
             + f" WHERE p.search_vector @@ ({self._q})"
             + self.where(filters, "p", "created_at", "p.author_id", staff)
@@ -175,7 +162,7 @@ class PostgreSQLEngine(Engine):
     def topics_arm(self, filters, staff):
         return (
             f"SELECT 'topic' AS kind, t.id AS id, -ts_rank(t.search_vector, {self._q}) "
-            f"AS score{self._carry('topic')} FROM topics AS t "
+            "AS score FROM topics AS t "
             f"WHERE t.search_vector @@ ({self._q})"
             + self.where(filters, "t", "created_at", "t.author_id", staff)
             + f" ORDER BY t.id{self._newest} LIMIT :candidates"
@@ -185,7 +172,7 @@ class PostgreSQLEngine(Engine):
         # search_vector is NULL for an answer that is not published: it matches nothing.
         return (
             f"SELECT 'answer' AS kind, a.id AS id, -ts_rank(a.search_vector, {self._q}) "
-            f"AS score{self._carry('answer')} FROM support_answers AS a "
+            "AS score FROM support_answers AS a "
             f"WHERE a.search_vector @@ ({self._q})"
             + self.where(filters, "a", "published_at", None, True)
             + f" ORDER BY a.id{self._newest} LIMIT :candidates"
