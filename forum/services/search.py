@@ -24,7 +24,7 @@ from ..models import Category, User
 from . import NotFound, ServiceError
 from .members import find_by_username
 from .pagination import Page
-from .search_engines import START, STOP, Engine, Hit, SQLiteEngine
+from .search_engines import START, STOP, Asked, Engine, Hit, SQLiteEngine
 from .search_postgresql import PostgreSQLEngine
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -174,7 +174,7 @@ def search(
     if not query.searchable:
         listed = category_choices() if categories else None
         return Results([], 1, 1, 0, per_page * max_pages, listed)
-    hits, total, listed = engine_for(db.session).hits(
+    asked = Asked(
         query,
         filters,
         staff=_is_staff(viewer),
@@ -183,6 +183,7 @@ def search(
         limit=per_page,
         categories=categories,
     )
+    hits, total, listed = engine_for(db.session).hits(asked)
     limit = per_page * max_pages
     count = max(1, min(max_pages, math.ceil(total / per_page)))
     if not hits and number > 1:

@@ -43,6 +43,24 @@ START, STOP = "\x02", "\x03"
 KINDS = ("topic", "post", "answer")
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a search asks of an engine: its words and filters, whether staff ask, how
+    many of the newest matches of each kind are ranked, which page (offset and size), and
+    whether the forum's categories are read with it (the filters' list)."""
+
+    query: object  # services.search.Query
+    filters: object  # services.search.Filters
+    staff: bool
+    candidates: int
+    offset: int
+    limit: int
+    categories: bool = False
+
+    def page_params(self) -> dict:
+        return {"limit": self.limit, "offset": self.offset}
+
+
 class Engine:
     """What both engines share: the ranking statement around their per-kind parts.
 
@@ -59,41 +77,23 @@ class Engine:
     def __init__(self, session: Session):
         self.session = session
 
-    def hits(
-        self,
-        query,
-        filters,
-        staff: bool,
-        candidates: int,
-        offset: int,
-        limit: int,
-        categories: bool = False,
-    ) -> tuple[list[Hit], int, list | None]:
+    def hits(self, asked: "Asked") -> tuple[list[Hit], int, list | None]:
         """One page of hits, best first; how many matches there are in all (at most
         `candidates` of each kind); and, if `categories`, the (slug, name) of every
         category in the forum's order (else None)."""
-        ranked, total, listed = self.rank(
-            query, filters, staff, candidates, offset, limit, categories
-        )
+        ranked, total, listed = self.rank(asked)
         # Fewer matches than candidates: all of them were ranked (the engine reads them so).
-        return self.details(query, ranked, all_ranked=total < candidates), total, listed
+        all_ranked = total < asked.candidates
+        return self.details(asked.query, ranked, all_ranked=all_ranked), total, listed
 
-    def rank(
-        self,
-        query,
-        filters,
-        staff: bool,
-        candidates: int,
-        offset: int,
-        limit: int,
-        categories: bool = False,
-    ):
+    def rank(self, asked: "Asked"):
         """(kind, id) of one page of results, best first, how many there are in all, and,
         if `categories`, the (slug, name) of every category in the forum's order (else
         None), read by the same statement: a round trip less for the search page."""
+        query, filters, candidates = asked.query, asked.filters, asked.candidates
         params = self.query_params(query) | self.filter_params(filters, candidates)
-        sql = self.ranking_sql(filters, staff)
-        if categories:
+        sql = self.ranking_sql(filters, asked.staff)
+        if asked.categories:
             # The page's rows first, in their order, then the categories in theirs.
             sql = (
                 "SELECT * FROM (SELECT kind, id, score, total, NULL AS slug, NULL AS name "
@@ -104,15 +104,15 @@ class Engine:
         # Read on the request's connection (extensions.reading()), not through the ORM: its
         # execution path, for a text statement, cost as much again as a rare word's query.
         reading = extensions.reading()
-        columns = _RANK_COLUMNS + (("slug", "name") if categories else ())
+        columns = _RANK_COLUMNS + (("slug", "name") if asked.categories else ())
         statement = _statement(sql, columns, plan_each_run=self.plans_each_ranking)
-        rows = reading.execute(statement, params | {"limit": limit, "offset": offset}).all()
+        rows = reading.execute(statement, params | asked.page_params()).all()
         # By position (kind, id, score, total[, slug, name]): a Row's names cost a lookup each.
         ranked = [(row[0], row[1]) for row in rows if row[0] != "category"]
         listed = [(row[4], row[5]) for row in rows if row[0] == "category"]
         total = rows[0][3] if ranked else 0
-        self.observe(query, filters, offset, ranked, total < candidates)
-        return ranked, total, (listed if categories else None)
+        self.observe(asked, ranked, total < candidates)
+        return ranked, total, (listed if asked.categories else None)
 
     @staticmethod
     def filter_params(filters, candidates: int) -> dict:
@@ -134,11 +134,11 @@ class Engine:
             f"FROM ({union}) AS hits ORDER BY score, id DESC, kind LIMIT {limit} OFFSET :offset"
         )
 
-    def plans_once(self, query, filters) -> bool:
+    def plans_once(self, asked: "Asked") -> bool:
         """Whether this search's ranking can keep one plan for any words (PostgreSQL)."""
         return False
 
-    def observe(self, query, filters, offset: int, ranked: list, all_ranked: bool) -> None:
+    def observe(self, asked: "Asked", ranked: list, all_ranked: bool) -> None:
         """What a ranking found: whether every match of its words was among the candidates
         (known unless the page is past the last: no row then tells how many there are)."""
 

@@ -87,7 +87,7 @@ class PostgreSQLEngine(Engine):
         )
         return params | {"headline": self.HEADLINE, "headline_all": self.HEADLINE_ALL}
 
-    def plans_once(self, query, filters) -> bool:
+    def plans_once(self, asked) -> bool:
         """A search with no filter, for words whose matches were all ranked the last time
         (fewer than SEARCH_CANDIDATES), is ranked by a statement with one plan for any
         words: PostgreSQL plans it once per connection, not on every search. That statement
@@ -101,26 +101,29 @@ class PostgreSQLEngine(Engine):
         for its own words as before. Its words reach the planner as an InitPlan, unseen,
         and ordering by `id + 0` leaves no plan but the index's.
         """
-        self._once = not filters.narrowed and _ALL_RANKED.get(words(query), False)
+        narrowed = asked.filters.narrowed
+        self._once = not narrowed and _ALL_RANKED.get(words(asked.query), False)
         return self._once
 
-    def observe(self, query, filters, offset, ranked, all_ranked) -> None:
-        if filters.narrowed or (offset and not ranked):
+    def observe(self, asked, ranked, all_ranked) -> None:
+        if asked.filters.narrowed or (asked.offset and not ranked):
             return
         if len(_ALL_RANKED) >= _REMEMBERED:
             _ALL_RANKED.clear()
-        _ALL_RANKED[words(query)] = all_ranked
+        _ALL_RANKED[words(asked.query)] = all_ranked
 
-    def hits(self, query, filters, staff, candidates, offset, limit, categories=False):
+    def hits(self, asked):
         """A search planned once reads its page's details with its ranking: one statement,
         prepared, planned once, and one round trip rather than two."""
-        if not self.plans_once(query, filters):
-            return super().hits(query, filters, staff, candidates, offset, limit, categories)
-        params = self.query_params(query) | self.filter_params(filters, candidates)
+        if not self.plans_once(asked):
+            return super().hits(asked)
+        params = self.query_params(asked.query) | self.filter_params(
+            asked.filters, asked.candidates
+        )
         # The page's size is written out: the one plan is then made for twenty rows.
-        ranking = self.ranking_sql(filters, staff, str(int(limit)))
+        ranking = self.ranking_sql(asked.filters, asked.staff, str(int(asked.limit)))
         sql = PAGE_HITS.format(ranking=ranking, q=f"(SELECT {self._tsquery})")
-        if categories:  # after the page's rows, in the forum's order
+        if asked.categories:  # after the page's rows, in the forum's order
             sql += (
                 " UNION ALL SELECT 'category', id, NULL, name, NULL, NULL, NULL, slug, NULL, "
                 "NULL, NULL, position, NULL FROM categories"
@@ -130,13 +133,13 @@ class PostgreSQLEngine(Engine):
             "CASE WHEN kind = 'category' THEN title END, id DESC, kind"
         )
         statement = _statement(sql, _PAGE_COLUMNS)
-        rows = reading().execute(statement, params | {"offset": offset}).all()
+        rows = reading().execute(statement, params | {"offset": asked.offset}).all()
         # By position: kind and Hit's fields (HIT_COLUMNS' order), then score and total.
         hits = [Hit(*row[:11]) for row in rows if row[0] != "category"]
         total = rows[0][12] if hits else 0
-        self.observe(query, filters, offset, hits, total < candidates)
+        self.observe(asked, hits, total < asked.candidates)
         listed = [(row[7], row[3]) for row in rows if row[0] == "category"]
-        return _untagged(hits), total, (listed if categories else None)
+        return _untagged(hits), total, (listed if asked.categories else None)
 
     @property
     def _q(self) -> str:
